@@ -1,0 +1,1 @@
+"""Account management: companies now; legal entities, agreements and banks join them."""

@@ -1,0 +1,1 @@
+"""Authentication: password hashes, UI sessions and API tokens."""

@@ -1,0 +1,109 @@
+"""Opaque bearer secrets for UI sessions and API clients.
+
+The client holds a random secret; the database holds only its SHA-256, so a database leak does
+not hand out live sessions. Lookup by hash is one indexed query, which keeps web processes
+stateless: any process can authenticate any request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from core.auth.models import AuthToken, User
+from core.auth.principal import Principal
+
+TOKEN_BYTES = 32
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def issue_token(user_id: int, kind: str, hours: int, ip: str = "", name: str = "") -> str:
+    secret = secrets.token_urlsafe(TOKEN_BYTES)
+    await AuthToken.insert(
+        AuthToken(
+            user=user_id,
+            kind=kind,
+            token_hash=hash_token(secret),
+            name=name,
+            ip=ip,
+            expires_at=now() + timedelta(hours=hours),
+        )
+    )
+    return secret
+
+
+async def revoke_token(token_id: int) -> None:
+    await AuthToken.update({AuthToken.revoked_at: now()}).where(AuthToken.id == token_id)
+
+
+async def resolve_token(secret: str, kind: str) -> Principal | None:
+    """The principal behind a live token of ``kind``, or None (expired, revoked, inactive user)."""
+    if not secret or len(secret) > 200:
+        return None
+    row = (
+        await AuthToken.select(
+            AuthToken.id,
+            AuthToken.expires_at,
+            AuthToken.revoked_at,
+            AuthToken.user.id.as_alias("user_id"),
+            AuthToken.user.email.as_alias("email"),
+            AuthToken.user.login.as_alias("login"),
+            AuthToken.user.first_name.as_alias("first_name"),
+            AuthToken.user.last_name.as_alias("last_name"),
+            AuthToken.user.is_admin.as_alias("is_admin"),
+            AuthToken.user.status.as_alias("status"),
+            AuthToken.user.company.id.as_alias("company_id"),
+            AuthToken.user.company.name.as_alias("company_name"),
+            AuthToken.user.company.path.as_alias("company_path"),
+            AuthToken.user.company.kind.as_alias("company_kind"),
+            AuthToken.user.company.enabled.as_alias("company_enabled"),
+        )
+        .where(AuthToken.token_hash == hash_token(secret), AuthToken.kind == kind)
+        .first()
+    )
+    if row is None or row["revoked_at"] is not None or _aware(row["expires_at"]) <= now():
+        return None
+    if row["status"] != "active" or not row["company_enabled"]:
+        return None
+    return Principal(
+        user_id=row["user_id"],
+        email=row["email"],
+        login=row["login"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        is_admin=row["is_admin"],
+        company_id=row["company_id"],
+        company_name=row["company_name"],
+        company_path=row["company_path"],
+        company_kind=row["company_kind"],
+        token_id=row["id"],
+        token_kind=kind,
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def find_user_for_login(login_or_email: str) -> dict | None:
+    value = login_or_email.strip()
+    if not value:
+        return None
+    return (
+        await User.select(
+            User.id,
+            User.password_hash,
+            User.status,
+            User.company.enabled.as_alias("company_enabled"),
+        )
+        .where((User.email == value.lower()) | (User.login == value))
+        .first()
+    )

@@ -1,0 +1,80 @@
+"""A demo tree to click through: system owner, a reseller with a client, and their admins.
+
+Idempotent: a second run finds what the first created and only resets the demo passwords, so
+the password printed is always the one that works.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from core.accounts.bootstrap import create_user, ensure_system_owner
+from core.auth.models import User
+from core.auth.passwords import hash_password
+from core.db.engine import transaction
+from tenants.models import Company, Portal
+from tenants.tree import child_path
+
+DEMO_USERS = (
+    ("admin@demo.local", "admin", "owner"),
+    ("reseller@demo.local", "reseller", "reseller"),
+    ("client@demo.local", "client", "client"),
+)
+
+
+async def _child(parent: dict, name: str, kind: str) -> dict:
+    async with transaction():
+        row = (
+            await Company.select()
+            .where(Company.parent == parent["id"], Company.name == name)
+            .first()
+        )
+        if row:
+            return row
+        company = Company(name=name, kind=kind, parent=parent["id"], depth=parent["depth"] + 1)
+        await company.save()
+        await Company.update({Company.path: child_path(parent["path"], company.id)}).where(
+            Company.id == company.id
+        )
+        return await Company.select().where(Company.id == company.id).first()
+
+
+async def _portal(company: dict, fqdn: str, name: str, theme: str = "default") -> None:
+    if not await Portal.exists().where(Portal.fqdn == fqdn):
+        await Portal.insert(
+            Portal(company=company["id"], name=name, fqdn=fqdn, theme=theme, title=name)
+        )
+
+
+async def seed_demo() -> list[str]:
+    from core.db.migrate import migrate
+
+    await migrate()
+    password = os.environ.get("BACKOFFICE_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    owner = await ensure_system_owner()
+    reseller = await _child(owner, "Demo Reseller", "reseller")
+    client = await _child(reseller, "Demo Client", "client")
+    companies = {"owner": owner, "reseller": reseller, "client": client}
+    await _portal(owner, "127.0.0.1", "BackOffice")
+    await _portal(owner, "localhost", "BackOffice (localhost)")
+    for email, login, key in DEMO_USERS:
+        existing = await User.select(User.id).where(User.email == email).first()
+        if existing:
+            await User.update(
+                {User.password_hash: hash_password(password), User.status: "active"}
+            ).where(User.id == existing["id"])
+        else:
+            await create_user(
+                companies[key]["id"],
+                email,
+                password,
+                login=login,
+                is_admin=True,
+                first_name="Demo",
+                last_name=key.capitalize(),
+            )
+    return [
+        "Demo data is ready.",
+        *(f"  {key:<9} login: {login:<9} password: {password}" for _, login, key in DEMO_USERS),
+    ]

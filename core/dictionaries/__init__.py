@@ -1,0 +1,1 @@
+"""Reference dictionaries used as rate-tree attribute values."""

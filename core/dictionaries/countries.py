@@ -1,0 +1,1 @@
+"""Built-in plugin placeholder: the countries dictionary (filled by the plugin work)."""

@@ -1,0 +1,120 @@
+"""Domain errors and their rendering as ``application/problem+json`` (RFC 9457).
+
+Services raise these; the web layer turns them, and litestar's own validation errors, into one
+problem document shape with field-level ``errors`` so API clients and the UI read one format.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.exceptions import NotFoundException as LitestarNotFound
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    status_code = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class NotFound(DomainError):
+    status_code = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    title = "Conflict"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    title = "Forbidden"
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    title = "Unauthorized"
+
+
+class Invalid(DomainError):
+    """Input that parsed but breaks a rule; ``errors`` says which field and why."""
+
+    status_code = 422
+    title = "Validation failed"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> Invalid:
+        return cls(f"{field}: {message}", [{"field": field, "message": message}])
+
+
+def problem(status: int, title: str, detail: str, errors: list[dict] | None = None, **extra: Any):
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return body
+
+
+_NAMED_FIELD = re.compile(r"(?:unknown|required) field `([^`]+)`")
+
+
+def _litestar_field_errors(exc: ValidationException) -> list[dict[str, str]]:
+    errors = []
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            message = str(item.get("message", ""))
+            key = str(item.get("key") or item.get("source") or "body")
+            if key in {"data", "body"} and (named := _NAMED_FIELD.search(message)):
+                key = named.group(1)
+            errors.append({"field": key, "message": message})
+    if not errors:
+        errors.append({"field": "body", "message": exc.detail})
+    return errors
+
+
+def to_problem(request: Request, exc: Exception) -> tuple[int, dict]:
+    if isinstance(exc, DomainError):
+        return exc.status_code, problem(exc.status_code, exc.title, exc.detail, exc.errors)
+    if isinstance(exc, ValidationException):
+        errors = _litestar_field_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return 400, problem(400, "Invalid request", detail, errors)
+    if isinstance(exc, NotAuthorizedException):
+        return 401, problem(401, "Unauthorized", exc.detail or "authentication required")
+    if isinstance(exc, PermissionDeniedException):
+        return 403, problem(403, "Forbidden", exc.detail or "not allowed")
+    if isinstance(exc, LitestarNotFound):
+        return 404, problem(404, "Not found", exc.detail or "not found")
+    if isinstance(exc, HTTPException):
+        if exc.status_code == 400:
+            error = {"field": "body", "message": exc.detail}
+            return 400, problem(400, "Malformed request", exc.detail, [error])
+        return exc.status_code, problem(exc.status_code, exc.detail, exc.detail)
+    request.logger.exception("unhandled error", exc_info=exc)
+    return HTTP_500_INTERNAL_SERVER_ERROR, problem(500, "Internal server error", "unexpected error")
+
+
+def problem_response(request: Request, exc: Exception) -> Response:
+    status, body = to_problem(request, exc)
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON)

@@ -1,0 +1,55 @@
+"""Money is stored as integer micro-units (1e-6) and handled as ``Decimal`` in Python.
+
+SQLite's NUMERIC affinity turns decimals into binary floats, so an integer column is the only
+representation that stays exact on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from piccolo.columns import BigInt
+
+SCALE = 6
+QUANTUM = Decimal(1).scaleb(-SCALE)
+MICROS = 10**SCALE
+MAX_MICROS = 2**63 - 1
+
+
+class MoneyError(ValueError):
+    pass
+
+
+def to_decimal(value: Decimal | int | str) -> Decimal:
+    """Parse a money amount; floats are refused because they are already inexact."""
+    if isinstance(value, float):
+        raise MoneyError("money must not be given as a float; pass a string or Decimal")
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError):
+        raise MoneyError(f"{value!r} is not a valid amount") from None
+    if not amount.is_finite():
+        raise MoneyError(f"{value!r} is not a finite amount")
+    if amount != amount.quantize(QUANTUM, rounding=ROUND_HALF_EVEN):
+        raise MoneyError(f"{value} has more than {SCALE} decimal places")
+    return amount.quantize(QUANTUM)
+
+
+def to_micros(value: Decimal | int | str) -> int:
+    micros = int(to_decimal(value) * MICROS)
+    if abs(micros) > MAX_MICROS:
+        raise MoneyError(f"{value} is too large to store")
+    return micros
+
+
+def from_micros(micros: int) -> Decimal:
+    return (Decimal(micros) / MICROS).quantize(QUANTUM)
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Rounds a computed amount (price x quantity) to storage precision, banker's rounding."""
+    return value.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+class Money(BigInt):
+    """A money column: integer micro-units. Read with ``from_micros``, write with ``to_micros``."""

@@ -1,0 +1,87 @@
+"""Hook specifications of the ``backoffice`` plugin manager.
+
+Hooks are synchronous and cheap: each returns declarations (classes, route handlers, commands).
+Anything that does I/O lives in async methods of the returned classes, because pluggy has no
+async and an async hook implementation would return an un-awaited coroutine.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "backoffice"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_channels() -> list:
+    """Return messaging channel classes (subclasses of ``core.plugins.declarations.Channel``).
+
+    Returns:
+        A list of channel classes; each key must be unique across all plugins.
+    """
+
+
+@hookspec
+def register_vendors() -> list:
+    """Return messaging vendor classes (subclasses of ``core.plugins.declarations.Vendor``).
+
+    Returns:
+        A list of vendor classes; each declares the channels it can serve.
+    """
+
+
+@hookspec
+def register_payment_systems() -> list:
+    """Return payment system classes (subclasses of ``core.plugins.declarations.PaymentSystem``).
+
+    Returns:
+        A list of payment system classes.
+    """
+
+
+@hookspec
+def register_themes() -> list:
+    """Return UI themes as ``core.plugins.declarations.Theme`` declarations.
+
+    Returns:
+        A list of themes (name, parent, template and static folders).
+    """
+
+
+@hookspec
+def register_routes() -> list:
+    """Return litestar route handlers, controllers or routers to mount in the app.
+
+    Returns:
+        A list of litestar handlers; API handlers should live under ``/api/v1/<plugin>``.
+    """
+
+
+@hookspec
+def register_actors() -> list:
+    """Return background jobs (``core.jobs.Job`` declarations) and periodic schedules.
+
+    Returns:
+        A list of jobs created with ``core.jobs.job`` or schedules from ``core.jobs.every``.
+    """
+
+
+@hookspec
+def register_cli_commands() -> list:
+    """Return click commands to add under the ``backoffice`` command.
+
+    Returns:
+        A list of ``click.Command`` objects; names must not clash with built-in commands.
+    """
+
+
+@hookspec
+def register_dictionaries() -> list:
+    """Return reference dictionaries (``core.plugins.declarations.Dictionary``) for rate trees.
+
+    Returns:
+        A list of dictionaries, each with a unique key and its entries.
+    """

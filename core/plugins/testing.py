@@ -1,0 +1,225 @@
+"""pytest fixtures for BackOffice and its plugin authors (loaded through the ``pytest11`` entry).
+
+Before anything imports the engine, ``pytest_configure`` points BackOffice at a throw-away
+database: a temporary SQLite file, or a freshly created PostgreSQL database when
+``BACKOFFICE_TEST_DATABASE_URL`` names one. ``BACKOFFICE_TEST_REDIS_URL`` switches jobs to the
+Redis broker. Fixtures:
+
+- ``bo_db``: a migrated, emptied database for the test.
+- ``bo_factory``: creates companies, users and bearer tokens directly.
+- ``bo_app`` / ``bo_client``: the app and an async test client bound to it.
+- ``bo_api``: a callable giving an API client authenticated as a given user.
+- ``bo_register_plugin``: registers a plugin object for one test and unregisters it after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+_STATE: dict = {}
+
+
+def _prepare_postgres(url: str) -> None:
+    import asyncpg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+
+    async def recreate() -> None:
+        conn = await asyncpg.connect(
+            host=parsed.hostname,
+            port=parsed.port or 5432,
+            user=parsed.username or "postgres",
+            password=parsed.password,
+            database="postgres",
+        )
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(recreate())
+
+
+def pytest_configure(config) -> None:
+    if os.environ.get("BACKOFFICE_TESTING_CONFIGURED"):
+        return
+    os.environ["BACKOFFICE_TESTING_CONFIGURED"] = "1"
+    workdir = Path(tempfile.mkdtemp(prefix="backoffice-test-"))
+    _STATE["workdir"] = workdir
+    url = os.environ.get("BACKOFFICE_TEST_DATABASE_URL") or f"sqlite:///{workdir / 'test.db'}"
+    if url.startswith("postgres"):
+        _prepare_postgres(url)
+    os.environ["BACKOFFICE_DATABASE_URL"] = url
+    redis_url = os.environ.get("BACKOFFICE_TEST_REDIS_URL")
+    if redis_url:
+        os.environ["BACKOFFICE_REDIS_URL"] = redis_url
+        os.environ["BACKOFFICE_REDIS_NAMESPACE"] = f"bo-test-{uuid.uuid4().hex[:8]}"
+    else:
+        os.environ.pop("BACKOFFICE_REDIS_URL", None)
+    os.environ["BACKOFFICE_DATA_DIR"] = str(workdir / "data")
+    os.environ.setdefault("BACKOFFICE_SECRET_KEY", "test-secret-key-" + "x" * 32)
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
+    from core.db.migrate import migrate
+
+    asyncio.run(migrate())
+
+
+async def _empty_tables() -> None:
+    from core.db.engine import engine
+    from core.db.tables import all_tables
+
+    from core.db.engine import is_postgres
+
+    db = engine()
+    names = [table._meta.tablename for table in all_tables()]
+    if is_postgres():
+        await db.run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+        return
+    await db.run_ddl('UPDATE "companies" SET "parent" = NULL, "portal" = NULL')
+    for name in reversed(names):
+        await db.run_ddl(f'DELETE FROM "{name}"')
+
+
+@pytest.fixture
+async def bo_db():
+    """An empty, migrated database (all rows of the previous test removed)."""
+    await _empty_tables()
+    yield
+
+
+class Factory:
+    """Direct inserts for test set-up; the API under test is never used to arrange a test."""
+
+    def __init__(self) -> None:
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    async def owner(self) -> dict:
+        from core.accounts.bootstrap import ensure_system_owner
+
+        return await ensure_system_owner()
+
+    async def company(self, parent: dict | None = None, kind: str = "client", **fields) -> dict:
+        from tenants.models import Company
+        from tenants.tree import child_path
+
+        parent = parent or await self.owner()
+        name = fields.pop("name", f"{kind.title()} {self._next()}")
+        company = Company(
+            name=name, kind=kind, parent=parent["id"], depth=parent["depth"] + 1, **fields
+        )
+        await company.save()
+        await Company.update({Company.path: child_path(parent["path"], company.id)}).where(
+            Company.id == company.id
+        )
+        return await Company.select().where(Company.id == company.id).first()
+
+    async def user(
+        self, company: dict, *, is_admin: bool = True, password: str = "Passw0rd!x", **kw
+    ) -> dict:
+        from core.accounts.bootstrap import create_user
+        from core.auth.models import User
+
+        n = self._next()
+        email = kw.pop("email", f"user{n}@example.test")
+        user_id = await create_user(company["id"], email, password, is_admin=is_admin, **kw)
+        row = await User.select().where(User.id == user_id).first()
+        row["password"] = password
+        return row
+
+    async def token(self, user: dict, kind: str = "api") -> str:
+        from core.auth.tokens import issue_token
+
+        return await issue_token(user["id"], kind=kind, hours=1)
+
+
+@pytest.fixture
+def bo_factory(bo_db) -> Factory:
+    return Factory()
+
+
+@pytest.fixture
+async def bo_app(bo_db):
+    from core.web.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+async def bo_client(bo_app):
+    """An unauthenticated async client, with the app's lifespan (and in-process jobs) running."""
+    from litestar.testing import AsyncTestClient
+
+    async with AsyncTestClient(app=bo_app, base_url="http://127.0.0.1") as client:
+        yield client
+
+
+@pytest.fixture
+def bo_api(bo_client, bo_factory):
+    """``await bo_api(user)`` returns a client whose requests carry that user's bearer token."""
+
+    async def for_user(user: dict):
+        token = await bo_factory.token(user)
+        return _AuthedClient(bo_client, token)
+
+    return for_user
+
+
+class _AuthedClient:
+    def __init__(self, client, token: str) -> None:
+        self._client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def __getattr__(self, method: str):
+        call = getattr(self._client, method)
+
+        async def request(url: str, **kwargs):
+            kwargs["headers"] = {**self.headers, **kwargs.get("headers", {})}
+            return await call(url, **kwargs)
+
+        return request
+
+
+@pytest.fixture
+def bo_register_plugin():
+    """Register plugin objects for one test: ``bo_register_plugin(obj, name=...)``."""
+    from core.plugins.manager import plugin_manager
+
+    pm = plugin_manager()
+    names: list[str] = []
+
+    def register(plugin, name: str | None = None):
+        name = pm.register(plugin, name=name)
+        pm.check_pending()
+        names.append(name)
+        return name
+
+    yield register
+    for name in names:
+        pm.unregister(name=name)
+
+
+@asynccontextmanager
+async def running_app(**kwargs):
+    """An app with its lifespan running, outside of a fixture (e.g. in a benchmark)."""
+    from litestar.testing import AsyncTestClient
+
+    from core.web.app import create_app
+
+    async with AsyncTestClient(app=create_app(**kwargs), base_url="http://127.0.0.1") as client:
+        yield client

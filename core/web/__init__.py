@@ -1,0 +1,1 @@
+"""HTTP: the litestar app, the REST API under /api/v1 and the server-rendered UI."""

@@ -1,0 +1,94 @@
+"""The litestar application factory: ``create_app()`` assembled from small configure steps."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Request, Response, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+
+import core
+from core.accounts.company_api import CompanyController
+from core.auth.api import AuthController, me, token
+from core.auth.guards import require_api_user
+from core.auth.middleware import AuthMiddleware
+from core.db.engine import close_pool, start_pool
+from core.errors import problem_response
+from core.plugins.manager import collect
+from core.settings import Settings, get_settings
+from core.web.health import health
+
+API_PREFIX = "/api/v1"
+
+
+def _api_handlers() -> list:
+    from core.audit.api import api_handlers as audit_handlers
+
+    return [CompanyController, AuthController, me, *audit_handlers()]
+
+
+def _ui_handlers() -> list:
+    from core.ui import ui_handlers
+
+    return ui_handlers()
+
+
+def _exception_handler(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith("/api") or request.url.path == "/health":
+        return problem_response(request, exc)
+    from core.ui.errors import html_error
+
+    return html_error(request, exc)
+
+
+def _lifespan(settings: Settings, run_jobs: bool):
+    @asynccontextmanager
+    async def lifespan(app: Litestar):
+        from core.jobs import runtime
+
+        await start_pool()
+        if run_jobs:
+            await runtime.start_in_process(settings)
+        try:
+            yield
+        finally:
+            if run_jobs:
+                await runtime.stop_in_process()
+            await close_pool()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None) -> Litestar:
+    """Build the app. ``run_jobs`` starts the in-process worker and scheduler (embedded mode).
+
+    By default jobs run in-process only without Redis; with Redis, ``backoffice worker`` and
+    ``backoffice scheduler`` processes do that work.
+    """
+    settings = settings or get_settings()
+    if run_jobs is None:
+        run_jobs = not settings.uses_redis
+    public_api = Router(path=API_PREFIX, route_handlers=[token])
+    api = Router(path=API_PREFIX, route_handlers=_api_handlers(), guards=[require_api_user])
+    return Litestar(
+        route_handlers=[health, public_api, api, *_ui_handlers(), *collect("register_routes")],
+        middleware=[AuthMiddleware()],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="bo_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            exclude=["/api/", "/health", "/static/"],
+        ),
+        exception_handlers={Exception: _exception_handler},
+        openapi_config=OpenAPIConfig(
+            title="BackOffice API",
+            version=core.__version__,
+            path="/api/schema",
+            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
+        ),
+        lifespan=[_lifespan(settings, run_jobs)],
+        debug=settings.debug,
+    )

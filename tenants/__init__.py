@@ -1,0 +1,1 @@
+"""Tenancy: the company tree, the caller's scope and tenant bootstrap files."""
