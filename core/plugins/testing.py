@@ -77,10 +77,8 @@ def pytest_configure(config) -> None:
 
 
 async def _empty_tables() -> None:
-    from core.db.engine import engine
+    from core.db.engine import engine, is_postgres
     from core.db.tables import all_tables
-
-    from core.db.engine import is_postgres
 
     db = engine()
     names = [table._meta.tablename for table in all_tables()]
@@ -160,12 +158,40 @@ async def bo_app(bo_db):
     return create_app()
 
 
+@asynccontextmanager
+async def serve_in_loop(app):
+    """An httpx client bound to ``app`` whose lifespan runs in the current event loop.
+
+    litestar's own test client runs the lifespan through a portal in another loop, and a
+    PostgreSQL pool opened there cannot be used from the test's loop.
+    """
+    import httpx
+
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold_lifespan() -> None:
+        # Entered and exited in this one task, as anyio's cancel scopes require.
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold_lifespan())
+    await asyncio.wait({task, asyncio.create_task(started.wait())}, return_when="FIRST_COMPLETED")
+    if task.done():
+        task.result()  # a failed start-up raises here
+    try:
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            yield client
+    finally:
+        stop.set()
+        await task
+
+
 @pytest.fixture
 async def bo_client(bo_app):
     """An unauthenticated async client, with the app's lifespan (and in-process jobs) running."""
-    from litestar.testing import AsyncTestClient
-
-    async with AsyncTestClient(app=bo_app, base_url="http://127.0.0.1") as client:
+    async with serve_in_loop(bo_app) as client:
         yield client
 
 
@@ -217,9 +243,7 @@ def bo_register_plugin():
 @asynccontextmanager
 async def running_app(**kwargs):
     """An app with its lifespan running, outside of a fixture (e.g. in a benchmark)."""
-    from litestar.testing import AsyncTestClient
-
     from core.web.app import create_app
 
-    async with AsyncTestClient(app=create_app(**kwargs), base_url="http://127.0.0.1") as client:
+    async with serve_in_loop(create_app(**kwargs)) as client:
         yield client
