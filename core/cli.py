@@ -131,17 +131,20 @@ def scheduler() -> None:
     run_scheduler_forever()
 
 
-def _add_plugin_commands() -> None:
+def add_plugin_commands(group: click.Group = main) -> None:
+    """Add every plugin's commands to ``group``; calling it again adds only new ones."""
     try:
         from core.plugins.manager import collect
 
         for command in collect("register_cli_commands"):
-            if command.name in main.commands:
+            if group.commands.get(command.name) is command:
+                continue
+            if command.name in group.commands:
                 raise click.ClickException(f"plugin command {command.name!r} clashes")
-            main.add_command(command)
+            group.add_command(command)
     except SettingsError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
 
 
-_add_plugin_commands()
+add_plugin_commands()

@@ -1,2 +1,78 @@
+"""REST endpoints for the audit log under /api/v1/audit (and the jobs its export creates)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+
+from core.audit import export, service
+from core.audit.service import AuditEventDetail, AuditEventPage, AuditFilters
+from core.jobs.api import JobController
+from core.jobs.schemas import JobOut
+from core.web.context import audit_context, principal_of
+from core.web.listing import DEFAULT_PAGE_SIZE, ListQuery, make_page
+
+Short = Annotated[str, Parameter(max_length=200)]
+
+
+class AuditController(Controller):
+    path = "/audit"
+    tags = ["Audit"]
+
+    @get("/", summary="The audit log of your company and the companies it created")
+    async def list(
+        self,
+        request: Request,
+        page: Annotated[int, Parameter(ge=1)] = 1,
+        page_size: Annotated[int, Parameter(ge=1, le=500)] = DEFAULT_PAGE_SIZE,
+        sort: str = "created_at",
+        order: str = "desc",
+        action: Short | None = None,
+        action_contains: Short | None = None,
+        user: Short | None = None,
+        ip: Annotated[str, Parameter(max_length=64)] | None = None,
+        table_name: Annotated[str, Parameter(max_length=100)] | None = None,
+        object_id: int | None = None,
+        date_from: Annotated[str, Parameter(description="YYYY-MM-DD or ISO 8601")] | None = None,
+        date_to: Annotated[str, Parameter(description="YYYY-MM-DD or ISO 8601")] | None = None,
+    ) -> AuditEventPage:
+        filters = AuditFilters.from_query(
+            {
+                "action": action,
+                "action_contains": action_contains,
+                "user": user,
+                "ip": ip,
+                "table_name": table_name,
+                "object_id": object_id,
+                "date_from": date_from,
+                "date_to": date_to,
+            }
+        )
+        query = ListQuery(page=page, page_size=page_size, sort=sort, order=order)
+        items, total = await service.list_events(principal_of(request).scope, filters, query)
+        page_ = make_page(items, total, query)
+        return AuditEventPage(**{f: getattr(page_, f) for f in page_.__struct_fields__})
+
+    @get("/{event_id:int}", summary="One audit event with the rows it changed")
+    async def read(self, request: Request, event_id: int) -> AuditEventDetail:
+        return await service.get_event(principal_of(request).scope, event_id)
+
+    @get("/{event_id:int}/csv", summary="One event's changes as CSV")
+    async def read_csv(self, request: Request, event_id: int) -> Response:
+        detail = await service.get_event(principal_of(request).scope, event_id)
+        name = export.event_csv_name(event_id)
+        return Response(
+            content=export.render_event_csv(detail),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @post("/exports", summary="Export the filtered log as CSV (a background job)", status_code=202)
+    async def start_export(self, request: Request, data: AuditFilters) -> JobOut:
+        return await export.start_export(audit_context(request), principal_of(request), data)
+
+
 def api_handlers() -> list:
-    return []
+    return [AuditController, JobController]

@@ -6,6 +6,7 @@ writers fail with "database is locked" instead of waiting their turn.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -73,10 +74,16 @@ async def start_pool() -> None:
         await db.start_connection_pool(min_size=1, max_size=10)
 
 
-async def close_pool() -> None:
+async def close_pool(grace_seconds: float = 10) -> None:
+    """Close the pool; a connection never released (a crashed request) must not hang shutdown."""
     db = engine()
-    if isinstance(db, PostgresEngine):
-        await db.close_connection_pool()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        pool = db.pool
+        try:
+            await asyncio.wait_for(pool.close(), timeout=grace_seconds)
+        except TimeoutError:
+            pool.terminate()
+        db.pool = None
 
 
 def is_postgres() -> bool:

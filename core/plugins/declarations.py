@@ -1,9 +1,32 @@
-"""What plugins declare: plain classes and dataclasses, no I/O at import time."""
+"""What plugins declare: plain classes and dataclasses, no I/O at import time.
+
+A plugin subclasses ``Channel``, ``Vendor``, ``PaymentSystem`` or ``Dictionary`` and fills in
+class attributes; the registry calls ``validate_declaration()`` when it collects them, so a bad
+declaration fails at start-up with the class name in the message, not in the middle of a send.
+I/O lives in the async methods of vendors and payment systems.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import Any, ClassVar
+
+from core.plugins.fields import DeclarationError, Field, check_fields, validate_values
+from core.plugins.values import (
+    Checkout,
+    CheckoutRequest,
+    OutboundMessage,
+    PaymentEvent,
+    RefundResult,
+    SendResult,
+    WebhookEvent,
+)
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 
 
 @dataclass(frozen=True)
@@ -15,3 +38,222 @@ class Theme:
     templates_dir: Path
     static_dir: Path | None = None
     parent: str | None = "default"
+
+
+def _check_key_and_name(cls: type) -> None:
+    key = getattr(cls, "key", "")
+    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        raise DeclarationError(
+            f"{cls.__qualname__}: key {key!r} must be lowercase letters, digits, '-' or '_' "
+            "and start with a letter"
+        )
+    name = getattr(cls, "name", "")
+    if not isinstance(name, str) or not name.strip():
+        raise DeclarationError(f"{cls.__qualname__}: name must be a non-empty string")
+
+
+def _not_implemented(obj: Any, method: str) -> NotImplementedError:
+    return NotImplementedError(f"{obj.key or type(obj).__name__} does not implement {method}")
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A rate-tree attribute of a resource; ``dictionary`` names where its values come from."""
+
+    name: str
+    label: str
+    dictionary: str | None = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Something a channel sells and rates (an SMS, a session, a template message)."""
+
+    key: str
+    name: str
+    attributes: tuple[Attribute, ...] = ()
+
+
+COMMON_SENDER_ID_FIELDS: tuple[Field, ...] = (
+    Field("sender", "string", "Sender ID", required=True, help="What recipients see as sender."),
+    Field("comment", "string", "Comment", help="Why this sender ID is needed (for moderation)."),
+)
+
+
+class Channel:
+    """A messaging channel (SMS, WhatsApp, ...) and what can be rated and sent on it."""
+
+    key: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    service_domain: ClassVar[str] = ""
+    resources: ClassVar[tuple[Resource, ...]] = ()
+    sender_id_fields: ClassVar[tuple[Field, ...]] = ()
+    vendor_types: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def all_sender_id_fields(cls) -> tuple[Field, ...]:
+        """The common sender-ID fields followed by this channel's own."""
+        return COMMON_SENDER_ID_FIELDS + tuple(cls.sender_id_fields)
+
+    @classmethod
+    def dictionary_keys(cls) -> set[str]:
+        return {a.dictionary for r in cls.resources for a in r.attributes if a.dictionary}
+
+    @classmethod
+    def accepts_vendor(cls, vendor_key: str) -> bool:
+        """An empty ``vendor_types`` lets any vendor that declares this channel serve it."""
+        return not cls.vendor_types or vendor_key in cls.vendor_types
+
+    @classmethod
+    def validate_declaration(cls) -> None:
+        _check_key_and_name(cls)
+        where = cls.__qualname__
+        if not isinstance(cls.service_domain, str) or not cls.service_domain.strip():
+            raise DeclarationError(f"{where}: service_domain must be a non-empty string")
+        if not cls.resources:
+            raise DeclarationError(f"{where}: declares no resources")
+        resource_keys: set[str] = set()
+        for resource in cls.resources:
+            if not isinstance(resource, Resource):
+                raise DeclarationError(f"{where}: {resource!r} is not a Resource")
+            if not KEY_PATTERN.match(resource.key) or resource.key in resource_keys:
+                raise DeclarationError(f"{where}: resource key {resource.key!r} invalid or reused")
+            resource_keys.add(resource.key)
+            names: set[str] = set()
+            for attribute in resource.attributes:
+                if not isinstance(attribute, Attribute):
+                    raise DeclarationError(f"{where}: {attribute!r} is not an Attribute")
+                if not attribute.name.isidentifier() or attribute.name in names:
+                    raise DeclarationError(
+                        f"{where}: attribute {attribute.name!r} of {resource.key!r} "
+                        "must be a unique identifier"
+                    )
+                names.add(attribute.name)
+        check_fields(cls.all_sender_id_fields(), f"{where}.sender_id_fields")
+        for vendor in cls.vendor_types:
+            if not isinstance(vendor, str) or not KEY_PATTERN.match(vendor):
+                raise DeclarationError(f"{where}: vendor type {vendor!r} is not a valid key")
+
+
+class Vendor:
+    """A vendor type: connects to a provider to send messages on one or more channels.
+
+    One instance is one configured connection; ``settings`` are already validated against
+    ``settings_fields`` by the constructor.
+    """
+
+    key: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    channels: ClassVar[tuple[str, ...]] = ()
+    settings_fields: ClassVar[tuple[Field, ...]] = ()
+    sender_id_fields: ClassVar[tuple[Field, ...]] = ()
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        self.settings = validate_values(self.settings_fields, settings)
+
+    @classmethod
+    def validate_declaration(cls) -> None:
+        _check_key_and_name(cls)
+        where = cls.__qualname__
+        if not cls.channels:
+            raise DeclarationError(f"{where}: declares no channels")
+        if len(set(cls.channels)) != len(cls.channels):
+            raise DeclarationError(f"{where}: a channel is listed twice")
+        check_fields(cls.settings_fields, f"{where}.settings_fields")
+        check_fields(cls.sender_id_fields, f"{where}.sender_id_fields")
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        """Hand one message to the provider; the result carries the provider's message id."""
+        raise _not_implemented(self, "send")
+
+    async def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
+        """Turn one inbound webhook call into status reports and inbound (MO) messages."""
+        raise _not_implemented(self, "parse_webhook")
+
+    async def map_status(self, vendor_status: str) -> str:
+        """The BackOffice delivery status (``values.DELIVERY_STATUSES``) of a provider status."""
+        raise _not_implemented(self, "map_status")
+
+
+class PaymentSystem:
+    """A payment provider: checkout creation, callback verification and refunds."""
+
+    key: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    settings_fields: ClassVar[tuple[Field, ...]] = ()
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        self.settings = validate_values(self.settings_fields, settings)
+
+    @classmethod
+    def validate_declaration(cls) -> None:
+        _check_key_and_name(cls)
+        check_fields(cls.settings_fields, f"{cls.__qualname__}.settings_fields")
+
+    async def create_checkout(self, request: CheckoutRequest) -> Checkout:
+        """Start a payment at the provider and say where to send the payer."""
+        raise _not_implemented(self, "create_checkout")
+
+    async def verify_callback(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
+        """Check the provider's signature and return the event (``event_id`` for idempotency)."""
+        raise _not_implemented(self, "verify_callback")
+
+    async def refund(self, provider_reference: str, amount: Decimal, currency: str) -> RefundResult:
+        """Give back ``amount`` of a captured payment."""
+        raise _not_implemented(self, "refund")
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    name: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+EntrySource = Iterable[tuple] | Callable[[], Iterable[tuple]]
+
+
+class Dictionary:
+    """Reference values for rate-tree attributes: ``(code, name, extra)`` rows.
+
+    ``entries`` may be a callable so that large lists load on first use, not at start-up.
+    """
+
+    key: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    entries: ClassVar[Any] = ()
+
+    @classmethod
+    def validate_declaration(cls) -> None:
+        _check_key_and_name(cls)
+        if not (callable(cls.entries) or isinstance(cls.entries, list | tuple)):
+            raise DeclarationError(f"{cls.__qualname__}: entries must be a list or a callable")
+
+    @classmethod
+    def load(cls) -> tuple[Entry, ...]:
+        """The entries, normalised and checked once, then cached on the class."""
+        cached = cls.__dict__.get("_loaded")
+        if cached is not None:
+            return cached
+        source = cls.entries() if callable(cls.entries) else cls.entries
+        loaded = tuple(_entry(cls, row) for row in source)
+        codes = [e.code for e in loaded]
+        if len(set(codes)) != len(codes):
+            raise DeclarationError(f"{cls.__qualname__}: an entry code is listed twice")
+        cls._loaded = loaded
+        return loaded
+
+    @classmethod
+    def get(cls, code: str) -> Entry | None:
+        return next((e for e in cls.load() if e.code == code), None)
+
+
+def _entry(cls: type, row: Any) -> Entry:
+    if isinstance(row, Entry):
+        return row
+    if not isinstance(row, tuple | list) or len(row) not in (2, 3):
+        raise DeclarationError(f"{cls.__qualname__}: entry {row!r} is not (code, name, extra)")
+    code, name, *rest = row
+    if not isinstance(code, str) or not code or not isinstance(name, str):
+        raise DeclarationError(f"{cls.__qualname__}: entry {row!r} needs a code and a name")
+    return Entry(code, name, dict(rest[0]) if rest else {})

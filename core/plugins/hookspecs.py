@@ -2,7 +2,8 @@
 
 Hooks are synchronous and cheap: each returns declarations (classes, route handlers, commands).
 Anything that does I/O lives in async methods of the returned classes, because pluggy has no
-async and an async hook implementation would return an un-awaited coroutine.
+async and an async hook implementation would return an un-awaited coroutine. Every hook takes no
+arguments and returns a list; ``core.plugins.manager.collect`` flattens the lists of all plugins.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def register_channels() -> list:
     """Return messaging channel classes (subclasses of ``core.plugins.declarations.Channel``).
 
+    The registry validates each declaration and checks that the dictionaries its rate-tree
+    attributes name are registered too.
+
     Returns:
         A list of channel classes; each key must be unique across all plugins.
     """
@@ -26,7 +30,9 @@ def register_channels() -> list:
 
 @hookspec
 def register_vendors() -> list:
-    """Return messaging vendor classes (subclasses of ``core.plugins.declarations.Vendor``).
+    """Return vendor types (subclasses of ``core.plugins.declarations.Vendor``).
+
+    A vendor may only name channels that are registered and that accept it in ``vendor_types``.
 
     Returns:
         A list of vendor classes; each declares the channels it can serve.
@@ -38,7 +44,7 @@ def register_payment_systems() -> list:
     """Return payment system classes (subclasses of ``core.plugins.declarations.PaymentSystem``).
 
     Returns:
-        A list of payment system classes.
+        A list of payment system classes, each with a unique key.
     """
 
 
@@ -47,13 +53,16 @@ def register_themes() -> list:
     """Return UI themes as ``core.plugins.declarations.Theme`` declarations.
 
     Returns:
-        A list of themes (name, parent, template and static folders).
+        A list of themes (name, parent, template and static folders); names are unique.
     """
 
 
 @hookspec
 def register_routes() -> list:
     """Return litestar route handlers, controllers or routers to mount in the app.
+
+    They are collected once, when ``create_app`` builds the app, and mounted beside the guarded
+    ``/api/v1`` router: an API handler must set ``guards=[require_api_user]`` itself.
 
     Returns:
         A list of litestar handlers; API handlers should live under ``/api/v1/<plugin>``.
@@ -62,10 +71,10 @@ def register_routes() -> list:
 
 @hookspec
 def register_actors() -> list:
-    """Return background jobs (``core.jobs.Job`` declarations) and periodic schedules.
+    """Return background jobs (``@core.jobs.job``) and schedules (``core.jobs.every``).
 
     Returns:
-        A list of jobs created with ``core.jobs.job`` or schedules from ``core.jobs.every``.
+        A list of ``JobDef`` and ``Schedule`` objects; the job runtime binds them to its broker.
     """
 
 
@@ -83,5 +92,5 @@ def register_dictionaries() -> list:
     """Return reference dictionaries (``core.plugins.declarations.Dictionary``) for rate trees.
 
     Returns:
-        A list of dictionaries, each with a unique key and its entries.
+        A list of dictionary classes, each with a unique key and its entries.
     """

@@ -153,9 +153,13 @@ def bo_factory(bo_db) -> Factory:
 
 @pytest.fixture
 async def bo_app(bo_db):
+    """The app with its jobs running in this process, on the Redis broker when one is set.
+
+    Production web processes leave Redis jobs to ``backoffice worker``; a test needs them done.
+    """
     from core.web.app import create_app
 
-    return create_app()
+    return create_app(run_jobs=True)
 
 
 @asynccontextmanager
@@ -201,12 +205,12 @@ def bo_api(bo_client, bo_factory):
 
     async def for_user(user: dict):
         token = await bo_factory.token(user)
-        return _AuthedClient(bo_client, token)
+        return AuthedClient(bo_client, token)
 
     return for_user
 
 
-class _AuthedClient:
+class AuthedClient:
     def __init__(self, client, token: str) -> None:
         self._client = client
         self.headers = {"Authorization": f"Bearer {token}"}

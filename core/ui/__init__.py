@@ -1,5 +1,41 @@
-"""Server-rendered UI (Jinja2, per-theme environments)."""
+"""Server-rendered UI (Jinja2, per-theme environments).
+
+Every page except sign-in sits behind ``require_ui_user``; a visitor without a session is sent
+to /login by the UI error handler. Each theme's static folder (with its parents' as fallbacks)
+is served under /static/<theme>/.
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.static_files import create_static_files_router
+
+from core.auth.guards import require_ui_user
+from core.web.themes import all_themes, static_dirs
+
+
+def _static_routers() -> list:
+    return [
+        create_static_files_router(
+            path=f"/static/{name}", directories=static_dirs(name), name=f"static-{name}"
+        )
+        for name in all_themes()
+        if static_dirs(name)
+    ]
 
 
 def ui_handlers() -> list:
-    return []
+    from core.ui import account, audit, companies, tables
+
+    signed_in = Router(
+        path="/",
+        route_handlers=[
+            *account.SIGNED_IN_HANDLERS,
+            *companies.HANDLERS,
+            *audit.HANDLERS,
+            tables.choose_columns,
+        ],
+        guards=[require_ui_user],
+        include_in_schema=False,
+    )
+    return [*account.PUBLIC_HANDLERS, signed_in, *_static_routers()]

@@ -1,7 +1,91 @@
-from litestar import Request, Response
+"""Errors on UI pages become themed HTML pages; a missing session becomes a sign-in redirect.
 
-from core.errors import problem_response
+litestar exception handlers are synchronous while the theme depends on an async portal lookup,
+so the page is rendered in the response's own async ``to_asgi_response``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.response import Redirect
+
+from core.auth.guards import LoginRequired
+from core.auth.middleware import SESSION_COOKIE
+from core.auth.tokens import resolve_token
+from core.errors import to_problem
+from core.ui.render import branding, render_html
+from core.web.themes import Branding
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please sign in to continue.",
+    403: "You are not allowed to do this. If the form was open for a long time, reload the "
+    "page and try again.",
+    404: "This page does not exist, or it belongs to an account you cannot see.",
+    405: "This address does not accept that kind of request.",
+    409: "This could not be done because it conflicts with the current data.",
+    422: "Some of the values are not acceptable.",
+    500: "Something went wrong on our side. Please try again later.",
+}
+
+
+async def _resolve_user(request: Request) -> None:
+    """An unknown path matches no route, so no middleware ran: find the user for the menu."""
+    if "user" not in request.scope:
+        secret = request.cookies.get(SESSION_COOKIE, "")
+        request.scope["user"] = await resolve_token(secret, "session") if secret else None
+
+
+class ThemedPage(Response):
+    """An HTML error page whose body is rendered once the portal's theme is known."""
+
+    def __init__(self, request: Request, status: int, context: dict[str, Any]) -> None:
+        super().__init__(content="", media_type=MediaType.HTML, status_code=status)
+        self._request = request
+        self._context = context
+        self.headers["Cache-Control"] = "no-store"
+
+    async def _render(self) -> None:
+        try:
+            brand = await branding(self._request)
+            await _resolve_user(self._request)
+        except Exception:  # the database may be the very thing that failed
+            brand = Branding()
+        self.content = render_html(self._request, brand, "error.html", self._context)
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any):
+        async def send_page(scope, receive, send) -> None:
+            await self._render()
+            await Response.to_asgi_response(self, *args, **kwargs)(scope, receive, send)
+
+        return send_page
+
+
+def login_redirect(request: Request) -> Redirect:
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    if request.method != "GET":
+        target = request.url.path
+    return Redirect(path=f"/login?next={quote(target, safe='/')}", status_code=303)
 
 
 def html_error(request: Request, exc: Exception) -> Response:
-    return problem_response(request, exc)
+    if isinstance(exc, LoginRequired):
+        return login_redirect(request)
+    status, problem = to_problem(request, exc)
+    detail = problem.get("detail") or ""
+    if status >= 500:
+        detail = ""  # internals stay in the log
+    context = {
+        "status": status,
+        "title": problem.get("title") or "Error",
+        "message": MESSAGES.get(status, MESSAGES[400 if status < 500 else 500]),
+        "detail": detail if detail != problem.get("title") else "",
+        "errors": problem.get("errors") or [],
+    }
+    return ThemedPage(request, status, context)

@@ -1,0 +1,46 @@
+# Two commands for a fresh clone: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?= -q -p no:cacheprovider
+
+.PHONY: install run test test-sqlite test-postgres lint format clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+## Embedded mode: SQLite file ./backoffice.db, in-process jobs, demo data, http://127.0.0.1:8000
+run: install
+	$(BIN)/backoffice db migrate
+	$(BIN)/backoffice demo
+	$(BIN)/backoffice run
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## The whole suite on SQLite; again on PostgreSQL + Redis when BACKOFFICE_TEST_POSTGRES_URL is set.
+test: install lint test-sqlite
+	@if [ -n "$$BACKOFFICE_TEST_POSTGRES_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "PostgreSQL run skipped: set BACKOFFICE_TEST_POSTGRES_URL (and BACKOFFICE_TEST_REDIS_URL) to run it"; fi
+
+test-sqlite: install
+	@echo "== suite on SQLite, in-process jobs"
+	env -u BACKOFFICE_TEST_DATABASE_URL -u BACKOFFICE_TEST_REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@echo "== suite on PostgreSQL, Redis broker"
+	BACKOFFICE_TEST_DATABASE_URL="$$BACKOFFICE_TEST_POSTGRES_URL" $(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var backoffice.db backoffice.db-shm backoffice.db-wal *.egg-info

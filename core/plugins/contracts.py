@@ -1,0 +1,175 @@
+"""Contract test suites that plugin authors subclass to check their declarations.
+
+Subclass one per class you ship, name the subclass ``Test...`` and set the class attributes::
+
+    class TestMyVendor(VendorContract):
+        plugin = my_plugin_module          # registered for each test unless already installed
+        vendor_class = MyVendor
+        settings = {"base_url": "https://api.example.test", "api_key": "k" * 16}
+        status_samples = {"DELIVRD": "delivered"}
+
+The suites run under BackOffice's pytest plugin (``core.plugins.testing``), so the database
+fixtures are available to any extra tests you add to the subclass.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pytest
+
+from core.errors import DomainError, Invalid
+from core.plugins import registry
+from core.plugins.declarations import Channel, Dictionary, PaymentSystem, Vendor
+from core.plugins.fields import json_schema, validate_values
+from core.plugins.values import DELIVERY_STATUSES, OutboundMessage, SendResult, WebhookEvent
+
+_SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey", "private")
+
+
+class _PluginContract:
+    plugin: ClassVar[Any] = None
+
+    @pytest.fixture(autouse=True)
+    def _contract_plugin(self):
+        """Register ``plugin`` for one test when it is not installed through an entry point."""
+        from core.plugins.manager import plugin_manager
+
+        pm = plugin_manager()
+        name = None
+        if self.plugin is not None and not pm.is_registered(self.plugin):
+            name = pm.register(self.plugin)
+            pm.check_pending()
+        yield
+        if name is not None:
+            pm.unregister(name=name)
+
+    @staticmethod
+    def _check_secret_naming(fields) -> None:
+        for item in fields:
+            if any(word in item.name.lower() for word in _SECRET_WORDS):
+                assert item.secret, f"field {item.name!r} looks secret but is not secret=True"
+
+
+class ChannelContract(_PluginContract):
+    channel_class: ClassVar[type[Channel]]
+
+    def test_declaration_is_valid(self):
+        assert issubclass(self.channel_class, Channel)
+        self.channel_class.validate_declaration()
+
+    def test_plugin_registers_the_channel(self):
+        assert registry.channels().get(self.channel_class.key) is self.channel_class
+
+    def test_attribute_dictionaries_are_registered_and_load(self):
+        known = registry.dictionaries()
+        for key in self.channel_class.dictionary_keys():
+            assert key in known, f"dictionary {key!r} is not registered"
+            assert known[key].load(), f"dictionary {key!r} has no entries"
+
+    def test_sender_id_form_includes_the_common_fields(self):
+        schema = json_schema(self.channel_class.all_sender_id_fields())
+        assert "sender" in schema["required"]
+        self._check_secret_naming(self.channel_class.all_sender_id_fields())
+
+
+class VendorContract(_PluginContract):
+    vendor_class: ClassVar[type[Vendor]]
+    settings: ClassVar[dict[str, Any]] = {}
+    status_samples: ClassVar[dict[str, str]] = {}
+    webhook_samples: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+    sample_message: ClassVar[OutboundMessage | None] = None
+
+    def make_vendor(self) -> Vendor:
+        """Override to inject a fake transport so ``send`` can run without a network."""
+        return self.vendor_class(self.settings)
+
+    def test_declaration_is_valid(self):
+        assert issubclass(self.vendor_class, Vendor)
+        self.vendor_class.validate_declaration()
+        self._check_secret_naming(self.vendor_class.settings_fields)
+        self._check_secret_naming(self.vendor_class.sender_id_fields)
+
+    def test_plugin_registers_the_vendor_for_registered_channels(self):
+        assert registry.vendors().get(self.vendor_class.key) is self.vendor_class
+        for channel in self.vendor_class.channels:
+            assert self.vendor_class.key in registry.vendors_for(channel)
+
+    def test_sample_settings_are_valid_and_empty_settings_are_not(self):
+        validate_values(self.vendor_class.settings_fields, self.settings)
+        if any(f.required for f in self.vendor_class.settings_fields):
+            with pytest.raises(Invalid):
+                self.vendor_class({})
+
+    def test_implements_every_vendor_method(self):
+        for method in ("send", "parse_webhook", "map_status"):
+            assert getattr(self.vendor_class, method) is not getattr(Vendor, method), method
+
+    @pytest.mark.asyncio
+    async def test_status_samples_map_to_delivery_statuses(self):
+        assert self.status_samples, "declare status_samples: {vendor status: expected status}"
+        vendor = self.make_vendor()
+        for vendor_status, expected in self.status_samples.items():
+            assert await vendor.map_status(vendor_status) == expected
+        assert await vendor.map_status("no-such-status-from-the-contract") == "unknown"
+        assert set(self.status_samples.values()) <= set(DELIVERY_STATUSES)
+
+    @pytest.mark.asyncio
+    async def test_webhook_samples_parse_to_events(self):
+        if not self.webhook_samples:
+            pytest.skip("no webhook_samples declared")
+        vendor = self.make_vendor()
+        for headers, body in self.webhook_samples:
+            events = await vendor.parse_webhook(headers, body)
+            assert events and all(isinstance(e, WebhookEvent) for e in events)
+
+    @pytest.mark.asyncio
+    async def test_send_returns_a_result(self):
+        if self.sample_message is None:
+            pytest.skip("no sample_message declared")
+        result = await self.make_vendor().send(self.sample_message)
+        assert isinstance(result, SendResult) and result.vendor_message_id
+
+
+class PaymentSystemContract(_PluginContract):
+    payment_class: ClassVar[type[PaymentSystem]]
+    settings: ClassVar[dict[str, Any]] = {}
+    forged_callback: ClassVar[tuple[dict[str, str], bytes] | None] = None
+
+    def make_payment_system(self) -> PaymentSystem:
+        return self.payment_class(self.settings)
+
+    def test_declaration_is_valid(self):
+        assert issubclass(self.payment_class, PaymentSystem)
+        self.payment_class.validate_declaration()
+        self._check_secret_naming(self.payment_class.settings_fields)
+
+    def test_plugin_registers_the_payment_system(self):
+        assert registry.payment_systems().get(self.payment_class.key) is self.payment_class
+
+    def test_sample_settings_are_valid(self):
+        validate_values(self.payment_class.settings_fields, self.settings)
+
+    def test_implements_every_payment_method(self):
+        for method in ("create_checkout", "verify_callback", "refund"):
+            assert getattr(self.payment_class, method) is not getattr(PaymentSystem, method)
+
+    @pytest.mark.asyncio
+    async def test_forged_callback_is_rejected(self):
+        if self.forged_callback is None:
+            pytest.skip("no forged_callback declared")
+        headers, body = self.forged_callback
+        with pytest.raises(DomainError):
+            await self.make_payment_system().verify_callback(headers, body)
+
+
+class DictionaryContract(_PluginContract):
+    dictionary_class: ClassVar[type[Dictionary]]
+
+    def test_declaration_is_valid_and_entries_load(self):
+        assert issubclass(self.dictionary_class, Dictionary)
+        self.dictionary_class.validate_declaration()
+        assert self.dictionary_class.load()
+
+    def test_plugin_registers_the_dictionary(self):
+        assert registry.dictionaries().get(self.dictionary_class.key) is self.dictionary_class

@@ -1,0 +1,102 @@
+"""Signing in and out, the signed-in user's own page, and the in-app guide."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+
+from core.auth.middleware import SESSION_COOKIE
+from core.auth.service import authenticate, open_session
+from core.auth.tokens import revoke_token
+from core.errors import Unauthorized
+from core.settings import get_settings
+from core.ui.forms import parse, read_form
+from core.ui.render import local_path, page, redirect
+from core.web.context import client_ip
+
+
+class LoginForm(msgspec.Struct, forbid_unknown_fields=True):
+    login: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+    next: Annotated[str, msgspec.Meta(max_length=2000)] = "/"
+
+
+def _session_cookie(value: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=value,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+        max_age=max_age,
+    )
+
+
+@get("/login", include_in_schema=False)
+async def login_page(request: Request, next: str = "/") -> Response:
+    if request.scope.get("user") is not None:
+        return redirect(local_path(next))
+    return await page(request, "login.html", next=local_path(next), values={}, error="")
+
+
+@post("/login", include_in_schema=False)
+async def login_submit(request: Request) -> Response:
+    raw = await read_form(request)
+    values = {"login": str(raw.get("login", "")).strip(), "next": local_path(raw.get("next"))}
+    form, errors = parse(raw, LoginForm)
+    if form is None:
+        return await page(
+            request,
+            "login.html",
+            status=400,
+            next=values["next"],
+            values=values,
+            error="Enter your login or email and your password.",
+        )
+    try:
+        user_id = await authenticate(form.login, form.password)
+    except Unauthorized as exc:
+        message = "The login or the password is not correct."
+        if "not active" in exc.detail:
+            message = "This account is not active. Contact your administrator."
+        return await page(
+            request, "login.html", status=401, next=values["next"], values=values, error=message
+        )
+    hours = get_settings().session_hours
+    secret = await open_session(user_id, "session", hours, client_ip(request))
+    response = redirect(values["next"])
+    response.cookies.append(_session_cookie(secret, hours * 3600))
+    return response
+
+
+@post("/logout", include_in_schema=False)
+async def logout(request: Request) -> Response:
+    principal = request.scope.get("user")
+    if principal is not None:
+        await revoke_token(principal.token_id)
+    response = redirect("/login", flash="You are signed out.")
+    response.cookies.append(_session_cookie("", 0))
+    return response
+
+
+@get("/", include_in_schema=False)
+async def home() -> Response:
+    return redirect("/companies")
+
+
+@get("/account", include_in_schema=False)
+async def my_account(request: Request) -> Response:
+    return await page(request, "account.html", active="account")
+
+
+@get("/help/guide", include_in_schema=False)
+async def guide(request: Request) -> Response:
+    return await page(request, "guide.html", active="guide")
+
+
+PUBLIC_HANDLERS = [login_page, login_submit, logout]
+SIGNED_IN_HANDLERS = [home, my_account, guide]

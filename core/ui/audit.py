@@ -1,0 +1,157 @@
+"""Audit pages: the event list, one event's changes, CSV downloads and the export job's progress.
+
+Reading, scoping and CSV rendering belong to ``core.audit``; the job's state to ``core.jobs``.
+Job pages only show jobs of the signed-in user's own company, exactly like the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.response import File
+
+from core.audit import export, service
+from core.errors import Invalid
+from core.jobs import service as jobs
+from core.jobs.schemas import JobOut
+from core.ui.forms import by_field, read_form
+from core.ui.render import page, redirect
+from core.ui.tables import Column, Table, pager, register
+from core.web.context import audit_context, principal_of
+
+TABLE = register(
+    Table(
+        name="audit",
+        columns=(
+            Column("id", "ID", "id", default=False),
+            Column("created_at", "Date & time", "created_at"),
+            Column("user", "User", "user"),
+            Column("ip", "IP", "ip"),
+            Column("action", "Action", "action"),
+        ),
+        default_sort="created_at",
+    )
+)
+FILTER_FIELDS = ("action", "user", "ip", "date_from", "date_to")
+OPERATIONS = {"insert": "Created", "update": "Changed", "delete": "Deleted"}
+
+
+def _filters(params: Any) -> tuple[service.AuditFilters | None, dict[str, str], list[dict]]:
+    shown = {k: (params.get(k) or "").strip()[:200] for k in FILTER_FIELDS}
+    try:
+        return service.AuditFilters.from_query(shown), shown, []
+    except Invalid as exc:
+        return None, shown, exc.errors or [{"field": "form", "message": exc.detail}]
+
+
+@get("/audit", include_in_schema=False)
+async def audit_list(request: Request) -> Response:
+    scope = principal_of(request).scope
+    filters, shown, errors = _filters(request.query_params)
+    query = TABLE.query(request)
+    items, total = [], 0
+    if filters is not None:
+        items, total = await service.list_events(scope, filters, query)
+    return await page(
+        request,
+        "audit/list.html",
+        active="audit",
+        table=TABLE,
+        columns=TABLE.visible(request),
+        items=items,
+        pager=pager(total, query),
+        filters=shown,
+        errors=by_field(errors),
+        actions=await service.action_names(scope),
+    )
+
+
+def _values(values: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(key, "—" if value is None else str(value)) for key, value in sorted(values.items())]
+
+
+@get("/audit/{event_id:int}", include_in_schema=False)
+async def audit_detail(request: Request, event_id: int) -> Response:
+    event = await service.get_event(principal_of(request).scope, event_id)
+    changes = [
+        {
+            "change": change,
+            "operation": OPERATIONS.get(change.operation, change.operation),
+            "old": _values(change.old_values),
+            "new": _values(change.new_values),
+        }
+        for change in event.changes
+    ]
+    return await page(request, "audit/detail.html", active="audit", event=event, changes=changes)
+
+
+@get("/audit/{event_id:int}/csv", include_in_schema=False)
+async def audit_event_csv(request: Request, event_id: int) -> Response:
+    event = await service.get_event(principal_of(request).scope, event_id)
+    return Response(
+        content=export.render_event_csv(event).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.event_csv_name(event.id)}"'
+        },
+    )
+
+
+@post("/audit/export", include_in_schema=False)
+async def audit_export(request: Request) -> Response:
+    filters, _, errors = _filters(await read_form(request))
+    if filters is None:
+        raise Invalid("the filters of this export are not valid", errors)
+    principal = principal_of(request)
+    job = await export.start_export(audit_context(request), principal, filters)
+    return redirect(f"/jobs/{job.id}")
+
+
+def job_state(job: JobOut) -> dict[str, Any]:
+    labels = {"queued": "Waiting to start…", "done": "Finished", "failed": "Failed"}
+    label = labels.get(job.status) or f"In progress: {job.progress}%"
+    if job.status == "running" and job.total:
+        label += f" ({job.processed} of {job.total})"
+    return {
+        "status": job.status,
+        "percent": job.progress,
+        "label": label,
+        "message": job.message,
+        "download": f"/jobs/{job.id}/download" if job.download_url else None,
+    }
+
+
+@get("/jobs/{job_id:int}", include_in_schema=False)
+async def job_page(request: Request, job_id: int) -> Response:
+    job = await jobs.get_job(principal_of(request).scope, job_id)
+    return await page(request, "job.html", active="audit", job=job, state=job_state(job))
+
+
+@get("/ui/jobs/{job_id:int}/status", include_in_schema=False)
+async def job_status(request: Request, job_id: int) -> dict[str, Any]:
+    job = await jobs.get_job(principal_of(request).scope, job_id)
+    return job_state(job)
+
+
+@get("/jobs/{job_id:int}/download", include_in_schema=False)
+async def job_download(request: Request, job_id: int) -> Response:
+    name, result = await jobs.open_result(principal_of(request).scope, job_id)
+    if isinstance(result, bytes):
+        return Response(
+            content=result,
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return File(path=result, filename=name, content_disposition_type="attachment")
+
+
+HANDLERS = [
+    audit_list,
+    audit_detail,
+    audit_event_csv,
+    audit_export,
+    job_page,
+    job_status,
+    job_download,
+]

@@ -1,0 +1,93 @@
+"""Rendering a page with the visitor's theme, and the small helpers every UI handler shares."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, unquote, urlencode
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from litestar.enums import MediaType
+from litestar.response import Redirect
+from litestar.utils.scope.state import ScopeState
+
+from core.web.themes import Branding, branding_for_host, environment
+
+FLASH_COOKIE = "bo_flash"
+CSRF_COOKIE = "bo_csrf"
+NAV = (
+    {
+        "label": "Account management",
+        "items": ({"label": "Companies", "href": "/companies", "key": "companies"},),
+    },
+    {"label": None, "items": ({"label": "Audit", "href": "/audit", "key": "audit"},)},
+)
+
+
+def csrf_token(request: Request) -> str:
+    """The middleware's token; on paths no route matched, the cookie it would have used."""
+    token = ScopeState.from_scope(request.scope).csrf_token
+    return token if isinstance(token, str) and token else request.cookies.get(CSRF_COOKIE, "")
+
+
+async def branding(request: Request) -> Branding:
+    """The portal branding, resolved once per request."""
+    cached = request.scope.get("bo_branding")
+    if cached is None:
+        cached = await branding_for_host(request.headers.get("host", ""))
+        request.scope["bo_branding"] = cached
+    return cached
+
+
+def url_with(request: Request, **changes: Any) -> str:
+    """This page's URL with some query parameters replaced (None removes one)."""
+    params = {k: v for k, v in request.query_params.items() if k not in changes}
+    params.update({k: v for k, v in changes.items() if v is not None and v != ""})
+    query = urlencode(params)
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def local_path(value: str | None, fallback: str = "/") -> str:
+    """Only a path on this site: never ``//host`` or ``https://host`` (no open redirects)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return fallback
+    return value
+
+
+def render_html(request: Request, brand: Branding, template: str, context: dict[str, Any]) -> str:
+    flash = unquote(request.cookies.get(FLASH_COOKIE, ""))[:300]
+    return (
+        environment(brand.theme)
+        .get_template(template)
+        .render(
+            request=request,
+            user=request.scope.get("user"),
+            brand=brand,
+            csrf_token=csrf_token(request),
+            nav=NAV,
+            flash=flash,
+            url_with=lambda **kw: url_with(request, **kw),
+            **context,
+        )
+    )
+
+
+def _drop_flash(request: Request, response: Response) -> Response:
+    if request.cookies.get(FLASH_COOKIE):
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+async def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+    html = render_html(request, await branding(request), template, context)
+    response = Response(content=html, media_type=MediaType.HTML, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    return _drop_flash(request, response)
+
+
+def redirect(path: str, flash: str | None = None) -> Redirect:
+    """A 303 to another page of ours, optionally carrying a one-shot notice."""
+    cookies = []
+    if flash:
+        cookies.append(Cookie(key=FLASH_COOKIE, value=quote(flash[:300]), path="/", httponly=True))
+    return Redirect(path=local_path(path), status_code=303, cookies=cookies)

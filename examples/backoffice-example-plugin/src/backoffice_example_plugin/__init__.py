@@ -1,0 +1,1 @@
+"""An example BackOffice plugin, meant to be copied: see README.md."""

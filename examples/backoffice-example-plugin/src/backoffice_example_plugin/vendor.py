@@ -1,0 +1,114 @@
+"""The ``example-http`` vendor: a JSON-over-HTTP SMS gateway with signed webhooks.
+
+The gateway API it talks to is deliberately simple (``POST {base_url}/messages`` answering
+``{"id": ..., "status": ...}``) so the plugin shows the shape of a vendor, not a real protocol.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from core.errors import Invalid, Unauthorized
+from core.plugins.declarations import Vendor
+from core.plugins.fields import Field
+from core.plugins.values import OutboundMessage, SendResult, VendorError, WebhookEvent
+
+SIGNATURE_HEADER = "x-example-signature"
+
+STATUS_MAP = {
+    "queued": "accepted",
+    "sent": "sent",
+    "delivered": "delivered",
+    "undeliverable": "failed",
+    "rejected": "rejected",
+    "expired": "expired",
+}
+
+
+def sign(secret: str, body: bytes) -> str:
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class ExampleHttpVendor(Vendor):
+    key = "example-http"
+    name = "Example HTTP gateway"
+    channels = ("example-sms",)
+    settings_fields = (
+        Field("base_url", "url", "API address", required=True),
+        Field("api_key", "secret", "API key", required=True),
+        Field("webhook_secret", "secret", "Webhook signing secret", required=True),
+        Field("timeout_seconds", "integer", "Timeout (seconds)", default=10),
+    )
+    sender_id_fields = (Field("account", "string", "Gateway account", required=True),)
+
+    def __init__(
+        self, settings: Mapping[str, Any], *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        super().__init__(settings)
+        self._transport = transport  # tests pass an httpx.MockTransport
+
+    async def send(self, message: OutboundMessage) -> SendResult:
+        payload = {
+            "account": message.credentials.get("account"),
+            "from": message.sender,
+            "to": message.recipient,
+            "text": message.body,
+            "reference": message.message_id,
+        }
+        headers = {"Authorization": f"Bearer {self.settings['api_key']}"}
+        async with httpx.AsyncClient(
+            base_url=self.settings["base_url"],
+            transport=self._transport,
+            timeout=self.settings.get("timeout_seconds", 10),
+        ) as client:
+            try:
+                response = await client.post("/messages", json=payload, headers=headers)
+            except httpx.TransportError as exc:
+                raise VendorError(f"gateway unreachable: {exc}", retryable=True) from exc
+        if response.status_code >= 400:
+            retryable = response.status_code >= 500 or response.status_code == 429
+            raise VendorError(f"gateway answered {response.status_code}", retryable=retryable)
+        data = response.json()
+        return SendResult(
+            vendor_message_id=str(data["id"]),
+            status=await self.map_status(str(data.get("status", "queued"))),
+            raw=data,
+        )
+
+    async def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
+        given = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER, "")
+        if not hmac.compare_digest(given, sign(self.settings["webhook_secret"], body)):
+            raise Unauthorized("webhook signature does not match")
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise Invalid.field("body", "is not JSON") from None
+        if data.get("type") == "inbound":
+            return [
+                WebhookEvent(
+                    kind="inbound",
+                    sender=data.get("from"),
+                    recipient=data.get("to"),
+                    body=data.get("text"),
+                    raw=data,
+                )
+            ]
+        vendor_status = str(data.get("status", ""))
+        return [
+            WebhookEvent(
+                kind="status",
+                vendor_message_id=str(data.get("id", "")),
+                vendor_status=vendor_status,
+                status=await self.map_status(vendor_status),
+                raw=data,
+            )
+        ]
+
+    async def map_status(self, vendor_status: str) -> str:
+        return STATUS_MAP.get(vendor_status, "unknown")

@@ -1,0 +1,145 @@
+"""A real browser against a real server: sign in, create a company, find it in the audit log.
+
+The server runs as a subprocess on the test database (it inherits the BACKOFFICE_* variables
+that the test plugin set), so this covers what the in-process client cannot: JavaScript, the
+dialog and menus, cookies as a browser handles them, and how the pages look.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path("/tmp")
+
+
+def _require_chromium() -> None:
+    if Path(CHROMIUM).exists():
+        return
+    message = f"{CHROMIUM} is not installed; the browser test needs Debian's chromium"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    port = _free_port()
+    log = (tmp_path / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "core.web.asgi:app", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server did not start: {(tmp_path / 'server.log').read_text()}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+async def test_create_company_and_see_it_in_the_audit_log(bo_factory, live_server):
+    _require_chromium()
+    from playwright.async_api import async_playwright, expect
+
+    owner = await bo_factory.owner()
+    admin = await bo_factory.user(
+        owner, first_name="Grace", last_name="Hopper", email="grace@example.test"
+    )
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1360, "height": 820})
+            await page.goto(live_server + "/companies")
+            assert "/login?next=/companies" in page.url
+            await page.screenshot(path=str(SHOTS / "bo_login.png"))
+            await page.fill("input[name=login]", admin["email"])
+            await page.fill("input[name=password]", admin["password"])
+            await page.click("button[type=submit]")
+            await expect(page.locator("h1")).to_have_text("Companies")
+
+            await page.click("text=New company")
+            await page.click("button:has-text('Save')")  # nothing filled in
+            await expect(page.locator(".field-error")).to_have_text("This field is required.")
+            await page.screenshot(path=str(SHOTS / "bo_company_form.png"), full_page=True)
+            await page.fill("input[name=name]", "Browser Reseller")
+            creator = page.locator("input[name=creator_of_resellers]")
+            await expect(creator).to_be_hidden()  # only offered to resellers
+            await page.select_option("select[name=type]", "reseller")
+            await expect(creator).to_be_visible()
+            await creator.check()
+            await page.fill("textarea[name=description]", "Created from a real browser")
+            await page.click("button:has-text('Save')")
+            await expect(page.locator(".alert-success")).to_contain_text("Browser Reseller")
+            row = page.locator("tr", has_text="Browser Reseller")
+            await expect(row).to_have_count(1)
+            await expect(row.locator(".badge-yes")).to_have_count(2)  # reseller, creator
+            await page.screenshot(path=str(SHOTS / "bo_companies.png"), full_page=True)
+
+            await page.click("[aria-label=Help]")
+            dialog = page.locator("#help-dialog")
+            await expect(dialog).to_be_visible()
+            await expect(dialog.locator("a[href='/api/schema']")).to_be_visible()
+            await page.screenshot(path=str(SHOTS / "bo_help.png"))
+            await dialog.locator("[data-close]").click()
+            await expect(dialog).to_be_hidden()
+
+            await page.click(".account-menu summary")
+            await expect(page.locator("text=Log out")).to_be_visible()
+            await expect(page.locator(".account-menu summary")).to_have_text("GH")
+            await page.click("text=My account")
+            await expect(page.locator("main")).to_contain_text("grace@example.test")
+
+            await page.click("nav >> text=Audit")
+            entry = page.locator("tr", has_text="Company created")
+            await expect(entry).to_have_count(1)
+            await expect(entry).to_contain_text("grace@example.test")
+            await page.screenshot(path=str(SHOTS / "bo_audit.png"), full_page=True)
+            await entry.locator("a.row-link").click()
+            await expect(page.locator("h1")).to_contain_text("Company created")
+            await expect(page.locator("table.changes")).to_contain_text("name: Browser Reseller")
+            await expect(page.locator("text=Download CSV")).to_be_visible()
+            await page.screenshot(path=str(SHOTS / "bo_audit_detail.png"), full_page=True)
+
+            await page.click(".account-menu summary")
+            await page.click("text=Log out")
+            await expect(page.locator("input[name=password]")).to_be_visible()
+        finally:
+            await browser.close()

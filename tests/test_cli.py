@@ -1,0 +1,67 @@
+"""The command line: migrate, create-admin, demo."""
+
+from click.testing import CliRunner
+
+from core.cli import main
+from core.plugins.testing import serve_in_loop
+
+
+def test_migrate_is_idempotent():
+    result = CliRunner().invoke(main, ["db", "migrate"])
+    assert result.exit_code == 0, result.output
+    assert "database is up to date" in result.output
+
+
+async def _user(email):
+    from core.auth.models import User
+
+    return (
+        await User.select(User.is_admin, User.login, User.company.kind.as_alias("kind"))
+        .where(User.email == email)
+        .first()
+    )
+
+
+def _cli(args: list[str]):
+    """Run a command in a thread, as a terminal would: it owns its own event loop."""
+    import asyncio
+
+    return asyncio.to_thread(CliRunner().invoke, main, args)
+
+
+async def test_create_admin_makes_a_system_owner_admin_who_can_sign_in(bo_app):
+    args = ["users", "create-admin", "--email", "Root@Example.test", "--password", "S3cure-pass"]
+    result = await _cli([*args, "--login", "root"])
+    assert result.exit_code == 0, result.output
+    assert await _user("root@example.test") == {"is_admin": True, "login": "root", "kind": "owner"}
+    again = await _cli(args)
+    assert again.exit_code != 0 and "already exists" in again.output
+    async with serve_in_loop(bo_app) as client:
+        res = await client.post(
+            "/api/v1/auth/token", json={"login": "root", "password": "S3cure-pass"}
+        )
+    assert res.status_code == 201
+
+
+async def test_create_admin_rejects_a_short_password():
+    result = await _cli(["users", "create-admin", "--email", "a@b.test", "--password", "short"])
+    assert result.exit_code != 0 and "at least 8" in result.output
+
+
+async def test_demo_seeds_a_tree_and_prints_working_credentials(bo_app, monkeypatch):
+    monkeypatch.setenv("BACKOFFICE_DEMO_PASSWORD", "demo-Passw0rd")
+    for _ in range(2):  # idempotent
+        result = await _cli(["demo"])
+        assert result.exit_code == 0, result.output
+    assert "login: admin" in result.output and "demo-Passw0rd" in result.output
+    from tenants.models import Company
+
+    kinds = {r["name"]: r["kind"] for r in await Company.select(Company.name, Company.kind)}
+    assert kinds == {"System owner": "owner", "Demo Reseller": "reseller", "Demo Client": "client"}
+    async with serve_in_loop(bo_app) as client:
+        res = await client.post(
+            "/api/v1/auth/token", json={"login": "reseller", "password": "demo-Passw0rd"}
+        )
+        token = res.json()["access_token"]
+        listed = await client.get("/api/v1/companies", headers={"Authorization": f"Bearer {token}"})
+    assert [c["name"] for c in listed.json()["items"]] == ["Demo Client"]

@@ -1,0 +1,226 @@
+"""Registries built from the plugin manager: collection, conflicts, cross-references, blocking."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from core.plugins import registry
+from core.plugins.declarations import (
+    Attribute,
+    Channel,
+    Dictionary,
+    PaymentSystem,
+    Resource,
+    Theme,
+    Vendor,
+)
+from core.plugins.hookspecs import hookimpl
+from core.plugins.manager import PluginError, build_plugin_manager, plugin_manager
+from core.settings import get_settings
+
+
+class Zones(Dictionary):
+    key = "test-zones"
+    name = "Zones"
+    entries = [("north", "North"), ("south", "South")]
+
+
+class Chat(Channel):
+    key = "test-chat"
+    name = "Test chat"
+    service_domain = "messaging"
+    resources = (Resource("session", "Session", (Attribute("zone", "Zone", "test-zones"),)),)
+    vendor_types = ("test-gateway",)
+
+
+class Gateway(Vendor):
+    key = "test-gateway"
+    name = "Test gateway"
+    channels = ("test-chat",)
+
+
+class Cash(PaymentSystem):
+    key = "test-cash"
+    name = "Cash"
+
+
+class Plugin:
+    """A plugin object; each test registers a fresh one so names never clash."""
+
+    def __init__(self, **returns) -> None:
+        self.returns = returns
+
+    @hookimpl
+    def register_channels(self):
+        return self.returns.get("channels", [])
+
+    @hookimpl
+    def register_vendors(self):
+        return self.returns.get("vendors", [])
+
+    @hookimpl
+    def register_payment_systems(self):
+        return self.returns.get("payment_systems", [])
+
+    @hookimpl
+    def register_dictionaries(self):
+        return self.returns.get("dictionaries", [])
+
+    @hookimpl
+    def register_themes(self):
+        return self.returns.get("themes", [])
+
+
+def test_every_registry_collects_what_plugins_return(bo_register_plugin, tmp_path):
+    theme = Theme(name="test-dark", label="Dark", templates_dir=tmp_path)
+    bo_register_plugin(
+        Plugin(
+            channels=[Chat],
+            vendors=[Gateway],
+            payment_systems=[Cash],
+            dictionaries=[Zones],
+            themes=[theme],
+        ),
+        name="test-all",
+    )
+    assert registry.channels()["test-chat"] is Chat
+    assert registry.vendors()["test-gateway"] is Gateway
+    assert registry.vendors_for("test-chat") == {"test-gateway": Gateway}
+    assert registry.payment_systems() == {"test-cash": Cash}
+    assert registry.dictionaries()["test-zones"] is Zones
+    assert registry.dictionaries()["countries"].load()[0].code == "AD"
+    assert registry.themes() == {"test-dark": theme}
+    assert registry.plugin_of("vendors", "test-gateway") == "test-all"
+    assert registry.plugin_of("dictionaries", "countries") == "core.dictionaries.countries"
+
+
+def test_registries_follow_plugins_registered_and_removed(bo_register_plugin):
+    assert "test-cash" not in registry.payment_systems()
+    name = bo_register_plugin(Plugin(payment_systems=[Cash]), name="test-late")
+    assert "test-cash" in registry.payment_systems()
+    plugin_manager().unregister(name=name)
+    assert "test-cash" not in registry.payment_systems()
+    plugin_manager().register(Plugin(), name=name)  # the fixture unregisters it afterwards
+
+
+def test_a_key_registered_twice_names_both_plugins(bo_register_plugin):
+    bo_register_plugin(Plugin(payment_systems=[Cash]), name="first-pay")
+    bo_register_plugin(Plugin(payment_systems=[Cash]), name="second-pay")
+    with pytest.raises(PluginError) as caught:
+        registry.payment_systems()
+    assert "'test-cash'" in str(caught.value)
+    assert "'first-pay'" in str(caught.value) and "'second-pay'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "returns, message",
+    [
+        ({"channels": [Chat]}, "uses dictionaries that no plugin registers: test-zones"),
+        ({"vendors": [Gateway], "dictionaries": [Zones]}, "serves channel 'test-chat', which"),
+        (
+            {
+                "channels": [type("OtherChat", (Chat,), {"vendor_types": ("someone-else",)})],
+                "vendors": [Gateway],
+                "dictionaries": [Zones],
+            },
+            "does not accept vendor type 'test-gateway'",
+        ),
+        ({"channels": [Gateway]}, "not a Channel subclass"),
+        ({"channels": [type("Bad", (Chat,), {"key": "Bad Key"})]}, "key 'Bad Key'"),
+        ({"themes": ["dark"]}, "not a Theme"),
+    ],
+)
+def test_contradictions_fail_with_the_plugin_name(bo_register_plugin, returns, message):
+    bo_register_plugin(Plugin(**returns), name="faulty")
+    with pytest.raises(PluginError, match=message) as caught:
+        registry.channels()
+        registry.vendors()
+        registry.themes()
+    assert "'faulty'" in str(caught.value)
+
+
+def test_a_hook_must_return_a_list(bo_register_plugin):
+    bo_register_plugin(Plugin(dictionaries=Zones), name="not-a-list")
+    with pytest.raises(PluginError, match="register_dictionaries must return a list"):
+        registry.dictionaries()
+
+
+def _write_module(tmp_path, name: str, body: str) -> None:
+    (tmp_path / f"{name}.py").write_text(textwrap.dedent(body))
+
+
+def test_a_misspelled_hook_implementation_is_an_error(tmp_path, monkeypatch):
+    _write_module(
+        tmp_path,
+        "bo_typo_plugin",
+        """
+        from core.plugins.hookspecs import hookimpl
+
+        @hookimpl
+        def register_chanels():
+            return []
+        """,
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PluginError, match="register_chanels"):
+        build_plugin_manager(builtins=("bo_typo_plugin",))
+
+
+def _install_entry_point(tmp_path, monkeypatch) -> None:
+    """A distribution on sys.path declaring ``fake-ep`` in the ``backoffice.plugins`` group."""
+    _write_module(
+        tmp_path,
+        "bo_fake_ep_plugin",
+        """
+        from core.plugins.declarations import Dictionary
+        from core.plugins.hookspecs import hookimpl
+
+        class Colours(Dictionary):
+            key = "ep-colours"
+            name = "Colours"
+            entries = [("red", "Red")]
+
+        @hookimpl
+        def register_dictionaries():
+            return [Colours]
+        """,
+    )
+    dist = tmp_path / "bo_fake_ep_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: bo-fake-ep-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[backoffice.plugins]\nfake-ep = bo_fake_ep_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+
+def test_entry_point_plugins_load_and_can_be_blocked_by_entry_point_name(tmp_path, monkeypatch):
+    _install_entry_point(tmp_path, monkeypatch)
+    pm = build_plugin_manager()
+    assert pm.get_plugin("fake-ep").__name__ == "bo_fake_ep_plugin"
+    assert pm.get_plugin("core.dictionaries.countries") is not None
+    blocked = build_plugin_manager(disabled=("fake-ep",))
+    assert blocked.get_plugin("fake-ep") is None and blocked.is_blocked("fake-ep")
+
+
+def test_disabled_plugins_setting_blocks_builtins_and_entry_points(tmp_path, monkeypatch):
+    _install_entry_point(tmp_path, monkeypatch)
+    monkeypatch.setenv("BACKOFFICE_DISABLED_PLUGINS", "core.dictionaries.countries, fake-ep")
+    get_settings.cache_clear()
+    registry.reset(manager=True)
+    try:
+        pm = plugin_manager()
+        assert pm.get_plugin("core.dictionaries.countries") is None
+        assert pm.get_plugin("fake-ep") is None
+        assert pm.get_plugin("core.dictionaries.api") is not None
+        assert "countries" not in registry.dictionaries()
+        monkeypatch.setenv("BACKOFFICE_DISABLED_PLUGINS", "core.dictionaries.api")
+        get_settings.cache_clear()
+        registry.reset(manager=True)
+        assert set(registry.dictionaries()) == {"countries", "ep-colours"}
+    finally:
+        monkeypatch.undo()  # env and sys.path first, so the rebuilt manager is the normal one
+        get_settings.cache_clear()
+        registry.reset(manager=True)
+    assert plugin_manager().get_plugin("core.dictionaries.api") is not None
+    assert plugin_manager().get_plugin("fake-ep") is None

@@ -1,0 +1,82 @@
+// Small progressive enhancements; every page still works without JavaScript.
+(function () {
+  "use strict";
+
+  // Help window: the button is a link to the guide, upgraded to open the dialog.
+  document.querySelectorAll("[data-dialog]").forEach(function (opener) {
+    var dialog = document.getElementById(opener.getAttribute("data-dialog"));
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    opener.addEventListener("click", function (event) {
+      event.preventDefault();
+      dialog.showModal();
+    });
+    dialog.addEventListener("click", function (event) {
+      if (event.target === dialog || event.target.hasAttribute("data-close")) dialog.close();
+    });
+  });
+
+  // Dropdown menus close on a click elsewhere or on Escape.
+  function closeMenus(except) {
+    document.querySelectorAll("details.dropdown[open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest("details.dropdown"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") closeMenus(null);
+  });
+
+  // Company form: "Creator of resellers" only applies to resellers.
+  document.querySelectorAll("[data-type-select]").forEach(function (select) {
+    var form = select.form;
+    var block = form.querySelector("[data-only-reseller]");
+    if (!block) return;
+    function sync() {
+      var reseller = select.value === "reseller";
+      block.hidden = !reseller;
+      if (!reseller) block.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+        box.checked = false;
+      });
+    }
+    select.addEventListener("change", sync);
+    sync();
+  });
+
+  // Whole table rows open their detail page.
+  document.querySelectorAll("tr[data-href]").forEach(function (row) {
+    row.classList.add("clickable");
+    row.addEventListener("click", function (event) {
+      if (event.target.closest("a, button, input, form")) return;
+      window.location.href = row.getAttribute("data-href");
+    });
+  });
+
+  // Background job progress: poll the status endpoint until the job is finished.
+  var job = document.querySelector("[data-job-status]");
+  if (job) {
+    var url = job.getAttribute("data-job-status");
+    var bar = job.querySelector(".progress-bar");
+    var text = job.querySelector("[data-job-text]");
+    var done = job.querySelector("[data-job-done]");
+    var failed = job.querySelector("[data-job-failed]");
+    var poll = function () {
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (state) {
+          if (bar) bar.style.width = state.percent + "%";
+          if (text) text.textContent = state.label;
+          if (state.status === "done") {
+            if (done) done.hidden = false;
+          } else if (state.status === "failed") {
+            if (failed) { failed.hidden = false; failed.textContent = state.message || failed.textContent; }
+          } else {
+            window.setTimeout(poll, 1000);
+          }
+        })
+        .catch(function () { window.setTimeout(poll, 3000); });
+    };
+    poll();
+  }
+})();
