@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
+from piccolo.columns.combination import WhereRaw
 
 from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.models import User
 from core.db.engine import transaction
 from core.errors import Conflict, Invalid, NotFound
-from core.web.listing import ListQuery, fetch_page
+from core.web.listing import ListQuery, contains, fetch_page
 from tenants.models import Company, Portal
 from tenants.scope import Scope, get_in_scope, in_scope
 from tenants.tree import child_path
@@ -60,7 +61,7 @@ class CompanyFilters:
     def clauses(self) -> list:
         clauses = []
         if self.q:
-            clauses.append(Company.name.ilike(f"%{self.q}%"))
+            clauses.append(contains(Company.name, self.q))
         if self.type:
             if self.type not in ("client", "reseller"):
                 raise Invalid.field("type", "must be client or reseller")
@@ -131,7 +132,7 @@ async def _check_rules(scope: Scope, values: dict, company_id: int | None) -> No
         if not owned:
             raise Invalid.field("portal_id", "no such portal among your portals")
     duplicate = Company.select(Company.id).where(
-        Company.parent == scope.company_id, Company.name.ilike(values["name"])
+        Company.parent == scope.company_id, WhereRaw("LOWER(name) = LOWER({})", values["name"])
     )
     if company_id is not None:
         duplicate = duplicate.where(Company.id != company_id)

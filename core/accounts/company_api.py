@@ -3,39 +3,38 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.accounts import companies
 from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyPage, CompanyUpdate
 from core.web.context import audit_context, principal_of
-from core.web.listing import DEFAULT_PAGE_SIZE, ListQuery, make_page
+from core.web.listing import ListQueryParam, make_page, paging
 
 
 class CompanyController(Controller):
     path = "/companies"
     tags = ["Companies"]
 
-    @get("/", summary="List the companies your company created")
+    @get(
+        "/",
+        summary="List the companies your company created",
+        dependencies={"list_query": paging("id")},
+    )
     async def list(
         self,
         request: Request,
-        page: Annotated[int, Parameter(ge=1)] = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=500)] = DEFAULT_PAGE_SIZE,
-        sort: str = "id",
-        order: str = "desc",
-        q: str | None = None,
-        type: str | None = None,
-        enabled: bool | None = None,
-        creator_of_resellers: bool | None = None,
-        moderation: bool | None = None,
-        portal_id: int | None = None,
-        created_from: datetime | None = None,
-        created_to: datetime | None = None,
+        list_query: ListQueryParam,
+        q: FromQuery[str | None] = None,
+        type: FromQuery[str | None] = None,
+        enabled: FromQuery[bool | None] = None,
+        creator_of_resellers: FromQuery[bool | None] = None,
+        moderation: FromQuery[bool | None] = None,
+        portal_id: FromQuery[int | None] = None,
+        created_from: FromQuery[datetime | None] = None,
+        created_to: FromQuery[datetime | None] = None,
     ) -> CompanyPage:
-        query = ListQuery(page=page, page_size=page_size, sort=sort, order=order)
         filters = companies.CompanyFilters(
             q=q,
             type=type,
@@ -46,28 +45,31 @@ class CompanyController(Controller):
             created_from=created_from,
             created_to=created_to,
         )
-        items, total = await companies.list_companies(principal_of(request).scope, filters, query)
-        page_ = make_page(items, total, query)
-        return CompanyPage(**{f: getattr(page_, f) for f in page_.__struct_fields__})
+        items, total = await companies.list_companies(
+            principal_of(request).scope, filters, list_query
+        )
+        return make_page(items, total, list_query, CompanyPage)
 
     @post("/", summary="Create a company")
-    async def create(self, request: Request, data: CompanyCreate) -> CompanyOut:
+    async def create(self, request: Request, data: JSONBody[CompanyCreate]) -> CompanyOut:
         return await companies.create_company(
             audit_context(request), principal_of(request).scope, data
         )
 
     @get("/{company_id:int}", summary="One company")
-    async def read(self, request: Request, company_id: int) -> CompanyOut:
+    async def read(self, request: Request, company_id: FromPath[int]) -> CompanyOut:
         return await companies.get_company(principal_of(request).scope, company_id)
 
     @patch("/{company_id:int}", summary="Change a company")
-    async def update(self, request: Request, company_id: int, data: CompanyUpdate) -> CompanyOut:
+    async def update(
+        self, request: Request, company_id: FromPath[int], data: JSONBody[CompanyUpdate]
+    ) -> CompanyOut:
         return await companies.update_company(
             audit_context(request), principal_of(request).scope, company_id, data
         )
 
     @delete("/{company_id:int}", summary="Delete a company", status_code=204)
-    async def remove(self, request: Request, company_id: int) -> None:
+    async def remove(self, request: Request, company_id: FromPath[int]) -> None:
         await companies.delete_company(
             audit_context(request), principal_of(request).scope, company_id
         )

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 
 from core.audit import export, service
 from core.audit.service import AuditEventDetail, AuditEventPage, AuditFilters
 from core.jobs.api import JobController
 from core.jobs.schemas import JobOut
 from core.web.context import audit_context, principal_of
-from core.web.listing import DEFAULT_PAGE_SIZE, ListQuery, make_page
+from core.web.listing import ListQueryParam, make_page, paging
 
+DateParam = Annotated[str | None, QueryParameter(description="YYYY-MM-DD or ISO 8601")]
 Short = Annotated[str, Parameter(max_length=200)]
 
 
@@ -21,22 +22,25 @@ class AuditController(Controller):
     path = "/audit"
     tags = ["Audit"]
 
-    @get("/", summary="The audit log of your company and the companies it created")
+    @get(
+        "/",
+        summary="The audit log of your company and the companies it created",
+        dependencies={"list_query": paging("created_at")},
+    )
     async def list(
         self,
         request: Request,
-        page: Annotated[int, Parameter(ge=1)] = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=500)] = DEFAULT_PAGE_SIZE,
-        sort: str = "created_at",
-        order: str = "desc",
-        action: Short | None = None,
-        action_contains: Short | None = None,
-        user: Short | None = None,
-        ip: Annotated[str, Parameter(max_length=64)] | None = None,
-        table_name: Annotated[str, Parameter(max_length=100)] | None = None,
-        object_id: int | None = None,
-        date_from: Annotated[str, Parameter(description="YYYY-MM-DD or ISO 8601")] | None = None,
-        date_to: Annotated[str, Parameter(description="YYYY-MM-DD or ISO 8601")] | None = None,
+        list_query: ListQueryParam,
+        action: FromQuery[Short | None] = None,
+        action_contains: FromQuery[Short | None] = None,
+        user: FromQuery[Short | None] = None,
+        ip: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        table_name: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        object_id: FromQuery[int | None] = None,
+        date_from: Annotated[
+            str | None, QueryParameter(description="YYYY-MM-DD or ISO 8601")
+        ] = None,
+        date_to: Annotated[str | None, QueryParameter(description="YYYY-MM-DD or ISO 8601")] = None,
     ) -> AuditEventPage:
         filters = AuditFilters.from_query(
             {
@@ -50,17 +54,15 @@ class AuditController(Controller):
                 "date_to": date_to,
             }
         )
-        query = ListQuery(page=page, page_size=page_size, sort=sort, order=order)
-        items, total = await service.list_events(principal_of(request).scope, filters, query)
-        page_ = make_page(items, total, query)
-        return AuditEventPage(**{f: getattr(page_, f) for f in page_.__struct_fields__})
+        items, total = await service.list_events(principal_of(request).scope, filters, list_query)
+        return make_page(items, total, list_query, AuditEventPage)
 
     @get("/{event_id:int}", summary="One audit event with the rows it changed")
-    async def read(self, request: Request, event_id: int) -> AuditEventDetail:
+    async def read(self, request: Request, event_id: FromPath[int]) -> AuditEventDetail:
         return await service.get_event(principal_of(request).scope, event_id)
 
     @get("/{event_id:int}/csv", summary="One event's changes as CSV")
-    async def read_csv(self, request: Request, event_id: int) -> Response:
+    async def read_csv(self, request: Request, event_id: FromPath[int]) -> Response:
         detail = await service.get_event(principal_of(request).scope, event_id)
         name = export.event_csv_name(event_id)
         return Response(
@@ -70,7 +72,7 @@ class AuditController(Controller):
         )
 
     @post("/exports", summary="Export the filtered log as CSV (a background job)", status_code=202)
-    async def start_export(self, request: Request, data: AuditFilters) -> JobOut:
+    async def start_export(self, request: Request, data: JSONBody[AuditFilters]) -> JobOut:
         return await export.start_export(audit_context(request), principal_of(request), data)
 
 

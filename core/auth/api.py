@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 
 from core.auth.service import authenticate, open_session
 from core.auth.tokens import revoke_token
@@ -54,7 +55,7 @@ class AuthController(Controller):
     summary="Exchange a login (or email) and password for a bearer token",
     tags=["Authentication"],
 )
-async def token(request: Request, data: TokenRequest) -> TokenOut:
+async def token(request: Request, data: JSONBody[TokenRequest]) -> TokenOut:
     hours = get_settings().token_hours
     user_id = await authenticate(data.login, data.password)
     secret = await open_session(user_id, "api", hours, client_ip(request))

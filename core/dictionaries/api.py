@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Router, get
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 
 from core.auth.guards import require_api_user
 from core.errors import NotFound
@@ -55,7 +55,7 @@ async def list_dictionaries() -> DictionaryList:
 
 @get("/{key:str}", summary="Entries of one dictionary", guards=[require_api_user])
 async def dictionary_entries(
-    key: str,
+    key: FromPath[str],
     q: Annotated[str | None, Parameter(max_length=100)] = None,
     page: Annotated[int, Parameter(ge=1)] = 1,
     page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,

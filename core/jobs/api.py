@@ -6,13 +6,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import File
 
 from core.jobs import service
 from core.jobs.schemas import JobOut, JobPage
 from core.web.context import principal_of
-from core.web.listing import DEFAULT_PAGE_SIZE, ListQuery, make_page
+from core.web.listing import ListQueryParam, make_page, paging
 
 Status = Literal["queued", "running", "done", "failed"]
 
@@ -21,28 +21,29 @@ class JobController(Controller):
     path = "/jobs"
     tags = ["Jobs"]
 
-    @get("/", summary="List your company's background jobs")
+    @get(
+        "/",
+        summary="List your company's background jobs",
+        dependencies={"list_query": paging("created_at")},
+    )
     async def list(
         self,
         request: Request,
-        page: Annotated[int, Parameter(ge=1)] = 1,
-        page_size: Annotated[int, Parameter(ge=1, le=500)] = DEFAULT_PAGE_SIZE,
-        sort: str = "created_at",
-        order: str = "desc",
-        kind: Annotated[str, Parameter(max_length=64)] | None = None,
-        status: Status | None = None,
+        list_query: ListQueryParam,
+        kind: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        status: FromQuery[Status | None] = None,
     ) -> JobPage:
-        query = ListQuery(page=page, page_size=page_size, sort=sort, order=order)
-        items, total = await service.list_jobs(principal_of(request).scope, query, kind, status)
-        page_ = make_page(items, total, query)
-        return JobPage(**{f: getattr(page_, f) for f in page_.__struct_fields__})
+        items, total = await service.list_jobs(
+            principal_of(request).scope, list_query, kind, status
+        )
+        return make_page(items, total, list_query, JobPage)
 
     @get("/{job_id:int}", summary="One job: status, progress and download link when done")
-    async def read(self, request: Request, job_id: int) -> JobOut:
+    async def read(self, request: Request, job_id: FromPath[int]) -> JobOut:
         return await service.get_job(principal_of(request).scope, job_id)
 
     @get("/{job_id:int}/download", summary="The result file of a finished job")
-    async def download(self, request: Request, job_id: int) -> Response:
+    async def download(self, request: Request, job_id: FromPath[int]) -> Response:
         name, content = await service.open_result(principal_of(request).scope, job_id)
         if isinstance(content, Path):
             return File(path=content, filename=name, content_disposition_type="attachment")

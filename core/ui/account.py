@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.params import FromQuery
 
 from core.auth.middleware import SESSION_COOKIE
 from core.auth.service import authenticate, open_session
@@ -37,7 +38,7 @@ def _session_cookie(value: str, max_age: int) -> Cookie:
 
 
 @get("/login", include_in_schema=False)
-async def login_page(request: Request, next: str = "/") -> Response:
+async def login_page(request: Request, next: FromQuery[str] = "/") -> Response:
     if request.scope.get("user") is not None:
         return redirect(local_path(next))
     return await page(request, "login.html", next=local_path(next), values={}, error="")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import File
 
 from core.audit import export, service
@@ -72,7 +73,7 @@ def _values(values: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 @get("/audit/{event_id:int}", include_in_schema=False)
-async def audit_detail(request: Request, event_id: int) -> Response:
+async def audit_detail(request: Request, event_id: FromPath[int]) -> Response:
     event = await service.get_event(principal_of(request).scope, event_id)
     changes = [
         {
@@ -87,7 +88,7 @@ async def audit_detail(request: Request, event_id: int) -> Response:
 
 
 @get("/audit/{event_id:int}/csv", include_in_schema=False)
-async def audit_event_csv(request: Request, event_id: int) -> Response:
+async def audit_event_csv(request: Request, event_id: FromPath[int]) -> Response:
     event = await service.get_event(principal_of(request).scope, event_id)
     return Response(
         content=export.render_event_csv(event).encode("utf-8"),
@@ -123,19 +124,19 @@ def job_state(job: JobOut) -> dict[str, Any]:
 
 
 @get("/jobs/{job_id:int}", include_in_schema=False)
-async def job_page(request: Request, job_id: int) -> Response:
+async def job_page(request: Request, job_id: FromPath[int]) -> Response:
     job = await jobs.get_job(principal_of(request).scope, job_id)
     return await page(request, "job.html", active="audit", job=job, state=job_state(job))
 
 
 @get("/ui/jobs/{job_id:int}/status", include_in_schema=False)
-async def job_status(request: Request, job_id: int) -> dict[str, Any]:
+async def job_status(request: Request, job_id: FromPath[int]) -> dict[str, Any]:
     job = await jobs.get_job(principal_of(request).scope, job_id)
     return job_state(job)
 
 
 @get("/jobs/{job_id:int}/download", include_in_schema=False)
-async def job_download(request: Request, job_id: int) -> Response:
+async def job_download(request: Request, job_id: FromPath[int]) -> Response:
     name, result = await jobs.open_result(principal_of(request).scope, job_id)
     if isinstance(result, bytes):
         return Response(

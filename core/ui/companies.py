@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.params import FromPath
 
 from core.accounts import companies
 from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
@@ -135,13 +136,13 @@ async def company_create(request: Request) -> Response:
 
 
 @get("/companies/{company_id:int}", include_in_schema=False)
-async def company_edit(request: Request, company_id: int) -> Response:
+async def company_edit(request: Request, company_id: FromPath[int]) -> Response:
     company = await companies.get_company(principal_of(request).scope, company_id)
     return await _form(request, _values(company), [], company)
 
 
 @post("/companies/{company_id:int}", include_in_schema=False)
-async def company_update(request: Request, company_id: int) -> Response:
+async def company_update(request: Request, company_id: FromPath[int]) -> Response:
     scope = principal_of(request).scope
     company = await companies.get_company(scope, company_id)
     values = await _posted(request)
@@ -156,7 +157,7 @@ async def company_update(request: Request, company_id: int) -> Response:
 
 
 @get("/companies/{company_id:int}/delete", include_in_schema=False)
-async def company_delete_confirm(request: Request, company_id: int) -> Response:
+async def company_delete_confirm(request: Request, company_id: FromPath[int]) -> Response:
     company = await companies.get_company(principal_of(request).scope, company_id)
     return await page(
         request, "companies/delete.html", active="companies", company=company, error=""
@@ -164,7 +165,7 @@ async def company_delete_confirm(request: Request, company_id: int) -> Response:
 
 
 @post("/companies/{company_id:int}/delete", include_in_schema=False)
-async def company_delete(request: Request, company_id: int) -> Response:
+async def company_delete(request: Request, company_id: FromPath[int]) -> Response:
     scope = principal_of(request).scope
     company = await companies.get_company(scope, company_id)
     try:

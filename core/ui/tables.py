@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from litestar import Request, Response, post
+from litestar.params import FromPath
 
 from core.errors import NotFound
 from core.ui.forms import read_form
@@ -97,7 +98,7 @@ def pager(total: int, query: ListQuery) -> dict:
 
 
 @post("/ui/columns/{table:str}", include_in_schema=False)
-async def choose_columns(request: Request, table: str) -> Response:
+async def choose_columns(request: Request, table: FromPath[str]) -> Response:
     """Remember which columns of a list the user wants to see (a cookie: no server state)."""
     spec = TABLES.get(table)
     if spec is None:

@@ -6,9 +6,11 @@ Sort keys are whitelisted per list so a query string can never name an arbitrary
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery, QueryParameter
 from piccolo.columns import Column
 from piccolo.columns.combination import Where
 from piccolo.table import Table
@@ -69,6 +71,35 @@ async def fetch_page(
     return rows, total
 
 
-def make_page(items: list, total: int, query: ListQuery) -> Page:
+def make_page(items: list, total: int, query: ListQuery, page_class: type = Page):
+    """A page of ``page_class`` (any Struct with Page's fields, typed items for OpenAPI)."""
     pages = max(1, -(-total // query.page_size))
-    return Page(items=items, total=total, page=query.page, page_size=query.page_size, pages=pages)
+    return page_class(
+        items=items, total=total, page=query.page, page_size=query.page_size, pages=pages
+    )
+
+
+ListQueryParam = NamedDependency[ListQuery]
+
+
+def contains(column: Column, text: str) -> Where:
+    """Case-insensitive substring match: ILIKE on PostgreSQL, LIKE on SQLite (already
+    case-insensitive there for ASCII, and piccolo warns on every ILIKE it rewrites)."""
+    from core.db.engine import is_postgres
+
+    pattern = f"%{text}%"
+    return column.ilike(pattern) if is_postgres() else column.like(pattern)
+
+
+def paging(default_sort: str = "id") -> Provide:
+    """A litestar dependency giving handlers a ``ListQuery`` from the standard query params."""
+
+    async def list_query(
+        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+        sort: Annotated[str, QueryParameter(max_length=64)] = default_sort,
+        order: FromQuery[Literal["asc", "desc"]] = "desc",
+    ) -> ListQuery:
+        return ListQuery(page=page, page_size=page_size, sort=sort, order=order)
+
+    return Provide(list_query)
