@@ -39,6 +39,7 @@ class Company(Table, tablename="companies"):
     enabled = Boolean(default=True)
     creator_of_resellers = Boolean(default=False)
     moderation = Boolean(default=False)
+    two_factor_required = Boolean(default=False)
     description = Text(default="")
     portal = ForeignKey(
         references=LazyTableReference("Portal", module_path=__name__),

@@ -6,9 +6,39 @@ from piccolo.table import Table
 
 
 def all_tables() -> list[type[Table]]:
+    from core.access.models import Role, RoleCompany, RolePermission
     from core.audit.models import AuditChange, AuditEvent
-    from core.auth.models import AuthToken, User
+    from core.auth.models import (
+        AuthToken,
+        OneTimeCode,
+        PasswordHistory,
+        PasswordPolicy,
+        RecoveryCode,
+        User,
+    )
     from core.jobs.models import Job
+    from core.mail.models import OutboundEmail
+    from core.users.models import Department, Invitation, UserDepartment
     from tenants.models import Company, Portal
 
-    return [Company, Portal, User, AuthToken, AuditEvent, AuditChange, Job]
+    # Parents before children: cleanup walks this list backwards.
+    return [
+        Company,
+        Portal,
+        Role,
+        RolePermission,
+        RoleCompany,
+        User,
+        AuthToken,
+        PasswordHistory,
+        RecoveryCode,
+        OneTimeCode,
+        PasswordPolicy,
+        Department,
+        UserDepartment,
+        Invitation,
+        OutboundEmail,
+        AuditEvent,
+        AuditChange,
+        Job,
+    ]

@@ -1,0 +1,1 @@
+"""Access control: roles, their permissions per area, and the guards that enforce them."""

@@ -1,0 +1,1 @@
+"""Users of BackOffice and of the client portal: invitations, sign-up, departments."""
