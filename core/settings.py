@@ -38,6 +38,17 @@ class Settings:
     web_workers: int = 1
     worker_threads: int = 4
     public_addresses: tuple[str, ...] = field(default_factory=tuple)
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = "backoffice@localhost"
+    smtp_tls: str = "starttls"
+    invitation_hours: int = 72
+    public_url: str | None = None
+    login_max_failures: int = 10
+    login_max_failures_per_ip: int = 50
+    login_failure_window_minutes: int = 15
 
     @property
     def is_sqlite(self) -> bool:
@@ -50,6 +61,15 @@ class Settings:
     @property
     def uses_redis(self) -> bool:
         return bool(self.redis_url)
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
+
+    @property
+    def public_base_url(self) -> str:
+        """Where links in emails point: the public URL, or this server's own address."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -94,6 +114,52 @@ def _redis_url(raw: str) -> str | None:
     raise SettingsError(f"{PREFIX}REDIS_URL must look like redis://HOST:PORT/DB, got {raw!r}")
 
 
+def _smtp_tls(raw: str) -> str:
+    value = raw.strip().lower()
+    if value == "ssl":
+        return "ssl"
+    try:
+        return "starttls" if _bool("SMTP_TLS", value) else "off"
+    except SettingsError:
+        raise SettingsError(
+            f"{PREFIX}SMTP_TLS must be true (STARTTLS), ssl or false, got {raw!r}"
+        ) from None
+
+
+def _public_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme in {"http", "https"} and parsed.hostname and not parsed.query:
+        return raw.rstrip("/")
+    raise SettingsError(
+        f"{PREFIX}PUBLIC_URL must look like https://HOST[:PORT][/PATH], got {raw!r}"
+    )
+
+
+def _smtp_values(get) -> dict:
+    values: dict = {}
+    if (raw := get("SMTP_HOST")) is not None:
+        values["smtp_host"] = raw.strip() or None
+    if (raw := get("SMTP_PORT")) is not None:
+        values["smtp_port"] = _int("SMTP_PORT", raw, 1, 65535)
+    if (raw := get("SMTP_USER")) is not None:
+        values["smtp_user"] = raw
+    if (raw := get("SMTP_PASSWORD")) is not None:
+        values["smtp_password"] = raw
+    if raw := get("SMTP_FROM"):
+        if "@" not in raw:
+            raise SettingsError(f"{PREFIX}SMTP_FROM must be an email address, got {raw!r}")
+        values["smtp_from"] = raw.strip()
+    if (raw := get("SMTP_TLS")) is not None:
+        values["smtp_tls"] = _smtp_tls(raw)
+    if (raw := get("INVITATION_HOURS")) is not None:
+        values["invitation_hours"] = _int("INVITATION_HOURS", raw, 1, 24 * 30)
+    if (raw := get("PUBLIC_URL")) is not None:
+        values["public_url"] = _public_url(raw.strip())
+    return values
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build settings from ``env`` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
@@ -134,6 +200,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         values["worker_threads"] = _int("WORKER_THREADS", raw, 1, 64)
     if raw := get("PUBLIC_ADDRESSES"):
         values["public_addresses"] = tuple(a.strip() for a in raw.split(",") if a.strip())
+    for name, high in (
+        ("login_max_failures", 1000),
+        ("login_max_failures_per_ip", 100000),
+        ("login_failure_window_minutes", 24 * 60),
+    ):
+        if (raw := get(name.upper())) is not None:
+            values[name] = _int(name.upper(), raw, 1, high)
+    values.update(_smtp_values(get))
     return Settings(**values)
 
 

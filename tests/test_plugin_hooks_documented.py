@@ -31,6 +31,7 @@ def test_the_hook_list_is_the_expected_one():
         "register_cli_commands",
         "register_dictionaries",
         "register_payment_systems",
+        "register_permission_areas",
         "register_routes",
         "register_themes",
         "register_vendors",

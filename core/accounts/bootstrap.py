@@ -15,15 +15,22 @@ SYSTEM_OWNER_NAME = "System owner"
 
 
 async def ensure_system_owner(name: str = SYSTEM_OWNER_NAME) -> dict:
-    """The root company, created on first use; there is exactly one."""
+    """The root company, created on first use (there is exactly one), with the system roles."""
+    from core.access.system_roles import ensure_system_roles
+
     async with transaction():
         row = await Company.select().where(Company.kind == "owner").first()
-        if row:
-            return row
-        owner = Company(name=name, kind="owner", parent=None, depth=0, creator_of_resellers=True)
-        await owner.save()
-        await Company.update({Company.path: child_path("", owner.id)}).where(Company.id == owner.id)
-        return await Company.select().where(Company.id == owner.id).first()
+        if row is None:
+            owner = Company(
+                name=name, kind="owner", parent=None, depth=0, creator_of_resellers=True
+            )
+            await owner.save()
+            await Company.update({Company.path: child_path("", owner.id)}).where(
+                Company.id == owner.id
+            )
+            row = await Company.select().where(Company.id == owner.id).first()
+    await ensure_system_roles(row["id"])
+    return row
 
 
 async def create_user(

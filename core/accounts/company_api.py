@@ -7,10 +7,14 @@ from datetime import datetime
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from core.access.guards import requires
 from core.accounts import companies
 from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyPage, CompanyUpdate
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
+
+VIEW = [requires("account_management", "view")]
+MANAGE = [requires("account_management", "manage")]
 
 
 class CompanyController(Controller):
@@ -21,6 +25,7 @@ class CompanyController(Controller):
         "/",
         summary="List the companies your company created",
         dependencies={"list_query": paging("id")},
+        guards=VIEW,
     )
     async def list(
         self,
@@ -50,17 +55,17 @@ class CompanyController(Controller):
         )
         return make_page(items, total, list_query, CompanyPage)
 
-    @post("/", summary="Create a company")
+    @post("/", summary="Create a company", guards=MANAGE)
     async def create(self, request: Request, data: JSONBody[CompanyCreate]) -> CompanyOut:
         return await companies.create_company(
             audit_context(request), principal_of(request).scope, data
         )
 
-    @get("/{company_id:int}", summary="One company")
+    @get("/{company_id:int}", summary="One company", guards=VIEW)
     async def read(self, request: Request, company_id: FromPath[int]) -> CompanyOut:
         return await companies.get_company(principal_of(request).scope, company_id)
 
-    @patch("/{company_id:int}", summary="Change a company")
+    @patch("/{company_id:int}", summary="Change a company", guards=MANAGE)
     async def update(
         self, request: Request, company_id: FromPath[int], data: JSONBody[CompanyUpdate]
     ) -> CompanyOut:
@@ -68,7 +73,7 @@ class CompanyController(Controller):
             audit_context(request), principal_of(request).scope, company_id, data
         )
 
-    @delete("/{company_id:int}", summary="Delete a company", status_code=204)
+    @delete("/{company_id:int}", summary="Delete a company", status_code=204, guards=MANAGE)
     async def remove(self, request: Request, company_id: FromPath[int]) -> None:
         await companies.delete_company(
             audit_context(request), principal_of(request).scope, company_id

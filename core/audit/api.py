@@ -7,6 +7,7 @@ from typing import Annotated
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
 
+from core.access.guards import requires
 from core.audit import export, service
 from core.audit.service import AuditEventDetail, AuditEventPage, AuditFilters
 from core.jobs.api import JobController
@@ -16,11 +17,14 @@ from core.web.listing import ListQueryParam, make_page, paging
 
 DateParam = Annotated[str | None, QueryParameter(description="YYYY-MM-DD or ISO 8601")]
 Short = Annotated[str, Parameter(max_length=200)]
+AUDIT_VIEW = requires(("audit", "portal_audit"), "view")
+EXPORT_MANAGE = requires(("export", "portal_export"), "manage")
 
 
 class AuditController(Controller):
     path = "/audit"
     tags = ["Audit"]
+    guards = [AUDIT_VIEW]
 
     @get(
         "/",
@@ -71,7 +75,12 @@ class AuditController(Controller):
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    @post("/exports", summary="Export the filtered log as CSV (a background job)", status_code=202)
+    @post(
+        "/exports",
+        summary="Export the filtered log as CSV (a background job)",
+        status_code=202,
+        guards=[EXPORT_MANAGE],
+    )
     async def start_export(self, request: Request, data: JSONBody[AuditFilters]) -> JobOut:
         return await export.start_export(audit_context(request), principal_of(request), data)
 

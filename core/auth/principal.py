@@ -21,6 +21,12 @@ class Principal:
     company_kind: str
     token_id: int
     token_kind: str
+    role_id: int | None = None
+    group: str = "backoffice"
+    appearance: str = "light"
+    language: str = "en"
+    has_avatar: bool = False
+    scopes: tuple[str, ...] = ()
 
     @property
     def scope(self) -> Scope:

@@ -8,13 +8,18 @@ stateless: any process can authenticate any request.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from core.auth.models import AuthToken, User
 from core.auth.principal import Principal
 
 TOKEN_BYTES = 32
+FULL_SCOPES = ("read", "write")
+# last_used_at is refreshed at most this often, so a busy client does not write on every call.
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def hash_token(secret: str) -> str:
@@ -25,7 +30,17 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def issue_token(user_id: int, kind: str, hours: int, ip: str = "", name: str = "") -> str:
+async def issue_token(
+    user_id: int,
+    kind: str,
+    hours: int,
+    ip: str = "",
+    name: str = "",
+    scopes: Iterable[str] | None = None,
+) -> str:
+    """A new secret; API tokens default to both scopes (password sign-in acts as the user)."""
+    if scopes is None:
+        scopes = FULL_SCOPES if kind == "api" else ()
     secret = secrets.token_urlsafe(TOKEN_BYTES)
     await AuthToken.insert(
         AuthToken(
@@ -35,6 +50,7 @@ async def issue_token(user_id: int, kind: str, hours: int, ip: str = "", name: s
             name=name,
             ip=ip,
             expires_at=now() + timedelta(hours=hours),
+            scopes=json.dumps(list(scopes)),
         )
     )
     return secret
@@ -53,13 +69,21 @@ async def resolve_token(secret: str, kind: str) -> Principal | None:
             AuthToken.id,
             AuthToken.expires_at,
             AuthToken.revoked_at,
+            AuthToken.created_at,
+            AuthToken.last_used_at,
+            AuthToken.scopes,
             AuthToken.user.id.as_alias("user_id"),
             AuthToken.user.email.as_alias("email"),
             AuthToken.user.login.as_alias("login"),
             AuthToken.user.first_name.as_alias("first_name"),
             AuthToken.user.last_name.as_alias("last_name"),
             AuthToken.user.is_admin.as_alias("is_admin"),
+            AuthToken.user.role.as_alias("role_id"),
+            AuthToken.user.group.as_alias("group"),
             AuthToken.user.status.as_alias("status"),
+            AuthToken.user.appearance.as_alias("appearance"),
+            AuthToken.user.language.as_alias("language"),
+            AuthToken.user.avatar_key.as_alias("avatar_key"),
             AuthToken.user.company.id.as_alias("company_id"),
             AuthToken.user.company.name.as_alias("company_name"),
             AuthToken.user.company.path.as_alias("company_path"),
@@ -73,6 +97,12 @@ async def resolve_token(secret: str, kind: str) -> Principal | None:
         return None
     if row["status"] != "active" or not row["company_enabled"]:
         return None
+    if kind == "session":
+        from core.auth.inactivity import session_alive  # it imports this module
+
+        if not await session_alive(row, TOUCH_EVERY):
+            return None
+    await _touch(row["id"], row["last_used_at"])
     return Principal(
         user_id=row["user_id"],
         email=row["email"],
@@ -86,7 +116,29 @@ async def resolve_token(secret: str, kind: str) -> Principal | None:
         company_kind=row["company_kind"],
         token_id=row["id"],
         token_kind=kind,
+        role_id=row["role_id"],
+        group=row["group"],
+        appearance=row["appearance"],
+        language=row["language"],
+        has_avatar=bool(row["avatar_key"]),
+        scopes=parse_scopes(row["scopes"]),
     )
+
+
+def parse_scopes(value) -> tuple[str, ...]:
+    """The JSON column as a tuple; piccolo hands it back as text on both databases."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "[]")
+        except ValueError:
+            return ()
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+async def _touch(token_id: int, last_used: datetime | None) -> None:
+    moment = now()
+    if last_used is None or moment - _aware(last_used) >= TOUCH_EVERY:
+        await AuthToken.update({AuthToken.last_used_at: moment}).where(AuthToken.id == token_id)
 
 
 def _aware(value: datetime) -> datetime:

@@ -13,6 +13,7 @@ import msgspec
 from litestar import Router, get
 from litestar.params import FromPath, Parameter
 
+from core.access.guards import signed_in
 from core.auth.guards import require_api_user
 from core.errors import NotFound
 from core.plugins import registry
@@ -47,13 +48,13 @@ class EntryPage(msgspec.Struct):
     pages: int
 
 
-@get("/", summary="List the reference dictionaries", guards=[require_api_user])
+@get("/", summary="List the reference dictionaries", guards=[require_api_user, signed_in()])
 async def list_dictionaries() -> DictionaryList:
     items = [DictionaryOut(key=k, name=d.name) for k, d in sorted(registry.dictionaries().items())]
     return DictionaryList(items=items)
 
 
-@get("/{key:str}", summary="Entries of one dictionary", guards=[require_api_user])
+@get("/{key:str}", summary="Entries of one dictionary", guards=[require_api_user, signed_in()])
 async def dictionary_entries(
     key: FromPath[str],
     q: Annotated[str | None, Parameter(max_length=100)] = None,

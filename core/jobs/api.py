@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import File
 
+from core.access.guards import requires
 from core.jobs import service
 from core.jobs.schemas import JobOut, JobPage
 from core.web.context import principal_of
@@ -18,8 +19,11 @@ Status = Literal["queued", "running", "done", "failed"]
 
 
 class JobController(Controller):
+    """Jobs are the company's exports so far, so reading them is the Export permission."""
+
     path = "/jobs"
     tags = ["Jobs"]
+    guards = [requires(("export", "portal_export"), "view")]
 
     @get(
         "/",

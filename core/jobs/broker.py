@@ -18,7 +18,13 @@ from core.jobs.declarations import DEFAULT_MAX_RETRIES, JobDef, Schedule
 from core.settings import Settings, get_settings
 
 # Modules whose import declares BackOffice's own jobs and schedules (``JOBS``, ``SCHEDULES``).
-BUILTIN_MODULES = ("core.audit.export", "core.jobs.purge")
+BUILTIN_MODULES = (
+    "core.audit.export",
+    "core.jobs.purge",
+    "core.auth.inactivity",
+    "core.mail.delivery",
+    "core.users.expiry",
+)
 
 _lock = threading.RLock()
 _state: dict = {"broker": None, "key": None, "defs": {}}

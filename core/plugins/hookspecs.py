@@ -94,3 +94,16 @@ def register_dictionaries() -> list:
     Returns:
         A list of dictionary classes, each with a unique key and its entries.
     """
+
+
+@hookspec
+def register_permission_areas() -> list:
+    """Return permission areas (``core.access.areas.Area``) that roles grant levels on.
+
+    Each area belongs to the BackOffice or the client-portal group; routes name it with
+    ``core.access.guards.requires(key, level)``. ``system_levels`` sets what the system roles get
+    on it (the Admin role always gets ``manage``).
+
+    Returns:
+        A list of ``Area`` declarations; keys must be unique across BackOffice and all plugins.
+    """

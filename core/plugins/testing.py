@@ -94,6 +94,10 @@ async def _empty_tables() -> None:
 async def bo_db():
     """An empty, migrated database (all rows of the previous test removed)."""
     await _empty_tables()
+    from core.auth import policy, ratelimit
+
+    policy.forget_cache()  # per-process caches describe the rows just deleted
+    await ratelimit.reset_for_tests()
     yield
 
 

@@ -25,17 +25,40 @@ def _static_routers() -> list:
 
 
 def ui_handlers() -> list:
-    from core.ui import account, audit, companies, tables
+    from core.ui import (
+        account,
+        audit,
+        companies,
+        login_steps,
+        mailbox,
+        my_account,
+        roles,
+        security,
+        signup,
+        tables,
+        users,
+    )
 
     signed_in = Router(
         path="/",
         route_handlers=[
             *account.SIGNED_IN_HANDLERS,
+            *my_account.HANDLERS,
+            *security.HANDLERS,
             *companies.HANDLERS,
             *audit.HANDLERS,
+            *roles.HANDLERS,
+            *users.HANDLERS,
+            *mailbox.HANDLERS,
             tables.choose_columns,
         ],
         guards=[require_ui_user],
         include_in_schema=False,
     )
-    return [*account.PUBLIC_HANDLERS, signed_in, *_static_routers()]
+    return [
+        *account.PUBLIC_HANDLERS,
+        *login_steps.HANDLERS,
+        *signup.HANDLERS,
+        signed_in,
+        *_static_routers(),
+    ]

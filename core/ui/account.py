@@ -9,9 +9,12 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromQuery
 
+from core.access.guards import signed_in
+from core.auth.login_flow import NOT_ACTIVE, check_password
 from core.auth.middleware import SESSION_COOKIE
-from core.auth.service import authenticate, open_session
+from core.auth.ratelimit import TooManyAttempts
 from core.auth.tokens import revoke_token
+from core.auth.twofactor import AccountLocked
 from core.errors import Unauthorized
 from core.settings import get_settings
 from core.ui.forms import parse, read_form
@@ -25,7 +28,7 @@ class LoginForm(msgspec.Struct, forbid_unknown_fields=True):
     next: Annotated[str, msgspec.Meta(max_length=2000)] = "/"
 
 
-def _session_cookie(value: str, max_age: int) -> Cookie:
+def session_cookie(value: str, max_age: int) -> Cookie:
     return Cookie(
         key=SESSION_COOKIE,
         value=value,
@@ -46,6 +49,8 @@ async def login_page(request: Request, next: FromQuery[str] = "/") -> Response:
 
 @post("/login", include_in_schema=False)
 async def login_submit(request: Request) -> Response:
+    from core.ui.login_steps import after_password
+
     raw = await read_form(request)
     values = {"login": str(raw.get("login", "")).strip(), "next": local_path(raw.get("next"))}
     form, errors = parse(raw, LoginForm)
@@ -59,19 +64,27 @@ async def login_submit(request: Request) -> Response:
             error="Enter your login or email and your password.",
         )
     try:
-        user_id = await authenticate(form.login, form.password)
-    except Unauthorized as exc:
-        message = "The login or the password is not correct."
-        if "not active" in exc.detail:
-            message = "This account is not active. Contact your administrator."
+        user = await check_password(form.login, form.password, client_ip(request))
+    except (Unauthorized, TooManyAttempts, AccountLocked) as exc:
         return await page(
-            request, "login.html", status=401, next=values["next"], values=values, error=message
+            request,
+            "login.html",
+            status=exc.status_code,
+            next=values["next"],
+            values=values,
+            error=_login_message(exc),
         )
-    hours = get_settings().session_hours
-    secret = await open_session(user_id, "session", hours, client_ip(request))
-    response = redirect(values["next"])
-    response.cookies.append(_session_cookie(secret, hours * 3600))
-    return response
+    return await after_password(request, user, values["next"])
+
+
+def _login_message(exc: Exception) -> str:
+    if isinstance(exc, TooManyAttempts):
+        return "Too many failed sign-in attempts. Wait a few minutes and try again."
+    if isinstance(exc, AccountLocked):
+        return f"This account is locked: {exc.detail}."
+    if NOT_ACTIVE in getattr(exc, "detail", ""):
+        return "This account is not active. Contact your administrator."
+    return "The login or the password is not correct."
 
 
 @post("/logout", include_in_schema=False)
@@ -80,24 +93,21 @@ async def logout(request: Request) -> Response:
     if principal is not None:
         await revoke_token(principal.token_id)
     response = redirect("/login", flash="You are signed out.")
-    response.cookies.append(_session_cookie("", 0))
+    response.cookies.append(session_cookie("", 0))
     return response
 
 
-@get("/", include_in_schema=False)
-async def home() -> Response:
-    return redirect("/companies")
+@get("/", include_in_schema=False, guards=[signed_in()])
+async def home(request: Request) -> Response:
+    from core.access.service import start_page
+
+    return redirect(await start_page(request.scope["user"], request.scope))
 
 
-@get("/account", include_in_schema=False)
-async def my_account(request: Request) -> Response:
-    return await page(request, "account.html", active="account")
-
-
-@get("/help/guide", include_in_schema=False)
+@get("/help/guide", include_in_schema=False, guards=[signed_in()])
 async def guide(request: Request) -> Response:
     return await page(request, "guide.html", active="guide")
 
 
 PUBLIC_HANDLERS = [login_page, login_submit, logout]
-SIGNED_IN_HANDLERS = [home, my_account, guide]
+SIGNED_IN_HANDLERS = [home, guide]  # the /account pages live in core.ui.my_account

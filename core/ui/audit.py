@@ -12,6 +12,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import File
 
+from core.access.guards import requires
 from core.audit import export, service
 from core.errors import Invalid
 from core.jobs import service as jobs
@@ -34,6 +35,9 @@ TABLE = register(
         default_sort="created_at",
     )
 )
+AUDIT_VIEW = [requires(("audit", "portal_audit"), "view")]
+EXPORT_VIEW = [requires(("export", "portal_export"), "view")]
+EXPORT_MANAGE = [*AUDIT_VIEW, requires(("export", "portal_export"), "manage")]
 FILTER_FIELDS = ("action", "user", "ip", "date_from", "date_to")
 OPERATIONS = {"insert": "Created", "update": "Changed", "delete": "Deleted"}
 
@@ -46,7 +50,7 @@ def _filters(params: Any) -> tuple[service.AuditFilters | None, dict[str, str], 
         return None, shown, exc.errors or [{"field": "form", "message": exc.detail}]
 
 
-@get("/audit", include_in_schema=False)
+@get("/audit", include_in_schema=False, guards=AUDIT_VIEW)
 async def audit_list(request: Request) -> Response:
     scope = principal_of(request).scope
     filters, shown, errors = _filters(request.query_params)
@@ -72,7 +76,7 @@ def _values(values: dict[str, Any]) -> list[tuple[str, str]]:
     return [(key, "—" if value is None else str(value)) for key, value in sorted(values.items())]
 
 
-@get("/audit/{event_id:int}", include_in_schema=False)
+@get("/audit/{event_id:int}", include_in_schema=False, guards=AUDIT_VIEW)
 async def audit_detail(request: Request, event_id: FromPath[int]) -> Response:
     event = await service.get_event(principal_of(request).scope, event_id)
     changes = [
@@ -87,7 +91,7 @@ async def audit_detail(request: Request, event_id: FromPath[int]) -> Response:
     return await page(request, "audit/detail.html", active="audit", event=event, changes=changes)
 
 
-@get("/audit/{event_id:int}/csv", include_in_schema=False)
+@get("/audit/{event_id:int}/csv", include_in_schema=False, guards=AUDIT_VIEW)
 async def audit_event_csv(request: Request, event_id: FromPath[int]) -> Response:
     event = await service.get_event(principal_of(request).scope, event_id)
     return Response(
@@ -99,7 +103,7 @@ async def audit_event_csv(request: Request, event_id: FromPath[int]) -> Response
     )
 
 
-@post("/audit/export", include_in_schema=False)
+@post("/audit/export", include_in_schema=False, guards=EXPORT_MANAGE)
 async def audit_export(request: Request) -> Response:
     filters, _, errors = _filters(await read_form(request))
     if filters is None:
@@ -123,19 +127,19 @@ def job_state(job: JobOut) -> dict[str, Any]:
     }
 
 
-@get("/jobs/{job_id:int}", include_in_schema=False)
+@get("/jobs/{job_id:int}", include_in_schema=False, guards=EXPORT_VIEW)
 async def job_page(request: Request, job_id: FromPath[int]) -> Response:
     job = await jobs.get_job(principal_of(request).scope, job_id)
     return await page(request, "job.html", active="audit", job=job, state=job_state(job))
 
 
-@get("/ui/jobs/{job_id:int}/status", include_in_schema=False)
+@get("/ui/jobs/{job_id:int}/status", include_in_schema=False, guards=EXPORT_VIEW)
 async def job_status(request: Request, job_id: FromPath[int]) -> dict[str, Any]:
     job = await jobs.get_job(principal_of(request).scope, job_id)
     return job_state(job)
 
 
-@get("/jobs/{job_id:int}/download", include_in_schema=False)
+@get("/jobs/{job_id:int}/download", include_in_schema=False, guards=EXPORT_VIEW)
 async def job_download(request: Request, job_id: FromPath[int]) -> Response:
     name, result = await jobs.open_result(principal_of(request).scope, job_id)
     if isinstance(result, bytes):

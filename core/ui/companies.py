@@ -11,6 +11,7 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
+from core.access.guards import requires
 from core.accounts import companies
 from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
 from core.errors import Conflict, Invalid
@@ -37,6 +38,8 @@ TABLE = register(
     )
 )
 CHECKBOXES = ("enabled", "creator_of_resellers", "moderation")
+VIEW = [requires("account_management", "view")]
+MANAGE = [requires("account_management", "manage")]
 NEW_DEFAULTS = {
     "name": "",
     "enabled": True,
@@ -60,7 +63,7 @@ def _filters(request: Request) -> tuple[companies.CompanyFilters, dict[str, str]
     return filters, shown
 
 
-@get("/companies", include_in_schema=False)
+@get("/companies", include_in_schema=False, guards=VIEW)
 async def company_list(request: Request) -> Response:
     scope = principal_of(request).scope
     filters, shown = _filters(request)
@@ -115,12 +118,12 @@ async def _form(
     )
 
 
-@get("/companies/new", include_in_schema=False)
+@get("/companies/new", include_in_schema=False, guards=MANAGE)
 async def company_new(request: Request) -> Response:
     return await _form(request, dict(NEW_DEFAULTS), [])
 
 
-@post("/companies/new", include_in_schema=False)
+@post("/companies/new", include_in_schema=False, guards=MANAGE)
 async def company_create(request: Request) -> Response:
     values = await _posted(request)
     data, errors = parse(values, CompanyCreate)
@@ -135,13 +138,13 @@ async def company_create(request: Request) -> Response:
     return redirect("/companies", flash=f"Company “{created.name}” was created.")
 
 
-@get("/companies/{company_id:int}", include_in_schema=False)
+@get("/companies/{company_id:int}", include_in_schema=False, guards=VIEW)
 async def company_edit(request: Request, company_id: FromPath[int]) -> Response:
     company = await companies.get_company(principal_of(request).scope, company_id)
     return await _form(request, _values(company), [], company)
 
 
-@post("/companies/{company_id:int}", include_in_schema=False)
+@post("/companies/{company_id:int}", include_in_schema=False, guards=MANAGE)
 async def company_update(request: Request, company_id: FromPath[int]) -> Response:
     scope = principal_of(request).scope
     company = await companies.get_company(scope, company_id)
@@ -156,7 +159,7 @@ async def company_update(request: Request, company_id: FromPath[int]) -> Respons
     return redirect("/companies", flash=f"Company “{saved.name}” was saved.")
 
 
-@get("/companies/{company_id:int}/delete", include_in_schema=False)
+@get("/companies/{company_id:int}/delete", include_in_schema=False, guards=MANAGE)
 async def company_delete_confirm(request: Request, company_id: FromPath[int]) -> Response:
     company = await companies.get_company(principal_of(request).scope, company_id)
     return await page(
@@ -164,7 +167,7 @@ async def company_delete_confirm(request: Request, company_id: FromPath[int]) ->
     )
 
 
-@post("/companies/{company_id:int}/delete", include_in_schema=False)
+@post("/companies/{company_id:int}/delete", include_in_schema=False, guards=MANAGE)
 async def company_delete(request: Request, company_id: FromPath[int]) -> Response:
     scope = principal_of(request).scope
     company = await companies.get_company(scope, company_id)

@@ -20,6 +20,13 @@ NAV = (
         "label": "Account management",
         "items": ({"label": "Companies", "href": "/companies", "key": "companies"},),
     },
+    {
+        "label": "Users",
+        "items": (
+            {"label": "Users", "href": "/users", "key": "users"},
+            {"label": "Roles", "href": "/roles", "key": "roles"},
+        ),
+    },
     {"label": None, "items": ({"label": "Audit", "href": "/audit", "key": "audit"},)},
 )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from litestar import Request, Response, post
 from litestar.params import FromPath
 
+from core.access.guards import signed_in
 from core.errors import NotFound
 from core.ui.forms import read_form
 from core.ui.render import local_path, redirect
@@ -97,7 +98,7 @@ def pager(total: int, query: ListQuery) -> dict:
     }
 
 
-@post("/ui/columns/{table:str}", include_in_schema=False)
+@post("/ui/columns/{table:str}", include_in_schema=False, guards=[signed_in()])
 async def choose_columns(request: Request, table: FromPath[str]) -> Response:
     """Remember which columns of a list the user wants to see (a cookie: no server state)."""
     spec = TABLES.get(table)

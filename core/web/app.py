@@ -10,8 +10,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 import core
+from core.account.api import API_HANDLERS as ACCOUNT_HANDLERS
 from core.accounts.company_api import CompanyController
-from core.auth.api import AuthController, me, token
+from core.auth.api import AuthController, token
+from core.auth.api_tokens import require_token_scope
 from core.auth.guards import require_api_user
 from core.auth.middleware import AuthMiddleware
 from core.db.engine import close_pool, start_pool
@@ -24,9 +26,21 @@ API_PREFIX = "/api/v1"
 
 
 def _api_handlers() -> list:
+    from core.access.api import api_handlers as access_handlers
     from core.audit.api import api_handlers as audit_handlers
+    from core.auth import policy_api, twofactor_api
+    from core.users.api import API_HANDLERS as USERS_HANDLERS
 
-    return [CompanyController, AuthController, me, *audit_handlers()]
+    return [
+        CompanyController,
+        AuthController,
+        *ACCOUNT_HANDLERS,
+        *audit_handlers(),
+        *access_handlers(),
+        *policy_api.API_HANDLERS,
+        *twofactor_api.API_HANDLERS,
+        *USERS_HANDLERS,
+    ]
 
 
 def _ui_handlers() -> list:
@@ -70,8 +84,14 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     settings = settings or get_settings()
     if run_jobs is None:
         run_jobs = not settings.uses_redis
-    public_api = Router(path=API_PREFIX, route_handlers=[token])
-    api = Router(path=API_PREFIX, route_handlers=_api_handlers(), guards=[require_api_user])
+    from core.users.api import PUBLIC_HANDLERS as SIGNUP_HANDLERS
+
+    public_api = Router(path=API_PREFIX, route_handlers=[token, *SIGNUP_HANDLERS])
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=_api_handlers(),
+        guards=[require_api_user, require_token_scope],
+    )
     return Litestar(
         route_handlers=[health, public_api, api, *_ui_handlers(), *collect("register_routes")],
         middleware=[AuthMiddleware()],

@@ -1,0 +1,1 @@
+"""The signed-in person's own account: profile, preferences, avatar, password, deletion."""
