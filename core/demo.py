@@ -7,19 +7,20 @@ the password printed is always the one that works.
 from __future__ import annotations
 
 import os
-import secrets
 
 from core.accounts.bootstrap import create_user, ensure_system_owner
 from core.auth.models import User
 from core.auth.passwords import hash_password
+from core.auth.policy import check_new_password, generate_password
 from core.db.engine import transaction
 from tenants.models import Company, Portal
 from tenants.tree import child_path
 
+# (email, login, company, group): the client's user belongs to the client portal.
 DEMO_USERS = (
-    ("admin@demo.local", "admin", "owner"),
-    ("reseller@demo.local", "reseller", "reseller"),
-    ("client@demo.local", "client", "client"),
+    ("admin@demo.local", "admin", "owner", "backoffice"),
+    ("reseller@demo.local", "reseller", "reseller", "backoffice"),
+    ("client@demo.local", "client", "client", "portal"),
 )
 
 
@@ -51,14 +52,15 @@ async def seed_demo() -> list[str]:
     from core.db.migrate import migrate
 
     await migrate()
-    password = os.environ.get("BACKOFFICE_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    password = os.environ.get("BACKOFFICE_DEMO_PASSWORD") or generate_password(16)
     owner = await ensure_system_owner()
     reseller = await _child(owner, "Demo Reseller", "reseller")
     client = await _child(reseller, "Demo Client", "client")
     companies = {"owner": owner, "reseller": reseller, "client": client}
     await _portal(owner, "127.0.0.1", "BackOffice")
     await _portal(owner, "localhost", "BackOffice (localhost)")
-    for email, login, key in DEMO_USERS:
+    await check_new_password(None, password, by_admin=True)
+    for email, login, key, group in DEMO_USERS:
         existing = await User.select(User.id).where(User.email == email).first()
         if existing:
             await User.update(
@@ -73,8 +75,13 @@ async def seed_demo() -> list[str]:
                 is_admin=True,
                 first_name="Demo",
                 last_name=key.capitalize(),
+                group=group,
             )
     return [
         "Demo data is ready.",
-        *(f"  {key:<9} login: {login:<9} password: {password}" for _, login, key in DEMO_USERS),
+        *(
+            f"  {key:<9} login: {login:<9} password: {password}  ({group})"
+            for _, login, key, group in DEMO_USERS
+        ),
+        "  (client-portal users cannot use BackOffice pages; the portal comes in a later issue)",
     ]

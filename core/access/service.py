@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
+from core.access.areas import get_area
 from core.access.models import LEVELS, Role, RoleCompany, RolePermission
 from core.auth.principal import Principal
 
@@ -45,12 +46,19 @@ async def permissions_for(
     return hit[1]
 
 
+def _admin_level(principal: Principal, area: str) -> str:
+    """ "No restrictions" covers every area of the admin's own group, none of the other: a
+    client-portal admin has no say in BackOffice."""
+    declared = get_area(area)
+    return "manage" if declared is not None and declared.group == principal.group else "none"
+
+
 async def effective_level(
     principal: Principal, area: str, cache: MutableMapping[str, Any] | None = None
 ) -> str:
     """``none``, ``view`` or ``manage``; pass ``request.scope`` as ``cache`` inside a request."""
     if principal.is_admin:
-        return "manage"
+        return _admin_level(principal, area)
     return (await permissions_for(principal, cache)).get(area, "none")
 
 
@@ -59,7 +67,9 @@ async def best_level(
 ) -> str:
     """The highest level over several areas (a route open to BackOffice and portal users)."""
     if principal.is_admin:
-        return "manage"
+        return max(
+            (_admin_level(principal, a) for a in areas), key=RANK.__getitem__, default="none"
+        )
     granted = await permissions_for(principal, cache)
     return max((granted.get(a, "none") for a in areas), key=RANK.__getitem__, default="none")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.audit.recorder import AuditContext, Change, record_event, snapshot
-from core.auth.models import User
+from core.auth.models import USER_GROUPS, PasswordHistory, User
 from core.auth.passwords import hash_password
 from core.auth.tokens import now
 from core.db.engine import transaction
@@ -43,13 +43,19 @@ async def create_user(
     first_name: str = "",
     last_name: str = "",
     must_change_password: bool = False,
+    group: str = "backoffice",
     actor: AuditContext | None = None,
 ) -> int:
+    """A user whose password was chosen by the person it belongs to (CLI, demo, fixtures):
+    the full password policy applies, but no forced change at first sign-in."""
+    from core.auth.policy import check_new_password
+
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise Invalid.field("email", "must be a valid email address")
-    if len(password) < 8:
-        raise Invalid.field("password", "must be at least 8 characters long")
+    if group not in USER_GROUPS:
+        raise Invalid.field("group", f"must be one of: {', '.join(USER_GROUPS)}")
+    await check_new_password(None, password, by_admin=True)
     async with transaction():
         clash = User.exists().where(User.email == email)
         if login:
@@ -67,8 +73,12 @@ async def create_user(
             status="active",
             must_change_password=must_change_password,
             password_changed_at=now(),
+            group=group,
         )
         await user.save()
+        await PasswordHistory.insert(
+            PasswordHistory(user=user.id, password_hash=user.password_hash)
+        )
         ctx = actor or AuditContext(company_id=company_id, user_id=None, user_label="system", ip="")
         row = await User.select().where(User.id == user.id).first()
         await record_event(

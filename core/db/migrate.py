@@ -19,3 +19,15 @@ async def migrate() -> None:
     result = await run_forwards(app_name="backoffice", migration_id="all", fake=False)
     if not result.success:
         raise MigrationFailed(result.message)
+    await _refresh_system_roles()
+
+
+async def _refresh_system_roles() -> None:
+    """System roles follow the code (and plugins' permission areas): bring them up to date at
+    each release's migration, once, rather than racing at every web process start."""
+    from core.access.system_roles import ensure_system_roles
+    from tenants.models import Company
+
+    owner = await Company.select(Company.id).where(Company.kind == "owner").first()
+    if owner is not None:
+        await ensure_system_roles(owner["id"])
