@@ -58,7 +58,10 @@ async def test_totp_enrolment_and_sign_in(bo_client, bo_factory, bo_api):
     first = await api_login(bo_client, user)
     assert first.status_code == 401 and first.json()["methods"] == ["totp", "recovery"]
     assert first.json()["code_sent"] is False
-    bearer(await api_login(bo_client, user, code=pyotp.TOTP(seed).now()))
+    code = pyotp.TOTP(seed).now()
+    bearer(await api_login(bo_client, user, code=code))
+    replay = await api_login(bo_client, user, code=code)  # the same code never counts twice
+    assert replay.status_code == 422 and "not correct" in replay.text
 
 
 async def test_recovery_code_works_once(bo_client, bo_factory, bo_api):

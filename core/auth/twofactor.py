@@ -155,6 +155,43 @@ def totp_ok(encrypted_seed: str, code: str) -> bool:
     return pyotp.TOTP(decrypt(encrypted_seed)).verify(code, valid_window=1)
 
 
+def totp_step(encrypted_seed: str, code: str) -> int | None:
+    """The time step (30 s counter) whose code matches, within one step of now, or None."""
+    totp = pyotp.TOTP(decrypt(encrypted_seed))
+    current = totp.timecode(now())
+    for step in (current, current - 1, current + 1):
+        if secrets.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+async def take_totp_code(user: dict, code: str) -> bool:
+    """A TOTP code counts once: a code seen over someone's shoulder cannot be replayed within
+    its validity window. Used steps are kept as consumed one-time codes of purpose ``totp``."""
+    step = totp_step(user["totp_secret"], code)
+    if step is None:
+        return False
+    digest = code_digest(f"totp-step:{step}")
+    async with transaction():
+        used = await OneTimeCode.exists().where(
+            OneTimeCode.user == user["id"],
+            OneTimeCode.purpose == "totp",
+            OneTimeCode.code_hash == digest,
+        )
+        if used:
+            return False
+        await OneTimeCode.insert(
+            OneTimeCode(
+                user=user["id"],
+                purpose="totp",
+                code_hash=digest,
+                expires_at=now() + timedelta(minutes=2),
+                consumed_at=now(),
+            )
+        )
+    return True
+
+
 def normalize_recovery(code: str) -> str:
     return code.replace("-", "").replace(" ", "").lower()
 
@@ -225,7 +262,7 @@ async def verify_sign_in_code(user_id: int, code: str, ctx: AuditContext) -> str
     if len(normalize_recovery(code)) == 10:
         matched = "recovery" if await take_recovery_code(user_id, code) else ""
     elif user["two_factor_method"] == "totp" and user["totp_secret"]:
-        matched = "totp" if totp_ok(user["totp_secret"], code) else ""
+        matched = "totp" if await take_totp_code(user, code) else ""
     elif user["two_factor_method"] == "sms":
         matched = "sms" if await take_sms_code(user_id, "login", code) else ""
     if not matched:
