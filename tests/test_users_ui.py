@@ -110,3 +110,11 @@ async def test_mailbox_only_for_system_owner_admins(bo_client, bo_factory, monke
     configured = dataclasses.replace(get_settings(), smtp_host="smtp.example.test")
     monkeypatch.setattr("core.ui.mailbox.get_settings", lambda: configured)
     assert (await bo_client.get("/dev/mailbox")).status_code == 404
+
+
+async def test_clear_filters_keeps_the_tab(bo_client, bo_factory):
+    await sign_in(bo_client, await bo_factory.user(await bo_factory.owner()))
+    for group in ("backoffice", "portal"):
+        page = await bo_client.get(f"/users?group={group}&q=nobody")
+        assert page.status_code == 200
+        assert f'href="/users?group={group}">Clear</a>' in page.text

@@ -232,20 +232,27 @@ async def enrol_phone_confirm(request: Request) -> Response:
     loaded = await _pending(request, flow.ENROL)
     if isinstance(loaded, Response):
         return loaded
+
+    async def retry(user: dict, target: str, message: str, status: int) -> Response:
+        phone = mask_phone(await setup.pending_phone(user["id"]))
+        return await _confirm_phone_page(request, phone, target, message, status)
+
+    return await _confirm_enrolment(request, loaded, setup.confirm_phone, retry)
+
+
+async def _confirm_enrolment(request: Request, loaded, confirm, retry) -> Response:
+    """Check an enrolment code with ``confirm``; a wrong one shows the form again (``retry``)."""
     token, step = loaded
     raw = await read_form(request)
     target = _next(request, raw)
     user = await load_user(step.user_id)
     try:
-        codes = await setup.confirm_phone(
+        codes = await confirm(
             user["id"], str(raw.get("code", ""))[:32], context_for(user, client_ip(request))
         )
     except (Invalid, AccountLocked) as exc:
-        phone = mask_phone(await setup.pending_phone(user["id"]))
         message = domain_errors(exc)[0]["message"]
-        return await _confirm_phone_page(
-            request, phone, target, message[:1].upper() + message[1:], exc.status_code
-        )
+        return await retry(user, target, message[:1].upper() + message[1:], exc.status_code)
     return await _enrolled(request, token, step, codes, target)
 
 
@@ -277,21 +284,12 @@ async def enrol_totp_confirm(request: Request) -> Response:
     loaded = await _pending(request, flow.ENROL)
     if isinstance(loaded, Response):
         return loaded
-    token, step = loaded
-    raw = await read_form(request)
-    target = _next(request, raw)
-    user = await load_user(step.user_id)
-    try:
-        codes = await setup.confirm_totp(
-            user["id"], str(raw.get("code", ""))[:32], context_for(user, client_ip(request))
-        )
-    except (Invalid, AccountLocked) as exc:
-        message = domain_errors(exc)[0]["message"]
+
+    async def retry(user: dict, target: str, message: str, status: int) -> Response:
         started = await setup.pending_totp(user["id"])
-        return await _totp_page(
-            request, started, target, message[:1].upper() + message[1:], exc.status_code
-        )
-    return await _enrolled(request, token, step, codes, target)
+        return await _totp_page(request, started, target, message, status)
+
+    return await _confirm_enrolment(request, loaded, setup.confirm_totp, retry)
 
 
 HANDLERS = [
