@@ -7,6 +7,7 @@ from piccolo.table import Table
 
 def all_tables() -> list[type[Table]]:
     from core.access.models import Role, RoleCompany, RolePermission
+    from core.accounts.models import Bank, LegalEntity
     from core.audit.models import AuditChange, AuditEvent
     from core.auth.models import (
         AuthToken,
@@ -38,6 +39,8 @@ def all_tables() -> list[type[Table]]:
         UserDepartment,
         Invitation,
         OutboundEmail,
+        LegalEntity,
+        Bank,
         AuditEvent,
         AuditChange,
         Job,
