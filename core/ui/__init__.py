@@ -28,7 +28,9 @@ def ui_handlers() -> list:
     from core.ui import (
         account,
         audit,
+        banks,
         companies,
+        legal_entities,
         login_steps,
         mailbox,
         my_account,
@@ -46,6 +48,8 @@ def ui_handlers() -> list:
             *my_account.HANDLERS,
             *security.HANDLERS,
             *companies.HANDLERS,
+            *legal_entities.HANDLERS,
+            *banks.HANDLERS,
             *audit.HANDLERS,
             *roles.HANDLERS,
             *users.HANDLERS,

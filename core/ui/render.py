@@ -18,13 +18,27 @@ CSRF_COOKIE = "bo_csrf"
 NAV = (
     {
         "label": "Account management",
-        "items": ({"label": "Companies", "href": "/companies", "key": "companies"},),
+        "items": (
+            {"label": "Companies", "href": "/companies", "key": "companies"},
+            {"label": "Legal entities", "href": "/legal-entities", "key": "legal_entities"},
+            {"label": "Banks", "href": "/banks", "key": "banks"},
+        ),
     },
     {
         "label": "Users",
         "items": (
             {"label": "Users", "href": "/users", "key": "users"},
             {"label": "Roles", "href": "/roles", "key": "roles"},
+        ),
+    },
+    {
+        "label": "Settings",
+        "items": (
+            {
+                "label": "Own legal entities",
+                "href": "/own-legal-entities",
+                "key": "own_legal_entities",
+            },
         ),
     },
     {"label": None, "items": ({"label": "Audit", "href": "/audit", "key": "audit"},)},

@@ -27,12 +27,16 @@ API_PREFIX = "/api/v1"
 
 def _api_handlers() -> list:
     from core.access.api import api_handlers as access_handlers
+    from core.accounts.bank_api import BankController
+    from core.accounts.legal_entity_api import API_HANDLERS as LEGAL_ENTITY_HANDLERS
     from core.audit.api import api_handlers as audit_handlers
     from core.auth import policy_api, twofactor_api
     from core.users.api import API_HANDLERS as USERS_HANDLERS
 
     return [
         CompanyController,
+        BankController,
+        *LEGAL_ENTITY_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,
         *audit_handlers(),

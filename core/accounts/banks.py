@@ -1,0 +1,225 @@
+"""Bank profiles: a company keeps its own and borrows, read-only, those of the tenants above it.
+
+Banks are the one account-management object that flows *down* the tree: a tenant records the
+banks it works with once and every reseller below it can pick them for its bank accounts. So the
+read scope is the caller plus its ancestors (from the materialised path), not the usual "own and
+children" scope, and a parent never sees a bank its reseller created. Writes are narrower still:
+only the owning company may change or delete a bank; for anyone else the id answers 404, the
+same as a missing one, so the write scope cannot be probed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import msgspec
+import pycountry
+from piccolo.columns.combination import Where
+
+from core.accounts.bank_schemas import BankCreate, BankOut, BankUpdate
+from core.accounts.models import Bank
+from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
+from core.db.engine import transaction
+from core.errors import Invalid, NotFound
+from core.web.listing import ListQuery, contains, fetch_page
+from tenants.scope import Scope
+from tenants.tree import ancestor_ids
+
+AUDITED = [
+    Bank.id,
+    Bank.company,
+    Bank.name,
+    Bank.description,
+    Bank.country,
+    Bank.address,
+    Bank.swift,
+    Bank.branch_code,
+    Bank.bank_code,
+]
+OUT_COLUMNS = [
+    *AUDITED,
+    Bank.company.name.as_alias("company_name"),
+    Bank.created_at,
+    Bank.updated_at,
+]
+SORTABLE = {
+    "id": Bank.id,
+    "name": Bank.name,
+    "country": Bank.country,
+    "swift": Bank.swift,
+    "created_at": Bank.created_at,
+}
+# Codes SWIFT uses that ISO 3166-1 has not assigned (Kosovo).
+SWIFT_EXTRA_COUNTRIES = {"XK"}
+TEXT_FIELDS = ("name", "description", "address", "branch_code", "bank_code")
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code) if code else None
+    return country.name if country else code
+
+
+def normalise_country(raw: str, field: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 or alpha-3 code (any case) as the alpha-2 code that is stored."""
+    code = raw.strip()
+    if not code:
+        raise Invalid.field(field, "must not be blank")
+    country = None
+    if len(code) == 2 and code.isalpha():
+        country = pycountry.countries.get(alpha_2=code)
+    elif len(code) == 3 and code.isalpha():
+        country = pycountry.countries.get(alpha_3=code)
+    else:
+        raise Invalid.field(
+            field, "use an ISO 3166-1 country code of two or three letters, e.g. DE or DEU"
+        )
+    if country is None:
+        raise Invalid.field(field, f"{code.upper()} is not an ISO 3166-1 country code")
+    return country.alpha_2
+
+
+def normalise_swift(raw: str) -> str:
+    """An empty string, or a SWIFT/BIC code: 8 or 11 letters or digits whose characters 5-6
+    name a country. Stored upper-case so lookups and duplicates compare plainly."""
+    code = raw.strip().upper()
+    if not code:
+        return ""
+    if not (code.isascii() and code.isalnum()):
+        raise Invalid.field("swift", "use letters and digits only, without spaces or punctuation")
+    if len(code) not in (8, 11):
+        raise Invalid.field("swift", f"must be 8 or 11 characters long, not {len(code)}")
+    country = code[4:6]
+    if country not in SWIFT_EXTRA_COUNTRIES and not (
+        country.isalpha() and pycountry.countries.get(alpha_2=country)
+    ):
+        raise Invalid.field("swift", f"characters 5-6 must be a country code; {country} is not one")
+    return code
+
+
+def visible(scope: Scope) -> Where:
+    """The caller's banks and those of every company above it, up to the system owner."""
+    return Bank.company.is_in(ancestor_ids(scope.company_path) or [scope.company_id])
+
+
+def managed(scope: Scope) -> Where:
+    return Bank.company == scope.company_id
+
+
+@dataclass(frozen=True)
+class BankFilters:
+    q: str | None = None
+    country: str | None = None
+    swift: str | None = None
+
+    def clauses(self) -> list:
+        clauses = []
+        if self.q:
+            clauses.append(contains(Bank.name, self.q))
+        if self.country:
+            clauses.append(Bank.country == normalise_country(self.country))
+        if self.swift and self.swift.strip():
+            clauses.append(contains(Bank.swift, self.swift.strip().upper()))
+        return clauses
+
+
+def to_out(row: dict, scope: Scope) -> BankOut:
+    return BankOut(
+        id=row["id"],
+        name=row["name"],
+        description=row["description"],
+        country=row["country"],
+        country_name=country_name(row["country"]),
+        address=row["address"],
+        swift=row["swift"],
+        branch_code=row["branch_code"],
+        bank_code=row["bank_code"],
+        company_id=row["company"],
+        company_name=row["company_name"] or "",
+        owned=row["company"] == scope.company_id,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def list_banks(scope: Scope, filters: BankFilters, query: ListQuery):
+    rows, total = await fetch_page(
+        Bank, OUT_COLUMNS, [visible(scope), *filters.clauses()], query, SORTABLE
+    )
+    return [to_out(r, scope) for r in rows], total
+
+
+async def _row(where: Where, bank_id: int, *columns) -> dict:
+    row = await Bank.select(*columns).where(Bank.id == bank_id, where).first()
+    if row is None:
+        raise NotFound(f"bank {bank_id} not found")
+    return row
+
+
+async def get_bank(scope: Scope, bank_id: int) -> BankOut:
+    return to_out(await _row(visible(scope), bank_id, *OUT_COLUMNS), scope)
+
+
+async def get_own_bank(scope: Scope, bank_id: int) -> BankOut:
+    """A bank the caller may change: 404 for an ancestor's bank as for a foreign one."""
+    return to_out(await _row(managed(scope), bank_id, *OUT_COLUMNS), scope)
+
+
+def _clean(values: dict) -> dict:
+    """Trimmed values with country and SWIFT normalised; raises on the first broken rule."""
+    cleaned = {k: values[k].strip() for k in TEXT_FIELDS}
+    for key in ("name", "address"):
+        if not cleaned[key]:
+            raise Invalid.field(key, "must not be blank")
+    cleaned["country"] = normalise_country(values["country"])
+    cleaned["swift"] = normalise_swift(values["swift"])
+    return cleaned
+
+
+async def create_bank(ctx: AuditContext, scope: Scope, data: BankCreate) -> BankOut:
+    values = _clean(msgspec.structs.asdict(data))
+    async with transaction():
+        bank = Bank(company=scope.company_id, **values)
+        await bank.save()
+        row = await Bank.select(*AUDITED).where(Bank.id == bank.id).first()
+        await record_event(
+            ctx,
+            "Bank created",
+            [Change("banks", "insert", bank.id, {}, snapshot(Bank, row), scope.company_id)],
+        )
+    return await get_bank(scope, bank.id)
+
+
+async def update_bank(ctx: AuditContext, scope: Scope, bank_id: int, data: BankUpdate) -> BankOut:
+    async with transaction():
+        old = await _row(managed(scope), bank_id, *AUDITED)
+        merged = {**old}
+        for key, value in msgspec.structs.asdict(data).items():
+            if value is not msgspec.UNSET:
+                merged[key] = value
+        values = {**old, **_clean(merged)}
+        before, after = diff(snapshot(Bank, old), snapshot(Bank, values))
+        if after:
+            await Bank.update(
+                {getattr(Bank, k): values[k] for k in after}
+                | {Bank.updated_at: datetime.now().astimezone()}
+            ).where(Bank.id == bank_id)
+            await record_event(
+                ctx,
+                "Bank updated",
+                [Change("banks", "update", bank_id, before, after, scope.company_id)],
+            )
+    return await get_bank(scope, bank_id)
+
+
+async def delete_bank(ctx: AuditContext, scope: Scope, bank_id: int) -> None:
+    # Bank accounts do not exist yet; when they arrive, a bank still used by one must be
+    # refused here with a Conflict before the delete.
+    async with transaction():
+        old = await _row(managed(scope), bank_id, *AUDITED)
+        await Bank.delete().where(Bank.id == bank_id)
+        await record_event(
+            ctx,
+            "Bank deleted",
+            [Change("banks", "delete", bank_id, snapshot(Bank, old), {}, scope.company_id)],
+        )

@@ -1,0 +1,359 @@
+"""Legal entities: the caller's own ones and those of the companies it created, one service.
+
+One table holds both; the "realm" decides which half a call may touch, so an own entity is
+invisible through the client resource and the other way round. At most one entity per company
+is the default: the first one becomes it, marking another moves the flag inside the same
+transaction (after locking the company row on PostgreSQL; SQLite writers are serialised by
+``BEGIN IMMEDIATE``), and deleting the default promotes none, the caller picks the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Literal
+
+import msgspec
+
+from core.accounts.legal_entity_schemas import (
+    LegalEntityCreate,
+    LegalEntityOut,
+    LegalEntityUpdate,
+    OwnLegalEntityCreate,
+)
+from core.accounts.models import LegalEntity
+from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
+from core.db.engine import is_postgres, transaction
+from core.errors import Invalid, NotFound
+from core.web.listing import ListQuery, contains, fetch_page
+from tenants.models import Company, Portal
+from tenants.scope import Scope, in_scope
+
+Realm = Literal["own", "clients"]
+TABLE = "legal_entities"
+AUDITED = [
+    LegalEntity.id,
+    LegalEntity.company,
+    LegalEntity.name,
+    LegalEntity.legal_name,
+    LegalEntity.country,
+    LegalEntity.portal,
+    LegalEntity.tax_id,
+    LegalEntity.legal_id,
+    LegalEntity.vat_id,
+    LegalEntity.legal_address,
+    LegalEntity.billing_address,
+    LegalEntity.notification_emails,
+    LegalEntity.is_default,
+]
+OUT_COLUMNS = [
+    *AUDITED,
+    LegalEntity.company.name.as_alias("company_name"),
+    LegalEntity.portal.name.as_alias("portal_name"),
+    LegalEntity.created_at,
+    LegalEntity.updated_at,
+]
+SORTABLE = {
+    "id": LegalEntity.id,
+    "name": LegalEntity.name,
+    "legal_name": LegalEntity.legal_name,
+    "company": LegalEntity.company.name,
+    "country": LegalEntity.country,
+    "is_default": LegalEntity.is_default,
+    "created_at": LegalEntity.created_at,
+    "updated_at": LegalEntity.updated_at,
+}
+FIELD_COLUMNS = {"portal_id": "portal"}
+LABEL = {"own": "Own legal entity", "clients": "Legal entity"}
+MAX_EMAILS = 20
+_EMAIL = re.compile(
+    r"^(?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}(?<!\.)@"
+    r"(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
+@lru_cache(maxsize=512)
+def _country(code: str):
+    import pycountry
+
+    code = code.strip().upper()
+    if len(code) == 2:
+        return pycountry.countries.get(alpha_2=code)
+    if len(code) == 3:
+        return pycountry.countries.get(alpha_3=code)
+    return None
+
+
+def normalize_country(code: str) -> str:
+    """ISO 3166-1 alpha-2 or alpha-3 in, the stored alpha-2 out."""
+    country = _country(code or "")
+    if country is None:
+        raise Invalid.field("country", "must be an ISO 3166-1 country code (e.g. CA or CAN)")
+    return country.alpha_2
+
+
+def country_name(code: str) -> str:
+    country = _country(code) if code else None
+    return country.name if country else code
+
+
+def clean_emails(items: list[str]) -> list[str]:
+    """Trimmed, syntactically valid, de-duplicated ignoring case (first spelling kept)."""
+    errors, seen, kept = [], set(), []
+    for position, raw in enumerate(items, start=1):
+        value = raw.strip()
+        if not _EMAIL.match(value):
+            shown = value or "(empty)"
+            errors.append(f"address {position} “{shown}” is not a valid email address")
+            continue
+        if value.lower() not in seen:
+            seen.add(value.lower())
+            kept.append(value)
+    if not errors and len(kept) > MAX_EMAILS:
+        errors.append(f"at most {MAX_EMAILS} addresses are allowed, got {len(kept)}")
+    if errors:
+        raise Invalid(
+            "notification_emails: " + "; ".join(errors),
+            [{"field": "notification_emails", "message": m} for m in errors],
+        )
+    return kept
+
+
+@dataclass(frozen=True)
+class LegalEntityFilters:
+    q: str | None = None
+    company_id: int | None = None
+    country: str | None = None
+    is_default: bool | None = None
+
+    def clauses(self) -> list:
+        clauses = []
+        if self.q:
+            clauses.append(
+                contains(LegalEntity.name, self.q) | contains(LegalEntity.legal_name, self.q)
+            )
+        if self.company_id is not None:
+            clauses.append(LegalEntity.company == self.company_id)
+        if self.country:
+            clauses.append(LegalEntity.country == normalize_country(self.country))
+        if self.is_default is not None:
+            clauses.append(LegalEntity.is_default == self.is_default)
+        return clauses
+
+
+def _realm_clauses(scope: Scope, realm: Realm) -> list:
+    """``in_scope`` gives the caller's company plus its children; the realm keeps one half."""
+    if realm == "own":
+        mine = LegalEntity.company == scope.company_id
+    else:
+        mine = LegalEntity.company != scope.company_id
+    return [in_scope(LegalEntity, scope), mine]
+
+
+def _emails(value) -> list[str]:
+    return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
+def _audit_view(row: dict) -> dict:
+    return snapshot(
+        LegalEntity, {**row, "notification_emails": _emails(row["notification_emails"])}
+    )
+
+
+def to_out(row: dict) -> LegalEntityOut:
+    return LegalEntityOut(
+        id=row["id"],
+        company_id=row["company"],
+        company_name=row["company_name"],
+        name=row["name"],
+        legal_name=row["legal_name"],
+        country=row["country"],
+        country_name=country_name(row["country"]),
+        portal_id=row["portal"],
+        portal_name=row.get("portal_name"),
+        tax_id=row["tax_id"],
+        legal_id=row["legal_id"],
+        vat_id=row["vat_id"],
+        legal_address=row["legal_address"],
+        billing_address=row["billing_address"],
+        notification_emails=_emails(row["notification_emails"]),
+        is_default=row["is_default"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def list_legal_entities(
+    scope: Scope, realm: Realm, filters: LegalEntityFilters, query: ListQuery
+) -> tuple[list[LegalEntityOut], int]:
+    where = [*_realm_clauses(scope, realm), *filters.clauses()]
+    rows, total = await fetch_page(LegalEntity, OUT_COLUMNS, where, query, SORTABLE)
+    return [to_out(r) for r in rows], total
+
+
+async def _row(scope: Scope, realm: Realm, entity_id: int, *columns) -> dict:
+    row = (
+        await LegalEntity.select(*columns)
+        .where(LegalEntity.id == entity_id, *_realm_clauses(scope, realm))
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"{LABEL[realm].lower()} {entity_id} not found")
+    return row
+
+
+async def get_legal_entity(scope: Scope, realm: Realm, entity_id: int) -> LegalEntityOut:
+    return to_out(await _row(scope, realm, entity_id, *OUT_COLUMNS))
+
+
+def _refuse_client(scope: Scope) -> None:
+    """A client's entities are kept by the tenant that created it; the client only reads them."""
+    if scope.company_kind == "client":
+        raise Invalid("client companies cannot create or change their own legal entities")
+
+
+async def _target_company(scope: Scope, realm: Realm, data: OwnLegalEntityCreate) -> int:
+    if realm == "own":
+        _refuse_client(scope)
+        return scope.company_id
+    assert isinstance(data, LegalEntityCreate)
+    created_by_caller = await Company.exists().where(
+        Company.id == data.company_id, Company.parent == scope.company_id
+    )
+    if not created_by_caller:
+        raise Invalid.field("company_id", "no such company among the companies you created")
+    return data.company_id
+
+
+async def _clean(scope: Scope, values: dict) -> dict:
+    """Field rules beyond the Struct's: name not blank, ISO country, own portal, emails."""
+    values["name"] = values["name"].strip()
+    values["legal_name"] = values["legal_name"].strip()
+    if not values["name"]:
+        raise Invalid.field("name", "must not be blank")
+    if not values["legal_name"]:
+        raise Invalid.field("legal_name", "must not be blank")
+    values["country"] = normalize_country(values["country"])
+    if values.get("portal") is not None:
+        owned = await Portal.exists().where(
+            Portal.id == values["portal"], Portal.company == scope.company_id
+        )
+        if not owned:
+            raise Invalid.field("portal_id", "no such portal among your portals")
+    values["notification_emails"] = clean_emails(values["notification_emails"])
+    return values
+
+
+async def _lock_company(company_id: int) -> None:
+    """Serialise default changes of one company; SQLite's BEGIN IMMEDIATE already does."""
+    if is_postgres():
+        await Company.raw("SELECT id FROM companies WHERE id = {} FOR UPDATE", company_id)
+
+
+async def _unset_other_defaults(company_id: int, keep_id: int | None) -> list[Change]:
+    query = LegalEntity.select(LegalEntity.id).where(
+        LegalEntity.company == company_id, LegalEntity.is_default.eq(True)
+    )
+    if keep_id is not None:
+        query = query.where(LegalEntity.id != keep_id)
+    ids = [r["id"] for r in await query]
+    if not ids:
+        return []
+    await LegalEntity.update(
+        {LegalEntity.is_default: False, LegalEntity.updated_at: datetime.now().astimezone()}
+    ).where(LegalEntity.id.is_in(ids))
+    return [
+        Change(TABLE, "update", i, {"is_default": True}, {"is_default": False}, company_id)
+        for i in ids
+    ]
+
+
+def _db_values(values: dict) -> dict:
+    return {**values, "notification_emails": json.dumps(values["notification_emails"])}
+
+
+async def create_legal_entity(
+    ctx: AuditContext, scope: Scope, realm: Realm, data: OwnLegalEntityCreate
+) -> LegalEntityOut:
+    fields = msgspec.structs.asdict(data)
+    fields.pop("company_id", None)
+    values = {FIELD_COLUMNS.get(k, k): v for k, v in fields.items()}
+    async with transaction():
+        company_id = await _target_company(scope, realm, data)
+        values = await _clean(scope, values)
+        await _lock_company(company_id)
+        first = not await LegalEntity.exists().where(LegalEntity.company == company_id)
+        values["is_default"] = values["is_default"] or first
+        changes = await _unset_other_defaults(company_id, None) if values["is_default"] else []
+        entity = LegalEntity(company=company_id, **_db_values(values))
+        await entity.save()
+        row = await LegalEntity.select(*AUDITED).where(LegalEntity.id == entity.id).first()
+        insert = Change(TABLE, "insert", entity.id, {}, _audit_view(row), company_id)
+        await record_event(ctx, f"{LABEL[realm]} created", [insert, *changes])
+    return await get_legal_entity(scope, realm, entity.id)
+
+
+async def update_legal_entity(
+    ctx: AuditContext, scope: Scope, realm: Realm, entity_id: int, data: LegalEntityUpdate
+) -> LegalEntityOut:
+    async with transaction():
+        old = await _row(scope, realm, entity_id, *AUDITED)
+        if realm == "own":
+            _refuse_client(scope)
+        old = {**old, "notification_emails": _emails(old["notification_emails"])}
+        values = dict(old)
+        for key, value in msgspec.structs.asdict(data).items():
+            if value is not msgspec.UNSET:
+                values[FIELD_COLUMNS.get(key, key)] = value
+        values = await _clean(scope, values)
+        before, after = diff(snapshot(LegalEntity, old), snapshot(LegalEntity, values))
+        if after:
+            changes = []
+            if after.get("is_default"):
+                await _lock_company(old["company"])
+                changes = await _unset_other_defaults(old["company"], entity_id)
+            stored = _db_values(values)
+            await LegalEntity.update(
+                {getattr(LegalEntity, k): stored[k] for k in after}
+                | {LegalEntity.updated_at: datetime.now().astimezone()}
+            ).where(LegalEntity.id == entity_id)
+            update = Change(TABLE, "update", entity_id, before, after, old["company"])
+            await record_event(ctx, f"{LABEL[realm]} updated", [update, *changes])
+    return await get_legal_entity(scope, realm, entity_id)
+
+
+async def delete_legal_entity(
+    ctx: AuditContext, scope: Scope, realm: Realm, entity_id: int
+) -> bool:
+    """Delete one entity; True when it was its company's default (none is promoted)."""
+    async with transaction():
+        old = await _row(scope, realm, entity_id, *AUDITED)
+        if realm == "own":
+            _refuse_client(scope)
+        await LegalEntity.delete().where(LegalEntity.id == entity_id)
+        await record_event(
+            ctx,
+            f"{LABEL[realm]} deleted",
+            [Change(TABLE, "delete", entity_id, _audit_view(old), {}, old["company"])],
+        )
+    return bool(old["is_default"])
+
+
+async def company_choices(scope: Scope) -> list[dict]:
+    """The companies the caller created, for the client legal-entity form and filter."""
+    return await (
+        Company.select(Company.id, Company.name)
+        .where(Company.parent == scope.company_id)
+        .order_by(Company.name)
+    )
+
+
+async def portal_choices(scope: Scope) -> list[dict]:
+    return await (
+        Portal.select(Portal.id, Portal.name)
+        .where(Portal.company == scope.company_id)
+        .order_by(Portal.name)
+    )
