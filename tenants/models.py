@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from piccolo.columns import (
+    JSON,
     Boolean,
     ForeignKey,
     Integer,
@@ -46,21 +47,76 @@ class Company(Table, tablename="companies"):
         null=True,
         on_delete=OnDelete.set_null,
     )
+    # The tenant's own legal entity that sells to this company (guide §6.1).
+    own_legal_entity = ForeignKey(
+        references=LazyTableReference("LegalEntity", module_path="core.accounts.models"),
+        null=True,
+        on_delete=OnDelete.restrict,
+    )
+    invoices_enabled = Boolean(default=False)
+    # Number-portability lookups; only the system owner sees and sets these.
+    mnp_requests = Boolean(default=False)
+    mnp_connection = Varchar(length=100, default="")
+    mnp_channels = JSON(default="[]")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
 class Portal(Table, tablename="portals"):
-    """Minimal now: the host name decides which company's branding and theme a visitor sees."""
+    """A branded entry point: the host name decides which company's branding and theme a visitor
+    sees. Uploaded files are storage keys (``core.storage``), never paths."""
 
     __owner__ = "company"
+    __secret_columns__ = ("certificate_key", "intercom_secret")
 
     company = ForeignKey(references=Company, on_delete=OnDelete.cascade, index=True)
     name = Varchar(length=200)
     fqdn = Varchar(length=253, unique=True)
     theme = Varchar(length=64, default="default")
     title = Varchar(length=200, default="")
+    # New portals start as "draft" (set by the portal service); the column default stays
+    # "active" because SQLite cannot alter a column default in place.
     status = Varchar(length=16, default="active")
     support_email = Varchar(length=254, default="")
+    # Domain check: the last answer of "does the name resolve to our public addresses".
+    domain_status = Varchar(length=16, default="unchecked")
+    domain_message = Text(default="")
+    domain_checked_at = Timestamptz(null=True, default=None)
+    # Certificates: automatic (ACME through a plugin) or manual (uploaded PEM).
+    certificate_mode = Varchar(length=16, default="automatic")
+    certificate_status = Varchar(length=16, default="pending")
+    certificate_message = Text(default="")
+    certificate_pem = Text(default="")
+    certificate_key = Text(default="")  # Fernet-encrypted PEM private key
+    certificate_subject = Varchar(length=500, default="")
+    certificate_expires_at = Timestamptz(null=True, default=None)
+    # Branding
+    languages = JSON(default='["en"]')
+    primary_color = Varchar(length=7, default="")
+    logo_square_light = Varchar(length=300, default="")
+    logo_expanded_light = Varchar(length=300, default="")
+    logo_square_dark = Varchar(length=300, default="")
+    logo_expanded_dark = Varchar(length=300, default="")
+    favicon = Varchar(length=300, default="")
+    login_logo = Varchar(length=300, default="")
+    login_background = Varchar(length=300, default="")
+    login_descriptions = JSON(default="{}")
+    display_branding = Boolean(default=True)
+    shortener_domain = Varchar(length=253, default="")
+    intercom_enabled = Boolean(default=False)
+    intercom_app_id = Varchar(length=100, default="")
+    intercom_secret = Text(default="")  # Fernet-encrypted
+    license_pdf = Varchar(length=300, default="")
+    privacy_pdf = Varchar(length=300, default="")
+    created_by = ForeignKey(
+        references=LazyTableReference("User", module_path="core.auth.models"),
+        null=True,
+        on_delete=OnDelete.set_null,
+    )
+    updated_by = ForeignKey(
+        references=LazyTableReference("User", module_path="core.auth.models"),
+        null=True,
+        on_delete=OnDelete.set_null,
+    )
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

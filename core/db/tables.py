@@ -7,7 +7,14 @@ from piccolo.table import Table
 
 def all_tables() -> list[type[Table]]:
     from core.access.models import Role, RoleCompany, RolePermission
-    from core.accounts.models import Bank, LegalEntity
+    from core.accounts.models import (
+        Agreement,
+        AgreementVersion,
+        Bank,
+        BankAccount,
+        LegalEntity,
+        ResellingAssociation,
+    )
     from core.audit.models import AuditChange, AuditEvent
     from core.auth.models import (
         AuthToken,
@@ -19,6 +26,7 @@ def all_tables() -> list[type[Table]]:
     )
     from core.jobs.models import Job
     from core.mail.models import OutboundEmail
+    from core.plugins.models import CompanyPlugin
     from core.users.models import Department, Invitation, UserDepartment
     from tenants.models import Company, Portal
 
@@ -41,6 +49,11 @@ def all_tables() -> list[type[Table]]:
         OutboundEmail,
         LegalEntity,
         Bank,
+        BankAccount,
+        Agreement,
+        AgreementVersion,
+        ResellingAssociation,
+        CompanyPlugin,
         AuditEvent,
         AuditChange,
         Job,

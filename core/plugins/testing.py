@@ -85,7 +85,9 @@ async def _empty_tables() -> None:
     if is_postgres():
         await db.run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
         return
-    await db.run_ddl('UPDATE "companies" SET "parent" = NULL, "portal" = NULL')
+    await db.run_ddl(
+        'UPDATE "companies" SET "parent" = NULL, "portal" = NULL, "own_legal_entity" = NULL'
+    )
     for name in reversed(names):
         await db.run_ddl(f'DELETE FROM "{name}"')
 

@@ -1,79 +1,15 @@
-"""A real browser against a real server: sign in, create a company, find it in the audit log.
-
-The server runs as a subprocess on the test database (it inherits the BACKOFFICE_* variables
-that the test plugin set), so this covers what the in-process client cannot: JavaScript, the
-dialog and menus, cookies as a browser handles them, and how the pages look.
-"""
+"""A real browser against a real server: sign in, create a company, find it in the audit log."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import pytest
+from browser_helpers import ARGS, CHROMIUM, SHOTS, require_chromium
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path("/tmp")
-
-
-def _require_chromium() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    message = f"{CHROMIUM} is not installed; the browser test needs Debian's chromium"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def live_server(tmp_path):
-    port = _free_port()
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "core.web.asgi:app", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not start: {(tmp_path / 'server.log').read_text()}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
 
 async def test_create_company_and_see_it_in_the_audit_log(bo_factory, live_server):
-    _require_chromium()
+    require_chromium()
     from playwright.async_api import async_playwright, expect
 
     owner = await bo_factory.owner()
@@ -83,7 +19,7 @@ async def test_create_company_and_see_it_in_the_audit_log(bo_factory, live_serve
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            args=ARGS,
         )
         try:
             page = await browser.new_page(viewport={"width": 1360, "height": 820})

@@ -13,11 +13,10 @@ import time
 from urllib.parse import urlparse
 
 import pytest
-from test_companies_browser import CHROMIUM, SHOTS, _require_chromium, live_server  # noqa: F401
+from browser_helpers import ARGS, CHROMIUM, SHOTS, require_chromium, sign_in
 
 pytestmark = pytest.mark.browser
 PHONE = "+4915112345678"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def sms_code_for(phone: str, after: float, timeout: float = 10) -> str:
@@ -41,15 +40,8 @@ def sms_code_for(phone: str, after: float, timeout: float = 10) -> str:
     raise AssertionError(f"no SMS code reached {phone}")
 
 
-async def sign_in(page, base: str, login: str, password: str) -> None:
-    await page.goto(base + "/login")
-    await page.fill("input[name=login]", login)
-    await page.fill("input[name=password]", password)
-    await page.click("button[type=submit]")
-
-
-async def test_invite_sign_up_enrol_and_sign_in_with_a_code(bo_factory, live_server):  # noqa: F811
-    _require_chromium()
+async def test_invite_sign_up_enrol_and_sign_in_with_a_code(bo_factory, live_server):
+    require_chromium()
     from playwright.async_api import async_playwright, expect
 
     owner = await bo_factory.owner()
@@ -115,8 +107,8 @@ async def test_invite_sign_up_enrol_and_sign_in_with_a_code(bo_factory, live_ser
             await browser.close()
 
 
-async def test_three_wrong_codes_lock_the_account(bo_factory, live_server):  # noqa: F811
-    _require_chromium()
+async def test_three_wrong_codes_lock_the_account(bo_factory, live_server):
+    require_chromium()
     from playwright.async_api import async_playwright, expect
 
     from core.auth.models import User
