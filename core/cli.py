@@ -67,6 +67,27 @@ def demo() -> None:
         click.echo(line)
 
 
+@main.group()
+def tenants() -> None:
+    """Tenant bootstrap files (tenant.toml)."""
+
+
+@tenants.command("sync")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--dry-run", is_flag=True, help="validate and report; write nothing")
+def tenants_sync(path: str, dry_run: bool) -> None:
+    """Apply a tenant.toml (or a folder holding one); running it again changes nothing."""
+    from core.errors import DomainError
+    from tenants.sync import sync_path
+
+    try:
+        summary = asyncio.run(sync_path(path, dry_run=dry_run))
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from None
+    for line in summary.lines():
+        click.echo(line)
+
+
 def _serve(workers: int, reload: bool = False) -> None:
     import uvicorn
 

@@ -137,6 +137,23 @@ def _public_url(raw: str) -> str | None:
     )
 
 
+def _addresses(raw: str) -> tuple[str, ...]:
+    """Comma-separated IPv4/IPv6 addresses, normalised (``::0001`` becomes ``::1``)."""
+    import ipaddress
+
+    found = []
+    for item in (a.strip() for a in raw.split(",")):
+        if not item:
+            continue
+        try:
+            found.append(str(ipaddress.ip_address(item)))
+        except ValueError:
+            raise SettingsError(
+                f"{PREFIX}PUBLIC_ADDRESSES must be comma-separated IP addresses, got {item!r}"
+            ) from None
+    return tuple(dict.fromkeys(found))
+
+
 def _smtp_values(get) -> dict:
     values: dict = {}
     if (raw := get("SMTP_HOST")) is not None:
@@ -199,7 +216,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     if (raw := get("WORKER_THREADS")) is not None:
         values["worker_threads"] = _int("WORKER_THREADS", raw, 1, 64)
     if raw := get("PUBLIC_ADDRESSES"):
-        values["public_addresses"] = tuple(a.strip() for a in raw.split(",") if a.strip())
+        values["public_addresses"] = _addresses(raw)
     for name, high in (
         ("login_max_failures", 1000),
         ("login_max_failures_per_ip", 100000),

@@ -30,6 +30,8 @@ PUBLIC_PATHS = {
     "/logout",
     "/signup/{token:str}",
     "/api/v1/signup/{token:str}",
+    "/branding/{portal_id:int}/{slot:str}",
+    "/bo",
 }
 # Sign-in steps before a session exists (second factor, forced password change), the API
 # schema and static files.
@@ -50,6 +52,17 @@ PLAIN_READS = {
     "/audit",
     "/roles",
     "/roles/new",
+    "/api/v1/portals",
+    "/api/v1/themes",
+    "/portals",
+    "/portals/new",
+    "/api/v1/bank-accounts",
+    "/api/v1/own-bank-accounts",
+    "/bank-accounts",
+    "/own-bank-accounts",
+    "/api/v1/agreements",
+    "/agreements",
+    "/agreements/new",
 }
 
 

@@ -171,3 +171,271 @@ async def test_requests_without_a_valid_token_are_401(bo_client):
     assert (await bo_client.get("/api/v1/companies")).status_code == 401
     res = await bo_client.get("/api/v1/companies", headers={"Authorization": "Bearer nope"})
     assert res.status_code == 401
+
+
+# --- own legal entity, invoices, two-factor, MNP, block / unblock ---------------------------
+
+
+async def _legal_entity(company: dict, name: str, is_default: bool = False) -> int:
+    from core.accounts.models import LegalEntity
+
+    entity = LegalEntity(
+        company=company["id"], name=name, legal_name=name, country="DE", is_default=is_default
+    )
+    await entity.save()
+    return entity.id
+
+
+async def test_own_legal_entity_must_be_one_of_the_callers_own(bo_factory, bo_api):
+    owner, r1, r2, c1, c2 = await _tree(bo_factory)
+    mine = await _legal_entity(r1, "R1 Sales", is_default=True)
+    other = await _legal_entity(r1, "R1 Other")
+    siblings = await _legal_entity(r2, "R2 Sales")
+    clients = await _legal_entity(c1, "C1 Entity")
+    parents = await _legal_entity(owner, "Owner Sales")
+    api = await bo_api(await bo_factory.user(r1))
+    for foreign in (siblings, clients, parents, 987654):
+        res = await api.post(
+            "/api/v1/companies",
+            json={"name": "Buyer", "type": "client", "own_legal_entity_id": foreign},
+        )
+        assert res.status_code == 422, res.text
+        assert res.json()["errors"] == [
+            {"field": "own_legal_entity_id", "message": "no such legal entity among your own"}
+        ]
+    res = await api.post("/api/v1/companies", json={"name": "Defaulted", "type": "client"})
+    assert res.status_code == 201, res.text
+    assert res.json()["own_legal_entity_id"] == mine
+    assert res.json()["own_legal_entity_name"] == "R1 Sales"
+    res = await api.post(
+        "/api/v1/companies", json={"name": "Chosen", "type": "client", "own_legal_entity_id": other}
+    )
+    assert res.json()["own_legal_entity_id"] == other
+    res = await api.post(
+        "/api/v1/companies", json={"name": "None", "type": "client", "own_legal_entity_id": None}
+    )
+    assert res.json()["own_legal_entity_id"] is None
+    cid = res.json()["id"]
+    res = await api.patch(f"/api/v1/companies/{cid}", json={"own_legal_entity_id": siblings})
+    assert res.status_code == 422
+    res = await api.patch(f"/api/v1/companies/{cid}", json={"own_legal_entity_id": other})
+    assert res.status_code == 200 and res.json()["own_legal_entity_name"] == "R1 Other"
+    listed = (await api.get(f"/api/v1/companies?own_legal_entity_id={other}")).json()
+    assert sorted(c["name"] for c in listed["items"]) == ["Chosen", "None"]
+    ordered = (await api.get("/api/v1/companies?sort=own_legal_entity&order=asc")).json()
+    assert ordered["total"] == 4
+
+
+async def test_without_a_default_own_legal_entity_none_is_set(bo_factory, bo_api):
+    owner = await bo_factory.owner()
+    await _legal_entity(owner, "Not default")
+    api = await bo_api(await bo_factory.user(owner))
+    res = await api.post("/api/v1/companies", json={"name": "Plain", "type": "client"})
+    assert res.status_code == 201 and res.json()["own_legal_entity_id"] is None
+
+
+async def test_new_flags_are_stored_filtered_and_audited(bo_factory, bo_api):
+    owner = await bo_factory.owner()
+    api = await bo_api(await bo_factory.user(owner))
+    body = {"name": "Flags", "type": "client", "invoices_enabled": True}
+    created = (await api.post("/api/v1/companies", json=body)).json()
+    assert created["invoices_enabled"] is True and created["two_factor_required"] is False
+    await api.post("/api/v1/companies", json={"name": "Plain", "type": "client"})
+    res = await api.patch(
+        f"/api/v1/companies/{created['id']}",
+        json={"two_factor_required": True, "invoices_enabled": False},
+    )
+    assert res.status_code == 200 and res.json()["two_factor_required"] is True
+    found = (await api.get("/api/v1/companies?two_factor_required=true")).json()["items"]
+    assert [c["name"] for c in found] == ["Flags"]
+    found = (await api.get("/api/v1/companies?invoices_enabled=false")).json()["items"]
+    assert sorted(c["name"] for c in found) == ["Flags", "Plain"]
+
+    import json
+
+    from core.audit.models import AuditChange
+
+    companies = AuditChange.select().where(AuditChange.table_name == "companies")
+    insert = await companies.where(AuditChange.operation == "insert").first()
+    assert json.loads(insert["new_values"])["invoices_enabled"] is True
+    assert json.loads(insert["new_values"])["mnp_channels"] == []
+    update = await (
+        AuditChange.select()
+        .where(AuditChange.table_name == "companies", AuditChange.operation == "update")
+        .first()
+    )
+    assert json.loads(update["old_values"]) == {
+        "invoices_enabled": True,
+        "two_factor_required": False,
+    }
+
+
+async def test_two_factor_required_makes_users_set_up_a_second_factor(
+    bo_factory, bo_api, bo_client
+):
+    from signin_helpers import api_login
+
+    owner = await bo_factory.owner()
+    client = await bo_factory.company(owner, "client")
+    user = await bo_factory.user(client)
+    api = await bo_api(await bo_factory.user(owner))
+    assert (await api_login(bo_client, user)).status_code == 201
+    res = await api.patch(f"/api/v1/companies/{client['id']}", json={"two_factor_required": True})
+    assert res.status_code == 200
+    res = await api_login(bo_client, user)
+    assert res.status_code == 403 and "two_factor_enrolment_required" in res.json()["detail"]
+
+
+async def test_mnp_options_are_for_the_system_owner_only(bo_factory, bo_api):
+    owner, r1, r2, c1, c2 = await _tree(bo_factory)
+    reseller_api = await bo_api(await bo_factory.user(r1))
+    listed = (await reseller_api.get("/api/v1/companies")).json()["items"][0]
+    assert not {"mnp_requests", "mnp_connection", "mnp_channels"} & set(listed)
+    shown = (await reseller_api.get(f"/api/v1/companies/{c1['id']}")).json()
+    assert "mnp_requests" not in shown
+    for field, value in (("mnp_requests", False), ("mnp_connection", ""), ("mnp_channels", [])):
+        res = await reseller_api.post(
+            "/api/v1/companies", json={"name": "M", "type": "client", field: value}
+        )
+        assert res.status_code == 422, res.text
+        assert res.json()["errors"] == [
+            {
+                "field": field,
+                "message": "only the system owner sets number-portability (MNP) options",
+            }
+        ]
+        res = await reseller_api.patch(f"/api/v1/companies/{c1['id']}", json={field: value})
+        assert res.status_code == 422
+    res = await reseller_api.get("/api/v1/companies?mnp_requests=false")
+    assert res.status_code == 422 and res.json()["errors"][0]["field"] == "mnp_requests"
+
+    owner_api = await bo_api(await bo_factory.user(owner))
+    shown = (await owner_api.get(f"/api/v1/companies/{r1['id']}")).json()
+    assert shown["mnp_requests"] is False and shown["mnp_channels"] == []
+    assert shown["mnp_connection"] == ""
+    assert (await owner_api.get("/api/v1/companies?mnp_requests=false")).json()["total"] == 2
+
+
+async def test_mnp_cannot_be_enabled_without_an_mnp_capable_connection(
+    bo_factory, bo_api, bo_register_plugin
+):
+    from test_plugins_registry import Chat, Plugin, Zones
+
+    bo_register_plugin(Plugin(channels=[Chat], dictionaries=[Zones]), name="mnp-chat")
+    owner = await bo_factory.owner()
+    api = await bo_api(await bo_factory.user(owner))
+    body = {"name": "Ported", "type": "client", "mnp_requests": True, "mnp_channels": ["test-chat"]}
+    res = await api.post("/api/v1/companies", json=body)
+    assert res.status_code == 422
+    assert res.json()["errors"] == [
+        {
+            "field": "mnp_requests",
+            "message": "no MNP-capable connection is available yet, so MNP requests stay off",
+        }
+    ]
+    res = await api.post(
+        "/api/v1/companies", json={"name": "P", "type": "client", "mnp_connection": "va"}
+    )
+    assert res.status_code == 422 and res.json()["errors"][0]["field"] == "mnp_connection"
+    res = await api.post(
+        "/api/v1/companies", json={"name": "P", "type": "client", "mnp_channels": ["fax"]}
+    )
+    assert res.status_code == 422
+    assert res.json()["errors"][0] == {
+        "field": "mnp_channels",
+        "message": "unknown channel fax (available: test-chat)",
+    }
+    # channels can be chosen ahead of time; they are known channels, kept once each
+    res = await api.post(
+        "/api/v1/companies",
+        json={"name": "P", "type": "client", "mnp_channels": ["test-chat", "test-chat"]},
+    )
+    assert res.status_code == 201 and res.json()["mnp_channels"] == ["test-chat"]
+    assert res.json()["mnp_requests"] is False
+    from tenants.models import Company
+
+    assert await Company.count().where(Company.parent == owner["id"]) == 1
+
+
+async def test_block_ends_sessions_refuses_tokens_and_unblock_restores(
+    bo_factory, bo_api, bo_client
+):
+    from signin_helpers import api_login
+
+    from core.auth.models import AuthToken
+
+    owner = await bo_factory.owner()
+    client = await bo_factory.company(owner, "reseller")
+    user = await bo_factory.user(client)
+    bystander = await bo_factory.user(await bo_factory.company(owner, "client"))
+    api_token = await bo_factory.token(user)
+    await bo_factory.token(user, "session")
+    await bo_factory.token(user, "login")
+    await bo_factory.token(bystander, "session")
+    theirs = await bo_api(user)
+    assert (await theirs.get("/api/v1/companies")).status_code == 200
+
+    admin = await bo_api(await bo_factory.user(owner))
+    res = await admin.post(f"/api/v1/companies/{client['id']}/block")
+    assert res.status_code == 200, res.text
+    assert res.json()["enabled"] is False
+    kinds = await AuthToken.select(AuthToken.kind).where(AuthToken.user == user["id"])
+    assert sorted(k["kind"] for k in kinds) == ["api", "api"]  # sessions gone, API tokens kept
+    assert await AuthToken.exists().where(AuthToken.user == bystander["id"])
+    headers = {"Authorization": f"Bearer {api_token}"}
+    assert (await bo_client.get("/api/v1/companies", headers=headers)).status_code == 401
+    assert (await theirs.get("/api/v1/companies")).status_code == 401
+    assert (await api_login(bo_client, user)).status_code == 401
+    again = await admin.post(f"/api/v1/companies/{client['id']}/block")
+    assert again.status_code == 409
+
+    res = await admin.post(f"/api/v1/companies/{client['id']}/unblock")
+    assert res.status_code == 200 and res.json()["enabled"] is True
+    assert (await bo_client.get("/api/v1/companies", headers=headers)).status_code == 200
+    assert (await api_login(bo_client, user)).status_code == 201
+    assert (await admin.post(f"/api/v1/companies/{client['id']}/unblock")).status_code == 409
+
+    from core.audit.models import AuditChange, AuditEvent
+
+    events = await AuditEvent.select(AuditEvent.id, AuditEvent.action).where(
+        AuditEvent.action.like("Company %blocked")
+    )
+    assert [e["action"] for e in events] == ["Company blocked", "Company unblocked"]
+    changes = await AuditChange.select(AuditChange.table_name).where(
+        AuditChange.event == events[0]["id"]
+    )
+    assert sorted(c["table_name"] for c in changes) == ["auth_tokens", "auth_tokens", "companies"]
+
+
+async def test_disabling_through_edit_also_ends_sessions(bo_factory, bo_api):
+    from core.auth.models import AuthToken
+
+    owner = await bo_factory.owner()
+    client = await bo_factory.company(owner, "client")
+    user = await bo_factory.user(client)
+    await bo_factory.token(user, "session")
+    admin = await bo_api(await bo_factory.user(owner))
+    res = await admin.patch(f"/api/v1/companies/{client['id']}", json={"enabled": False})
+    assert res.status_code == 200
+    assert not await AuthToken.exists().where(AuthToken.user == user["id"])
+
+
+async def test_block_and_unblock_of_foreign_companies_answer_404(bo_factory, bo_api):
+    owner, r1, r2, c1, c2 = await _tree(bo_factory)
+    sibling = await bo_api(await bo_factory.user(r2))
+    client = await bo_api(await bo_factory.user(c1))
+    for api in (sibling, client):
+        for action in ("block", "unblock"):
+            assert (await api.post(f"/api/v1/companies/{c1['id']}/{action}")).status_code == 404
+    from tenants.models import Company
+
+    assert await Company.count().where(Company.enabled.eq(False)) == 0
+
+
+async def test_delete_refused_while_company_has_legal_entities(bo_factory, bo_api):
+    owner = await bo_factory.owner()
+    client = await bo_factory.company(owner, "client")
+    await _legal_entity(client, "Kept")
+    api = await bo_api(await bo_factory.user(owner))
+    res = await api.delete(f"/api/v1/companies/{client['id']}")
+    assert res.status_code == 409 and "1 legal entity" in res.json()["detail"]

@@ -195,7 +195,8 @@ async def test_validation_errors_name_the_field(bo_factory, bo_api):
     owner, r1, r2, c1, c2 = await _tree(bo_factory)
     mine = Portal(company=r1["id"], name="Mine", fqdn="mine.example.test")
     theirs = Portal(company=r2["id"], name="Theirs", fqdn="theirs.example.test")
-    clients = Portal(company=c1["id"], name="Client's", fqdn="client.example.test")
+    # A portal of another of r1's clients: only the caller's or the entity's company's portals fit.
+    clients = Portal(company=c2["id"], name="Client's", fqdn="client.example.test")
     for portal in (mine, theirs, clients):
         await portal.save()
     api = await bo_api(await bo_factory.user(r1))

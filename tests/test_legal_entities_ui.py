@@ -162,7 +162,7 @@ async def test_validation_errors_are_shown_by_field(bo_client, bo_factory):
     res = await post_form(
         bo_client, "/legal-entities/new", _form(company_id=cid, portal_id=str(foreign.id))
     )
-    assert res.status_code == 422 and "No such portal among your portals" in res.text
+    assert res.status_code == 422 and "No such portal among yours or this legal entity" in res.text
     res = await post_form(bo_client, "/legal-entities/new", _form(company_id=str(sibling["id"])))
     assert res.status_code == 422 and "No such company among the companies you created" in res.text
     assert await LegalEntity.count() == 0

@@ -35,6 +35,7 @@ def test_the_hook_list_is_the_expected_one():
         "register_routes",
         "register_themes",
         "register_vendors",
+        "request_certificate",
     ]
 
 

@@ -163,17 +163,19 @@ async def test_reseller_without_permission_cannot_create_resellers(bo_client, bo
 async def test_edit_company(bo_client, bo_factory):
     owner, _ = await _owner_admin(bo_factory, bo_client)
     company = await bo_factory.company(owner, "client", name="Old Name", description="d")
-    page = await bo_client.get(f"/companies/{company['id']}")
+    page = await bo_client.get(f"/companies/{company['id']}/edit")
     assert page.status_code == 200 and 'value="Old Name"' in page.text
     res = await post_form(
         bo_client,
-        f"/companies/{company['id']}",
+        f"/companies/{company['id']}/edit",
         {"name": "New Name", "type": "client", "enabled": "1", "description": "d"},
     )
-    assert res.status_code == 303
+    assert res.status_code == 303 and res.headers["location"] == f"/companies/{company['id']}"
     row = await Company.select().where(Company.id == company["id"]).first()
     assert row["name"] == "New Name" and not row["moderation"]
-    res = await post_form(bo_client, f"/companies/{company['id']}", {"name": "", "type": "client"})
+    res = await post_form(
+        bo_client, f"/companies/{company['id']}/edit", {"name": "", "type": "client"}
+    )
     assert res.status_code == 422 and "This field is required." in res.text
 
     from core.audit.models import AuditEvent
@@ -208,9 +210,13 @@ async def test_foreign_company_pages_answer_404(bo_client, bo_factory):
         cid = target["id"]
         res = await bo_client.get(f"/companies/{cid}")
         assert res.status_code == 404 and "does not exist" in res.text
-        assert (await bo_client.get(f"/companies/{cid}/delete")).status_code == 404
+        for page in ("edit", "delete", "block", "unblock"):
+            assert (await bo_client.get(f"/companies/{cid}/{page}")).status_code == 404
+        for action in ("block", "unblock"):
+            res = await bo_client.post(f"/companies/{cid}/{action}", data={"_csrf_token": token})
+            assert res.status_code == 404
         res = await bo_client.post(
-            f"/companies/{cid}",
+            f"/companies/{cid}/edit",
             data={"_csrf_token": token, "name": "Hijacked", "type": "client"},
         )
         assert res.status_code == 404
@@ -218,3 +224,89 @@ async def test_foreign_company_pages_answer_404(bo_client, bo_factory):
         assert res.status_code == 404
     assert not await Company.exists().where(Company.name == "Hijacked")
     assert await Company.exists().where(Company.id == foreign["id"])
+
+
+async def test_form_offers_own_legal_entities_flags_and_the_two_factor_warning(
+    bo_client, bo_factory
+):
+    from core.accounts.models import LegalEntity
+
+    owner = await bo_factory.owner()
+    reseller = await bo_factory.company(owner, "reseller", name="Seller")
+    sales = LegalEntity(company=reseller["id"], name="Seller Sales", country="DE", is_default=True)
+    await sales.save()
+    foreign = LegalEntity(company=owner["id"], name="Owner Sales", country="DE")
+    await foreign.save()
+    await sign_in(bo_client, await bo_factory.user(reseller))
+    form = (await bo_client.get("/companies/new")).text
+    assert f'<option value="{sales.id}" selected>Seller Sales (default)</option>' in form
+    assert "Owner Sales" not in form
+    assert 'name="invoices_enabled"' in form and 'name="two_factor_required"' in form
+    assert "needs a phone number" in form
+    assert 'name="mnp_requests"' not in form  # the system owner's option only
+    res = await post_form(
+        bo_client,
+        "/companies/new",
+        {
+            "name": "Flagged",
+            "type": "client",
+            "own_legal_entity_id": str(sales.id),
+            "invoices_enabled": "1",
+            "two_factor_required": "1",
+        },
+    )
+    assert res.status_code == 303
+    row = await Company.select().where(Company.name == "Flagged").first()
+    assert row["own_legal_entity"] == sales.id
+    assert row["invoices_enabled"] and row["two_factor_required"]
+    listing = (await bo_client.get("/companies?invoices=yes&tfa=yes")).text
+    assert _names_in_order(listing) == ["Flagged"] and "Seller Sales" in listing
+    res = await post_form(
+        bo_client,
+        "/companies/new",
+        {"name": "Bad", "type": "client", "own_legal_entity_id": str(foreign.id)},
+    )
+    assert res.status_code == 422 and "No such legal entity among your own" in res.text
+    res = await post_form(
+        bo_client, "/companies/new", {"name": "Sneaky", "type": "client", "mnp_requests": "1"}
+    )
+    assert res.status_code == 422 and "Only the system owner sets" in res.text
+    assert not await Company.exists().where(Company.name.is_in(["Bad", "Sneaky"]))
+
+
+async def test_system_owner_sees_mnp_controls_and_an_honest_refusal(bo_client, bo_factory):
+    owner, _ = await _owner_admin(bo_factory, bo_client)
+    form = (await bo_client.get("/companies/new")).text
+    assert 'name="mnp_requests"' in form and "No MNP-capable connection is available yet" in form
+    res = await post_form(
+        bo_client, "/companies/new", {"name": "Ported", "type": "client", "mnp_requests": "1"}
+    )
+    assert res.status_code == 422 and "No MNP-capable connection is available yet" in res.text
+    res = await post_form(bo_client, "/companies/new", {"name": "Plain", "type": "client"})
+    assert res.status_code == 303
+    assert await Company.count().where(Company.parent == owner["id"]) == 1
+
+
+async def test_block_and_unblock_through_confirmation_pages(bo_client, bo_factory):
+    from core.auth.models import AuthToken
+
+    owner, _ = await _owner_admin(bo_factory, bo_client)
+    company = await bo_factory.company(owner, "client", name="Target")
+    user = await bo_factory.user(company)
+    await bo_factory.token(user, "session")
+    cid = company["id"]
+    confirm = await bo_client.get(f"/companies/{cid}/block")
+    assert confirm.status_code == 200 and "signed out" in confirm.text
+    assert (await Company.select(Company.enabled).where(Company.id == cid).first())["enabled"]
+    res = await post_form(bo_client, f"/companies/{cid}/block", {})
+    assert res.status_code == 303 and res.headers["location"] == f"/companies/{cid}"
+    profile = (await bo_client.get(f"/companies/{cid}")).text
+    assert "was blocked" in profile and ">Blocked<" in profile
+    assert f'href="/companies/{cid}/unblock"' in profile
+    assert not await AuthToken.exists().where(AuthToken.user == user["id"])
+    res = await post_form(bo_client, f"/companies/{cid}/block", {}, page=f"/companies/{cid}")
+    assert res.status_code == 303
+    assert "already blocked" in (await bo_client.get(f"/companies/{cid}")).text
+    res = await post_form(bo_client, f"/companies/{cid}/unblock", {})
+    assert res.status_code == 303
+    assert (await Company.select(Company.enabled).where(Company.id == cid).first())["enabled"]

@@ -213,10 +213,11 @@ async def update_bank(ctx: AuditContext, scope: Scope, bank_id: int, data: BankU
 
 
 async def delete_bank(ctx: AuditContext, scope: Scope, bank_id: int) -> None:
-    # Bank accounts do not exist yet; when they arrive, a bank still used by one must be
-    # refused here with a Conflict before the delete.
+    from core.accounts.in_use import bank_usages, refuse_if_used
+
     async with transaction():
         old = await _row(managed(scope), bank_id, *AUDITED)
+        await refuse_if_used(f"bank “{old['name']}”", bank_usages(bank_id))
         await Bank.delete().where(Bank.id == bank_id)
         await record_event(
             ctx,

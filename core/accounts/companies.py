@@ -1,18 +1,41 @@
-"""Companies a tenant creates: the rules of the tree, enforced for API and UI alike."""
+"""Companies a tenant creates: the rules of the tree, enforced for API and UI alike.
+
+Besides the tree rules this module owns what a tenant decides about each of its companies: the
+own legal entity that sells to it, invoices, the two-factor rule, blocking (which ends the
+company's sign-in sessions; ``core.auth.tokens`` refuses every token of a disabled company) and
+the number-portability (MNP) options, which only the system owner sees or sets.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import msgspec
 from piccolo.columns.combination import WhereRaw
 
-from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
+from core.accounts.agreement_versions import versions_in_force
+from core.accounts.company_schemas import (
+    AgreementSummary,
+    Assets,
+    CompanyCreate,
+    CompanyOut,
+    CompanyProfile,
+    CompanyUpdate,
+    Finance,
+    LegalEntitySummary,
+    Overview,
+    TrafficRow,
+)
+from core.accounts.in_use import Usage, refuse_if_used
+from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
-from core.auth.models import User
+from core.auth.models import AuthToken, User
 from core.db.engine import transaction
 from core.errors import Conflict, Invalid, NotFound
+from core.money import from_micros
+from core.plugins import registry
 from core.web.listing import ListQuery, contains, fetch_page
 from tenants.models import Company, Portal
 from tenants.scope import Scope, get_in_scope, in_scope
@@ -28,10 +51,17 @@ AUDITED = [
     Company.moderation,
     Company.description,
     Company.portal,
+    Company.own_legal_entity,
+    Company.invoices_enabled,
+    Company.two_factor_required,
+    Company.mnp_requests,
+    Company.mnp_connection,
+    Company.mnp_channels,
 ]
 OUT_COLUMNS = [
     *AUDITED,
     Company.portal.name.as_alias("portal_name"),
+    Company.own_legal_entity.name.as_alias("own_legal_entity_name"),
     Company.created_at,
     Company.updated_at,
 ]
@@ -42,9 +72,18 @@ SORTABLE = {
     "enabled": Company.enabled,
     "creator_of_resellers": Company.creator_of_resellers,
     "moderation": Company.moderation,
+    "own_legal_entity": Company.own_legal_entity.name,
+    "invoices_enabled": Company.invoices_enabled,
+    "two_factor_required": Company.two_factor_required,
     "created_at": Company.created_at,
     "updated_at": Company.updated_at,
 }
+FIELD_COLUMNS = {"type": "kind", "portal_id": "portal", "own_legal_entity_id": "own_legal_entity"}
+MNP_FIELDS = ("mnp_requests", "mnp_connection", "mnp_channels")
+OWNER_ONLY = "only the system owner sets number-portability (MNP) options"
+NO_MNP_CONNECTION = "no MNP-capable connection is available yet"
+# Tokens that make up a browser sign-in: the session and the pending second-factor step.
+SESSION_KINDS = ("session", "login")
 
 
 @dataclass(frozen=True)
@@ -54,6 +93,10 @@ class CompanyFilters:
     enabled: bool | None = None
     creator_of_resellers: bool | None = None
     moderation: bool | None = None
+    invoices_enabled: bool | None = None
+    two_factor_required: bool | None = None
+    mnp_requests: bool | None = None
+    own_legal_entity_id: int | None = None
     portal_id: int | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
@@ -66,10 +109,20 @@ class CompanyFilters:
             if self.type not in ("client", "reseller"):
                 raise Invalid.field("type", "must be client or reseller")
             clauses.append(Company.kind == self.type)
-        for name in ("enabled", "creator_of_resellers", "moderation"):
+        flags = (
+            "enabled",
+            "creator_of_resellers",
+            "moderation",
+            "invoices_enabled",
+            "two_factor_required",
+            "mnp_requests",
+        )
+        for name in flags:
             value = getattr(self, name)
             if value is not None:
                 clauses.append(getattr(Company, name) == value)
+        if self.own_legal_entity_id is not None:
+            clauses.append(Company.own_legal_entity == self.own_legal_entity_id)
         if self.portal_id is not None:
             clauses.append(Company.portal == self.portal_id)
         if self.created_from is not None:
@@ -79,7 +132,19 @@ class CompanyFilters:
         return clauses
 
 
-def to_out(row: dict) -> CompanyOut:
+def _channels(value) -> list[str]:
+    """The JSON column as a list; piccolo hands it back as text on both databases."""
+    return json.loads(value or "[]") if isinstance(value, str) else list(value or [])
+
+
+def to_out(row: dict, owner_view: bool) -> CompanyOut:
+    mnp = {}
+    if owner_view:
+        mnp = {
+            "mnp_requests": row["mnp_requests"],
+            "mnp_connection": row["mnp_connection"],
+            "mnp_channels": _channels(row["mnp_channels"]),
+        }
     return CompanyOut(
         id=row["id"],
         name=row["name"],
@@ -92,20 +157,28 @@ def to_out(row: dict) -> CompanyOut:
         description=row["description"],
         portal_id=row["portal"],
         portal_name=row.get("portal_name"),
+        own_legal_entity_id=row["own_legal_entity"],
+        own_legal_entity_name=row.get("own_legal_entity_name"),
+        invoices_enabled=row["invoices_enabled"],
+        two_factor_required=row["two_factor_required"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        **mnp,
     )
 
 
 async def list_companies(scope: Scope, filters: CompanyFilters, query: ListQuery):
+    if filters.mnp_requests is not None and not scope.is_system_owner:
+        raise Invalid.field("mnp_requests", "only the system owner filters by MNP requests")
     rows, total = await fetch_page(
         Company, OUT_COLUMNS, [in_scope(Company, scope), *filters.clauses()], query, SORTABLE
     )
-    return [to_out(r) for r in rows], total
+    return [to_out(r, scope.is_system_owner) for r in rows], total
 
 
 async def get_company(scope: Scope, company_id: int) -> CompanyOut:
-    return to_out(await get_in_scope(Company, scope, company_id, *OUT_COLUMNS))
+    row = await get_in_scope(Company, scope, company_id, *OUT_COLUMNS)
+    return to_out(row, scope.is_system_owner)
 
 
 async def _caller_company(scope: Scope) -> dict:
@@ -113,6 +186,63 @@ async def _caller_company(scope: Scope) -> dict:
     if row is None:
         raise NotFound("your company no longer exists")
     return row
+
+
+def mnp_connections() -> dict[str, str]:
+    """Connections able to answer number-portability lookups, by key.
+
+    The plugin contract (``core.plugins.declarations.Vendor``) has no way yet for a vendor to
+    declare an MNP capability, so there is none to offer and MNP requests cannot be enabled.
+    """
+    return {}
+
+
+def _refuse_mnp_from_non_owner(scope: Scope, sent: dict) -> None:
+    if sent and not scope.is_system_owner:
+        errors = [{"field": name, "message": OWNER_ONLY} for name in sent]
+        raise Invalid(f"{', '.join(sent)}: {OWNER_ONLY}", errors)
+
+
+def _check_mnp(values: dict) -> None:
+    """Known channels only; enabling needs a connection and at least one channel."""
+    known = registry.channels()
+    unknown = [c for c in values["mnp_channels"] if c not in known]
+    if unknown:
+        offered = ", ".join(sorted(known)) or "none is registered"
+        raise Invalid.field(
+            "mnp_channels", f"unknown channel {', '.join(unknown)} (available: {offered})"
+        )
+    connections = mnp_connections()
+    if values["mnp_connection"] and values["mnp_connection"] not in connections:
+        message = "no such MNP connection" if connections else NO_MNP_CONNECTION
+        raise Invalid.field("mnp_connection", message)
+    if not values["mnp_requests"]:
+        return
+    if not connections:
+        raise Invalid.field("mnp_requests", f"{NO_MNP_CONNECTION}, so MNP requests stay off")
+    if not values["mnp_connection"]:
+        raise Invalid.field("mnp_connection", "required when MNP requests are on")
+    if not values["mnp_channels"]:
+        raise Invalid.field("mnp_channels", "choose at least one channel when MNP requests are on")
+
+
+async def _check_own_legal_entity(scope: Scope, entity_id: int | None) -> None:
+    if entity_id is None:
+        return
+    mine = await LegalEntity.exists().where(
+        LegalEntity.id == entity_id, LegalEntity.company == scope.company_id
+    )
+    if not mine:
+        raise Invalid.field("own_legal_entity_id", "no such legal entity among your own")
+
+
+async def default_own_legal_entity(scope: Scope) -> int | None:
+    row = (
+        await LegalEntity.select(LegalEntity.id)
+        .where(LegalEntity.company == scope.company_id, LegalEntity.is_default.eq(True))
+        .first()
+    )
+    return row["id"] if row else None
 
 
 async def _check_rules(scope: Scope, values: dict, company_id: int | None) -> None:
@@ -149,7 +279,43 @@ async def _check_rules(scope: Scope, values: dict, company_id: int | None) -> No
         raise Invalid.field("type", "this company has its own companies; it must stay a reseller")
 
 
+def _sent_mnp(data: CompanyCreate | CompanyUpdate) -> dict:
+    sent = {n: getattr(data, n) for n in MNP_FIELDS if getattr(data, n) is not msgspec.UNSET}
+    if "mnp_connection" in sent:
+        sent["mnp_connection"] = sent["mnp_connection"].strip()
+    if "mnp_channels" in sent:
+        sent["mnp_channels"] = list(dict.fromkeys(c.strip() for c in sent["mnp_channels"]))
+    return sent
+
+
+def _db_values(values: dict) -> dict:
+    return {**values, "mnp_channels": json.dumps(values["mnp_channels"])}
+
+
+def _audit_view(row: dict) -> dict:
+    return snapshot(Company, {**row, "mnp_channels": _channels(row["mnp_channels"])})
+
+
+async def _end_sessions(company_id: int) -> list[Change]:
+    """Delete the sign-in sessions of the company's users; API tokens stay but are refused
+    while the company is disabled (``core.auth.tokens.resolve_token``)."""
+    rows = await AuthToken.select(AuthToken.id, AuthToken.kind, AuthToken.user).where(
+        AuthToken.user.company == company_id, AuthToken.kind.is_in(list(SESSION_KINDS))
+    )
+    if not rows:
+        return []
+    await AuthToken.delete().where(AuthToken.id.is_in([r["id"] for r in rows]))
+    return [
+        Change(
+            "auth_tokens", "delete", r["id"], {"user": r["user"], "kind": r["kind"]}, {}, company_id
+        )
+        for r in rows
+    ]
+
+
 async def create_company(ctx: AuditContext, scope: Scope, data: CompanyCreate) -> CompanyOut:
+    sent_mnp = _sent_mnp(data)
+    _refuse_mnp_from_non_owner(scope, sent_mnp)
     values = {
         "name": data.name.strip(),
         "kind": data.type,
@@ -158,22 +324,24 @@ async def create_company(ctx: AuditContext, scope: Scope, data: CompanyCreate) -
         "moderation": data.moderation,
         "description": data.description,
         "portal": data.portal_id,
+        "invoices_enabled": data.invoices_enabled,
+        "two_factor_required": data.two_factor_required,
+        "mnp_requests": False,
+        "mnp_connection": "",
+        "mnp_channels": [],
+        **sent_mnp,
     }
     if not values["name"]:
         raise Invalid.field("name", "must not be blank")
     async with transaction():
         await _check_rules(scope, values, None)
-        company = Company(
-            name=values["name"],
-            kind=values["kind"],
-            parent=scope.company_id,
-            depth=0,
-            enabled=values["enabled"],
-            creator_of_resellers=values["creator_of_resellers"],
-            moderation=values["moderation"],
-            description=values["description"],
-            portal=values["portal"],
-        )
+        if data.own_legal_entity_id is msgspec.UNSET:
+            values["own_legal_entity"] = await default_own_legal_entity(scope)
+        else:
+            values["own_legal_entity"] = data.own_legal_entity_id
+            await _check_own_legal_entity(scope, values["own_legal_entity"])
+        _check_mnp(values)
+        company = Company(parent=scope.company_id, depth=0, **_db_values(values))
         await company.save()
         parent = await _caller_company(scope)
         await Company.update(
@@ -186,7 +354,7 @@ async def create_company(ctx: AuditContext, scope: Scope, data: CompanyCreate) -
         await record_event(
             ctx,
             "Company created",
-            [Change("companies", "insert", company.id, {}, snapshot(Company, row), company.id)],
+            [Change("companies", "insert", company.id, {}, _audit_view(row), company.id)],
         )
     return await get_company(scope, company.id)
 
@@ -196,29 +364,77 @@ async def update_company(
 ) -> CompanyOut:
     async with transaction():
         old = await get_in_scope(Company, scope, company_id, *AUDITED)
-        changes = msgspec.structs.asdict(data)
-        mapping = {"type": "kind", "portal_id": "portal"}
-        values = {**old}
-        for key, value in changes.items():
-            if value is not msgspec.UNSET:
-                values[mapping.get(key, key)] = value.strip() if key == "name" else value
+        sent_mnp = _sent_mnp(data)
+        _refuse_mnp_from_non_owner(scope, sent_mnp)
+        old = {**old, "mnp_channels": _channels(old["mnp_channels"])}
+        values = dict(old)
+        for key, value in msgspec.structs.asdict(data).items():
+            if value is not msgspec.UNSET and key not in MNP_FIELDS:
+                values[FIELD_COLUMNS.get(key, key)] = value.strip() if key == "name" else value
+        values.update(sent_mnp)
         if not values["name"]:
             raise Invalid.field("name", "must not be blank")
         if values["kind"] == "client" and data.creator_of_resellers is msgspec.UNSET:
             values["creator_of_resellers"] = False
         await _check_rules(scope, values, company_id)
+        if values["own_legal_entity"] != old["own_legal_entity"]:
+            await _check_own_legal_entity(scope, values["own_legal_entity"])
+        if sent_mnp:
+            _check_mnp(values)
         before, after = diff(snapshot(Company, old), snapshot(Company, values))
         if after:
+            stored = _db_values(values)
             await Company.update(
-                {getattr(Company, k): v for k, v in values.items() if k in after}
+                {getattr(Company, k): stored[k] for k in after}
                 | {Company.updated_at: datetime.now().astimezone()}
             ).where(Company.id == company_id)
-            await record_event(
-                ctx,
-                "Company updated",
-                [Change("companies", "update", company_id, before, after, company_id)],
-            )
+            changes = [Change("companies", "update", company_id, before, after, company_id)]
+            if after.get("enabled") is False:
+                changes += await _end_sessions(company_id)
+            await record_event(ctx, "Company updated", changes)
     return await get_company(scope, company_id)
+
+
+async def set_blocked(
+    ctx: AuditContext, scope: Scope, company_id: int, blocked: bool
+) -> CompanyOut:
+    """Block: the company's users lose their sessions and every token is refused until unblock."""
+    async with transaction():
+        old = await get_in_scope(Company, scope, company_id, Company.id, Company.enabled)
+        if bool(old["enabled"]) != blocked:
+            raise Conflict(f"this company is already {'blocked' if blocked else 'active'}")
+        await Company.update(
+            {Company.enabled: not blocked, Company.updated_at: datetime.now().astimezone()}
+        ).where(Company.id == company_id)
+        changes = [
+            Change(
+                "companies",
+                "update",
+                company_id,
+                {"enabled": blocked},
+                {"enabled": not blocked},
+                company_id,
+            )
+        ]
+        if blocked:
+            changes += await _end_sessions(company_id)
+        await record_event(ctx, "Company blocked" if blocked else "Company unblocked", changes)
+    return await get_company(scope, company_id)
+
+
+def _usages(company_id: int) -> list[Usage]:
+    """What keeps a company from being deleted besides its own companies and users."""
+    return [
+        Usage("legal entity", "legal entities", LegalEntity, LegalEntity.company == company_id),
+        Usage("agreement", "agreements", Agreement, Agreement.company == company_id),
+        Usage(
+            "bank account",
+            "bank accounts",
+            BankAccount,
+            (BankAccount.company == company_id) | (BankAccount.created_by_company == company_id),
+        ),
+        Usage("bank", "banks", Bank, Bank.company == company_id),
+    ]
 
 
 async def delete_company(ctx: AuditContext, scope: Scope, company_id: int) -> None:
@@ -228,9 +444,116 @@ async def delete_company(ctx: AuditContext, scope: Scope, company_id: int) -> No
             raise Conflict("this company has companies of its own; delete or move them first")
         if await User.exists().where(User.company == company_id):
             raise Conflict("this company still has users; remove them first")
+        await refuse_if_used("this company", _usages(company_id))
         await Company.delete().where(Company.id == company_id)
         await record_event(
             ctx,
             "Company deleted",
-            [Change("companies", "delete", company_id, snapshot(Company, old), {}, company_id)],
+            [Change("companies", "delete", company_id, _audit_view(old), {}, company_id)],
         )
+
+
+async def own_legal_entity_choices(scope: Scope) -> list[dict]:
+    """The caller's own legal entities: the only ones that may sell to its companies."""
+    return await (
+        LegalEntity.select(LegalEntity.id, LegalEntity.name, LegalEntity.is_default)
+        .where(LegalEntity.company == scope.company_id)
+        .order_by(LegalEntity.name)
+    )
+
+
+PERIODS = ("day", "month", "year")
+
+
+def period_bounds(period: str, at: datetime) -> tuple[datetime, datetime]:
+    """The current calendar day, month or year (UTC), from its start up to ``at``."""
+    if period not in PERIODS:
+        raise Invalid.field("period", "must be day, month or year")
+    at = at.astimezone(UTC)
+    start = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period != "day":
+        start = start.replace(day=1)
+    if period == "year":
+        start = start.replace(month=1)
+    return start, at
+
+
+def _traffic() -> list[TrafficRow]:
+    """One row per registered channel. No traffic is recorded anywhere yet, so every count is
+    a true zero; the rows come from the registry so new channels show up on their own."""
+    channels = registry.channels()
+    return [TrafficRow(key, channels[key].name, 0, 0) for key in sorted(channels)]
+
+
+async def _agreements(company_id: int, at: datetime) -> list[AgreementSummary]:
+    rows = await (
+        Agreement.select(
+            Agreement.id,
+            Agreement.code,
+            Agreement.currency,
+            Agreement.balance,
+            Agreement.legal_entity,
+            Agreement.legal_entity.name.as_alias("legal_entity_name"),
+        )
+        .where(Agreement.company == company_id)
+        .order_by(Agreement.id)
+    )
+    versions = await versions_in_force([r["id"] for r in rows], at) if rows else {}
+    items = []
+    for row in rows:
+        version = versions.get(row["id"])
+        limit = version["credit_limit"] if version else None
+        items.append(
+            AgreementSummary(
+                id=row["id"],
+                code=row["code"],
+                currency=row["currency"],
+                legal_entity_id=row["legal_entity"],
+                legal_entity_name=row["legal_entity_name"],
+                balance=str(from_micros(row["balance"])),
+                credit_limit=None if limit is None else str(from_micros(limit)),
+                version_id=version["id"] if version else None,
+                effective_from=version["effective_from"] if version else None,
+                effective_till=version["effective_till"] if version else None,
+            )
+        )
+    return items
+
+
+async def company_profile(
+    scope: Scope, company_id: int, period: str, at: datetime | None = None
+) -> CompanyProfile:
+    """Header, overview, finance and assets of one company of the caller's scope.
+
+    Invoices, payments, enabled services, templates and traffic have no tables yet: those
+    lists are empty because there is nothing to show, not because anything is hidden.
+    """
+    at = at or datetime.now(UTC)
+    start, end = period_bounds(period, at)
+    company = await get_company(scope, company_id)
+    entities = await (
+        LegalEntity.select(
+            LegalEntity.id,
+            LegalEntity.name,
+            LegalEntity.legal_name,
+            LegalEntity.country,
+            LegalEntity.is_default,
+        )
+        .where(LegalEntity.company == company_id)
+        .order_by(LegalEntity.name)
+    )
+    return CompanyProfile(
+        company=company,
+        period=period,
+        period_from=start,
+        period_to=end,
+        overview=Overview(traffic=_traffic(), top_senders=[]),
+        finance=Finance(
+            legal_entities=[LegalEntitySummary(**e) for e in entities],
+            agreements=await _agreements(company_id, at),
+            invoices=[],
+            payments=[],
+            services=[],
+        ),
+        assets=Assets(templates=[]),
+    )

@@ -9,7 +9,13 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.access.guards import requires
 from core.accounts import companies
-from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyPage, CompanyUpdate
+from core.accounts.company_schemas import (
+    CompanyCreate,
+    CompanyOut,
+    CompanyPage,
+    CompanyProfile,
+    CompanyUpdate,
+)
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
 
@@ -36,6 +42,10 @@ class CompanyController(Controller):
         enabled: FromQuery[bool | None] = None,
         creator_of_resellers: FromQuery[bool | None] = None,
         moderation: FromQuery[bool | None] = None,
+        invoices_enabled: FromQuery[bool | None] = None,
+        two_factor_required: FromQuery[bool | None] = None,
+        mnp_requests: FromQuery[bool | None] = None,
+        own_legal_entity_id: FromQuery[int | None] = None,
         portal_id: FromQuery[int | None] = None,
         created_from: FromQuery[datetime | None] = None,
         created_to: FromQuery[datetime | None] = None,
@@ -46,6 +56,10 @@ class CompanyController(Controller):
             enabled=enabled,
             creator_of_resellers=creator_of_resellers,
             moderation=moderation,
+            invoices_enabled=invoices_enabled,
+            two_factor_required=two_factor_required,
+            mnp_requests=mnp_requests,
+            own_legal_entity_id=own_legal_entity_id,
             portal_id=portal_id,
             created_from=created_from,
             created_to=created_to,
@@ -77,4 +91,39 @@ class CompanyController(Controller):
     async def remove(self, request: Request, company_id: FromPath[int]) -> None:
         await companies.delete_company(
             audit_context(request), principal_of(request).scope, company_id
+        )
+
+    @get(
+        "/{company_id:int}/profile",
+        summary="A company's profile: overview, finance and assets for a period",
+        guards=VIEW,
+    )
+    async def profile(
+        self,
+        request: Request,
+        company_id: FromPath[int],
+        period: FromQuery[str] = "month",
+    ) -> CompanyProfile:
+        return await companies.company_profile(principal_of(request).scope, company_id, period)
+
+    @post(
+        "/{company_id:int}/block",
+        summary="Block a company: its users are signed out and its tokens refused",
+        status_code=200,
+        guards=MANAGE,
+    )
+    async def block(self, request: Request, company_id: FromPath[int]) -> CompanyOut:
+        return await companies.set_blocked(
+            audit_context(request), principal_of(request).scope, company_id, True
+        )
+
+    @post(
+        "/{company_id:int}/unblock",
+        summary="Unblock a company: its users may sign in again",
+        status_code=200,
+        guards=MANAGE,
+    )
+    async def unblock(self, request: Request, company_id: FromPath[int]) -> CompanyOut:
+        return await companies.set_blocked(
+            audit_context(request), principal_of(request).scope, company_id, False
         )

@@ -228,8 +228,12 @@ async def _target_company(scope: Scope, realm: Realm, data: OwnLegalEntityCreate
     return data.company_id
 
 
-async def _clean(scope: Scope, values: dict) -> dict:
-    """Field rules beyond the Struct's: name not blank, ISO country, own portal, emails."""
+async def _clean(scope: Scope, values: dict, company_id: int) -> dict:
+    """Field rules beyond the Struct's: name not blank, ISO country, portal, emails.
+
+    The portal may be the caller's or one of the entity's own company: a tenant that made a
+    portal for its reseller assigns it to the reseller's legal entity (guide §14.2 step 8).
+    """
     values["name"] = values["name"].strip()
     values["legal_name"] = values["legal_name"].strip()
     if not values["name"]:
@@ -239,10 +243,13 @@ async def _clean(scope: Scope, values: dict) -> dict:
     values["country"] = normalize_country(values["country"])
     if values.get("portal") is not None:
         owned = await Portal.exists().where(
-            Portal.id == values["portal"], Portal.company == scope.company_id
+            Portal.id == values["portal"],
+            Portal.company.is_in([scope.company_id, company_id]),
         )
         if not owned:
-            raise Invalid.field("portal_id", "no such portal among your portals")
+            raise Invalid.field(
+                "portal_id", "no such portal among yours or this legal entity's company's"
+            )
     values["notification_emails"] = clean_emails(values["notification_emails"])
     return values
 
@@ -283,7 +290,7 @@ async def create_legal_entity(
     values = {FIELD_COLUMNS.get(k, k): v for k, v in fields.items()}
     async with transaction():
         company_id = await _target_company(scope, realm, data)
-        values = await _clean(scope, values)
+        values = await _clean(scope, values, company_id)
         await _lock_company(company_id)
         first = not await LegalEntity.exists().where(LegalEntity.company == company_id)
         values["is_default"] = values["is_default"] or first
@@ -308,7 +315,7 @@ async def update_legal_entity(
         for key, value in msgspec.structs.asdict(data).items():
             if value is not msgspec.UNSET:
                 values[FIELD_COLUMNS.get(key, key)] = value
-        values = await _clean(scope, values)
+        values = await _clean(scope, values, old["company"])
         before, after = diff(snapshot(LegalEntity, old), snapshot(LegalEntity, values))
         if after:
             changes = []
@@ -333,6 +340,9 @@ async def delete_legal_entity(
         old = await _row(scope, realm, entity_id, *AUDITED)
         if realm == "own":
             _refuse_client(scope)
+        from core.accounts.in_use import legal_entity_usages, refuse_if_used
+
+        await refuse_if_used(f"legal entity “{old['name']}”", legal_entity_usages(entity_id))
         await LegalEntity.delete().where(LegalEntity.id == entity_id)
         await record_event(
             ctx,

@@ -23,21 +23,27 @@ class SecretUnreadable(Exception):
     """The stored value was encrypted under another secret key (or is corrupt)."""
 
 
-@lru_cache(maxsize=4)
-def _fernet(secret_key: str) -> Fernet:
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"backoffice", info=b"totp-seed-v1"
-    ).derive(secret_key.encode())
+@lru_cache(maxsize=8)
+def _fernet(secret_key: str, info: bytes = b"totp-seed-v1") -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"backoffice", info=info).derive(
+        secret_key.encode()
+    )
     return Fernet(base64.urlsafe_b64encode(key))
 
 
-def encrypt(plain: str) -> str:
-    return _fernet(get_settings().secret_key).encrypt(plain.encode()).decode()
+def _info(purpose: str | None) -> bytes:
+    """The HKDF label: TOTP seeds keep the original one; any other ``purpose`` gets its own key."""
+    return b"totp-seed-v1" if purpose is None else f"{purpose}-v1".encode()
 
 
-def decrypt(token: str) -> str:
+def encrypt(plain: str, purpose: str | None = None) -> str:
+    return _fernet(get_settings().secret_key, _info(purpose)).encrypt(plain.encode()).decode()
+
+
+def decrypt(token: str, purpose: str | None = None) -> str:
     try:
-        return _fernet(get_settings().secret_key).decrypt(token.encode()).decode()
+        fernet = _fernet(get_settings().secret_key, _info(purpose))
+        return fernet.decrypt(token.encode()).decode()
     except InvalidToken:
         raise SecretUnreadable("the stored secret cannot be decrypted with this key") from None
 

@@ -4,6 +4,7 @@ Hooks are synchronous and cheap: each returns declarations (classes, route handl
 Anything that does I/O lives in async methods of the returned classes, because pluggy has no
 async and an async hook implementation would return an un-awaited coroutine. Every hook takes no
 arguments and returns a list; ``core.plugins.manager.collect`` flattens the lists of all plugins.
+The exception is ``request_certificate``: it takes one portal and the first answer wins.
 """
 
 from __future__ import annotations
@@ -106,4 +107,21 @@ def register_permission_areas() -> list:
 
     Returns:
         A list of ``Area`` declarations; keys must be unique across BackOffice and all plugins.
+    """
+
+
+@hookspec(firstresult=True)
+def request_certificate(portal: dict) -> dict | None:
+    """Start (or finish) issuing a TLS certificate for a portal in automatic mode.
+
+    Called when a portal is saved with automatic certificate management, after its row is
+    written. Unlike the ``register_*`` hooks it takes the portal (``id``, ``fqdn``,
+    ``company_id``, ``name``) and the first plugin that answers wins. Keep it quick: enqueue
+    the ACME work as a job and answer ``pending``; call the portal service later to store the
+    result.
+
+    Returns:
+        None when the plugin does not handle this portal, else a dict with ``status``
+        (``pending``, ``valid`` or ``error``) and ``message``; ``valid`` also carries
+        ``certificate_pem`` and ``private_key_pem``, which are checked like an upload.
     """

@@ -27,13 +27,17 @@ def _static_routers() -> list:
 def ui_handlers() -> list:
     from core.ui import (
         account,
+        agreements,
         audit,
+        bank_accounts,
         banks,
         companies,
         legal_entities,
         login_steps,
         mailbox,
         my_account,
+        portals,
+        reselling,
         roles,
         security,
         signup,
@@ -49,8 +53,12 @@ def ui_handlers() -> list:
             *security.HANDLERS,
             *companies.HANDLERS,
             *legal_entities.HANDLERS,
+            *agreements.HANDLERS,
+            *reselling.HANDLERS,
             *banks.HANDLERS,
+            *bank_accounts.HANDLERS,
             *audit.HANDLERS,
+            *portals.HANDLERS,
             *roles.HANDLERS,
             *users.HANDLERS,
             *mailbox.HANDLERS,
@@ -59,8 +67,11 @@ def ui_handlers() -> list:
         guards=[require_ui_user],
         include_in_schema=False,
     )
+    from core.portals.api import PUBLIC_HANDLERS as PORTAL_PUBLIC_HANDLERS
+
     return [
         *account.PUBLIC_HANDLERS,
+        *PORTAL_PUBLIC_HANDLERS,
         *login_steps.HANDLERS,
         *signup.HANDLERS,
         signed_in,

@@ -17,7 +17,7 @@ from core.access.guards import requires
 from core.access.service import at_least, best_level
 from core.accounts import banks
 from core.accounts.bank_schemas import BankCreate, BankOut, BankUpdate
-from core.errors import Invalid
+from core.errors import Conflict, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, pager, register
@@ -168,7 +168,17 @@ async def bank_delete_confirm(request: Request, bank_id: FromPath[int]) -> Respo
 async def bank_delete(request: Request, bank_id: FromPath[int]) -> Response:
     scope = principal_of(request).scope
     bank = await banks.get_own_bank(scope, bank_id)
-    await banks.delete_bank(audit_context(request), scope, bank_id)
+    try:
+        await banks.delete_bank(audit_context(request), scope, bank_id)
+    except Conflict as exc:  # still used by bank accounts: say so on the confirmation page
+        return await page(
+            request,
+            "banks/delete.html",
+            active="banks",
+            bank=bank,
+            error=exc.detail,
+            status=exc.status_code,
+        )
     return redirect("/banks", flash=f"Bank “{bank.name}” was deleted.")
 
 

@@ -21,7 +21,9 @@ NAV = (
         "items": (
             {"label": "Companies", "href": "/companies", "key": "companies"},
             {"label": "Legal entities", "href": "/legal-entities", "key": "legal_entities"},
+            {"label": "Agreements", "href": "/agreements", "key": "agreements"},
             {"label": "Banks", "href": "/banks", "key": "banks"},
+            {"label": "Bank accounts", "href": "/bank-accounts", "key": "bank_accounts"},
         ),
     },
     {
@@ -39,6 +41,12 @@ NAV = (
                 "href": "/own-legal-entities",
                 "key": "own_legal_entities",
             },
+            {
+                "label": "Own bank accounts",
+                "href": "/own-bank-accounts",
+                "key": "own_bank_accounts",
+            },
+            {"label": "Portals", "href": "/portals", "key": "portals"},
         ),
     },
     {"label": None, "items": ({"label": "Audit", "href": "/audit", "key": "audit"},)},

@@ -27,16 +27,24 @@ API_PREFIX = "/api/v1"
 
 def _api_handlers() -> list:
     from core.access.api import api_handlers as access_handlers
+    from core.accounts.agreement_api import API_HANDLERS as AGREEMENT_HANDLERS
+    from core.accounts.bank_account_api import API_HANDLERS as BANK_ACCOUNT_HANDLERS
     from core.accounts.bank_api import BankController
     from core.accounts.legal_entity_api import API_HANDLERS as LEGAL_ENTITY_HANDLERS
+    from core.accounts.reselling_api import API_HANDLERS as RESELLING_HANDLERS
     from core.audit.api import api_handlers as audit_handlers
     from core.auth import policy_api, twofactor_api
+    from core.portals.api import API_HANDLERS as PORTAL_HANDLERS
     from core.users.api import API_HANDLERS as USERS_HANDLERS
 
     return [
         CompanyController,
         BankController,
+        *BANK_ACCOUNT_HANDLERS,
         *LEGAL_ENTITY_HANDLERS,
+        *AGREEMENT_HANDLERS,
+        *RESELLING_HANDLERS,
+        *PORTAL_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,
         *audit_handlers(),

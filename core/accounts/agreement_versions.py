@@ -1,0 +1,503 @@
+"""Agreement versions: the terms of an agreement over time, and "which terms are in force at t".
+
+A version holds the terms for the half-open period [from, till) (till None: indefinitely).
+Versions of one agreement never overlap, so at most one answers "in force at t", and
+``versions_in_force`` is the one place that asks the question: rating, balances, lists and the
+company profile all go through it. History is protected: a version that has started cannot be
+deleted nor have its start moved, and the only version of an agreement cannot be deleted.
+Every write locks the agreement row first (PostgreSQL ``FOR UPDATE``; SQLite serialises writers
+with ``BEGIN IMMEDIATE``), so two concurrent adds cannot both pass the overlap check.
+
+People enter period ends as local date-times in an IANA timezone; we store UTC instants and
+keep the zone only to show the ends as entered. A local time skipped by a clock change is
+refused rather than shifted.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+import msgspec
+
+from core.accounts import legal_entities
+from core.accounts.agreement_schemas import (
+    EMAIL_FIELDS,
+    TERM_FIELDS,
+    VersionCreate,
+    VersionOut,
+    VersionUpdate,
+)
+from core.accounts.models import Agreement, AgreementVersion
+from core.audit.recorder import AuditContext, Change, diff, record_event
+from core.db.engine import is_postgres, transaction
+from core.errors import Conflict, Invalid, NotFound
+from core.money import MoneyError, from_micros, to_micros
+from tenants.scope import Scope, in_scope
+
+TABLE = "agreement_versions"
+PERIODS = ("daily", "weekly", "monthly", "quarterly")
+COLUMNS = [
+    AgreementVersion.id,
+    AgreementVersion.agreement,
+    AgreementVersion.effective_from,
+    AgreementVersion.effective_till,
+    AgreementVersion.timezone,
+    AgreementVersion.credit_limit,
+    AgreementVersion.billing_timezone,
+    AgreementVersion.billing_period,
+    AgreementVersion.billing_day,
+    AgreementVersion.split_by_month,
+    AgreementVersion.days_for_payment,
+    AgreementVersion.invoice_emails,
+    AgreementVersion.account_emails,
+    AgreementVersion.rate_change_emails,
+    AgreementVersion.service_emails,
+    AgreementVersion.payment_alert_emails,
+    AgreementVersion.created_at,
+    AgreementVersion.updated_at,
+]
+AUDIT_KEYS = [c._meta.name for c in COLUMNS if c._meta.name not in ("created_at", "updated_at")]
+# (lowest, highest, how the day is read) per period; daily has no day to choose.
+DAY_RULES = {
+    "weekly": (1, 7, "1 (Monday) to 7 (Sunday)"),
+    "monthly": (1, 31, "1 to 31; in a shorter month a later day means its last day"),
+    "quarterly": (
+        1,
+        31,
+        "1 to 31, a day of the quarter's first month; in a shorter month its last day",
+    ),
+}
+
+
+# --- time helpers (also used by reselling associations) -------------------------------------
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone(name: str, field: str = "timezone") -> ZoneInfo:
+    name = (name or "").strip()
+    if name not in _zones():
+        raise Invalid.field(field, f"“{name}” is not an IANA timezone name (e.g. Europe/Berlin)")
+    return ZoneInfo(name)
+
+
+def zone_names() -> list[str]:
+    return sorted(_zones())
+
+
+def instant(value: datetime, tz: ZoneInfo, field: str) -> datetime:
+    """A local date-time (naive, read in ``tz``) or an aware one, as a whole-second UTC instant."""
+    value = value.replace(microsecond=0)
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    aware = value.replace(tzinfo=tz)
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
+        raise Invalid.field(
+            field, f"{value:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks skip it)"
+        )
+    return aware.astimezone(UTC)
+
+
+def utc(value: datetime | str | None) -> datetime | None:
+    """A stored timestamp as an aware UTC datetime (SQLite may hand back strings)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def local_text(value: datetime | None, tz_name: str) -> str | None:
+    """An instant in the zone it was entered in, as ``YYYY-MM-DDTHH:MM:SS``."""
+    if value is None:
+        return None
+    tz = ZoneInfo(tz_name) if tz_name in _zones() else UTC
+    return utc(value).astimezone(tz).replace(tzinfo=None).isoformat()
+
+
+def period_instants(values: dict, tz: ZoneInfo) -> tuple[datetime, datetime | None]:
+    start = instant(values["effective_from"], tz, "effective_from")
+    till = values.get("effective_till")
+    till = instant(till, tz, "effective_till") if till is not None else None
+    if till is not None and till <= start:
+        raise Invalid.field("effective_till", "must be later than the start (or empty)")
+    return start, till
+
+
+def overlaps(a_from: datetime, a_till, b_from: datetime, b_till) -> bool:
+    """Do the half-open periods [a_from, a_till) and [b_from, b_till) share an instant?"""
+    return (b_till is None or a_from < b_till) and (a_till is None or b_from < a_till)
+
+
+def status(start: datetime, till: datetime | None, now: datetime) -> str:
+    if start > now:
+        return "upcoming"
+    if till is not None and till <= now:
+        return "past"
+    return "current"
+
+
+def describe(start: datetime, till: datetime | None) -> str:
+    end = f"{till:%Y-%m-%d %H:%M} UTC" if till else "indefinitely"
+    return f"{start:%Y-%m-%d %H:%M} UTC to {end}"
+
+
+def clean_email_list(field: str, items: list[str]) -> list[str]:
+    """The legal entities' address rules (syntax, de-duplication, 20 at most) under ``field``."""
+    try:
+        return legal_entities.clean_emails(items)
+    except Invalid as exc:
+        messages = [e["message"] for e in exc.errors] or [exc.detail]
+        raise Invalid(
+            f"{field}: " + "; ".join(messages),
+            [{"field": field, "message": m} for m in messages],
+        ) from None
+
+
+def emails(value) -> list[str]:
+    return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- the terms of a version ------------------------------------------------------------------
+
+
+def _credit_limit(raw) -> int | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        micros = to_micros(str(raw).strip())
+    except MoneyError as exc:
+        raise Invalid.field("credit_limit", f"{exc}; use a decimal such as 1500.00") from None
+    if micros < 0:
+        raise Invalid.field("credit_limit", "must be 0 or more (leave it empty for unlimited)")
+    return micros
+
+
+def _billing_day(period: str, day: int | None) -> int:
+    if period not in PERIODS:
+        raise Invalid.field("billing_period", f"must be one of: {', '.join(PERIODS)}")
+    if period == "daily":
+        if day not in (None, 1):
+            raise Invalid.field("billing_day", "a daily period has no billing day; leave it empty")
+        return 1
+    low, high, meaning = DAY_RULES[period]
+    day = low if day is None else day
+    if not low <= day <= high:
+        raise Invalid.field("billing_day", f"for a {period} period use {meaning}")
+    return day
+
+
+def clean_terms(values: dict) -> dict:
+    """Validated terms as stored: UTC instants, micro-units, checked zones, days and emails."""
+    tz = zone(values["timezone"], "timezone")
+    start, till = period_instants(values, tz)
+    zone(values["billing_timezone"], "billing_timezone")
+    period = values["billing_period"]
+    day = _billing_day(period, values.get("billing_day"))
+    split = bool(values.get("split_by_month"))
+    if split and period not in ("daily", "weekly"):
+        raise Invalid.field("split_by_month", "only daily and weekly periods can be split by month")
+    days = values["days_for_payment"]
+    if not 0 <= days <= 365:
+        raise Invalid.field("days_for_payment", "must be between 0 and 365")
+    cleaned = {
+        "effective_from": start,
+        "effective_till": till,
+        "timezone": tz.key,
+        "credit_limit": _credit_limit(values.get("credit_limit")),
+        "billing_timezone": values["billing_timezone"].strip(),
+        "billing_period": period,
+        "billing_day": day,
+        "split_by_month": split,
+        "days_for_payment": days,
+    }
+    for field in EMAIL_FIELDS:
+        cleaned[field] = clean_email_list(field, list(values.get(field) or []))
+    return cleaned
+
+
+def terms_of(data: VersionCreate | VersionUpdate) -> dict:
+    return {
+        k: v
+        for k, v in msgspec.structs.asdict(data).items()
+        if k in TERM_FIELDS and v is not msgspec.UNSET
+    }
+
+
+def normalise(row: dict) -> dict:
+    row = dict(row)
+    row["effective_from"] = utc(row["effective_from"])
+    row["effective_till"] = utc(row["effective_till"])
+    for field in EMAIL_FIELDS:
+        row[field] = emails(row[field])
+    return row
+
+
+def audit_view(row: dict) -> dict:
+    view = {}
+    for key in AUDIT_KEYS:
+        value = row.get(key)
+        view[key] = value.isoformat() if isinstance(value, datetime) else value
+    return view
+
+
+def _db_values(terms: dict) -> dict:
+    return {**terms, **{f: json.dumps(terms[f]) for f in EMAIL_FIELDS}}
+
+
+def to_out(row: dict, now: datetime | None = None) -> VersionOut:
+    row = normalise(row)
+    limit = row["credit_limit"]
+    return VersionOut(
+        id=row["id"],
+        agreement_id=row["agreement"],
+        status=status(row["effective_from"], row["effective_till"], now or now_utc()),
+        effective_from=row["effective_from"],
+        effective_till=row["effective_till"],
+        timezone=row["timezone"],
+        effective_from_local=local_text(row["effective_from"], row["timezone"]),
+        effective_till_local=local_text(row["effective_till"], row["timezone"]),
+        credit_limit=None if limit is None else str(from_micros(limit)),
+        billing_timezone=row["billing_timezone"],
+        billing_period=row["billing_period"],
+        billing_day=row["billing_day"],
+        split_by_month=row["split_by_month"],
+        days_for_payment=row["days_for_payment"],
+        invoice_emails=row["invoice_emails"],
+        account_emails=row["account_emails"],
+        rate_change_emails=row["rate_change_emails"],
+        service_emails=row["service_emails"],
+        payment_alert_emails=row["payment_alert_emails"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+# --- "in force at t": the one answer ----------------------------------------------------------
+
+
+async def versions_in_force(agreement_ids: list[int], at: datetime) -> dict[int, dict]:
+    """For each agreement, the version in force at ``at`` (aware), in one query.
+
+    Values are as stored, normalised: ``effective_from``/``effective_till`` aware UTC,
+    ``credit_limit`` micro-units or None (unlimited), e-mail lists as lists, ``agreement`` the
+    agreement id. Agreements with no version in force at ``at`` are absent from the result.
+    """
+    if at.tzinfo is None:
+        raise ValueError("versions_in_force needs an aware datetime")
+    ids = sorted(set(agreement_ids))
+    if not ids:
+        return {}
+    at = at.astimezone(UTC)
+    rows = await AgreementVersion.select(*COLUMNS).where(
+        AgreementVersion.agreement.is_in(ids),
+        AgreementVersion.effective_from <= at,
+        AgreementVersion.effective_till.is_null() | (AgreementVersion.effective_till > at),
+    )
+    found: dict[int, dict] = {}
+    for row in sorted(rows, key=lambda r: utc(r["effective_from"])):
+        found[row["agreement"]] = normalise(row)  # never more than one: versions never overlap
+    return found
+
+
+async def version_in_force(agreement_id: int, at: datetime) -> dict | None:
+    return (await versions_in_force([agreement_id], at)).get(agreement_id)
+
+
+# --- the agreements a caller manages ----------------------------------------------------------
+
+
+def managed(scope: Scope):
+    """Agreements of the companies the caller created; its own purchases are not managed here."""
+    return in_scope(Agreement, scope) & (Agreement.company._.parent == scope.company_id)
+
+
+async def agreement_row(scope: Scope, agreement_id: int, *columns) -> dict:
+    row = (
+        await Agreement.select(*(columns or (Agreement.id, Agreement.company)))
+        .where(Agreement.id == agreement_id, managed(scope))
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"agreement {agreement_id} not found")
+    return row
+
+
+async def lock_agreement(agreement_id: int) -> None:
+    """Serialise version writes of one agreement; SQLite's BEGIN IMMEDIATE already does."""
+    if is_postgres():
+        await Agreement.raw("SELECT id FROM agreements WHERE id = {} FOR UPDATE", agreement_id)
+
+
+async def _versions(agreement_id: int) -> list[dict]:
+    rows = await AgreementVersion.select(*COLUMNS).where(AgreementVersion.agreement == agreement_id)
+    return sorted((normalise(r) for r in rows), key=lambda r: r["effective_from"])
+
+
+def _refuse_overlap(terms: dict, others: list[dict]) -> None:
+    for other in others:
+        if overlaps(
+            terms["effective_from"],
+            terms["effective_till"],
+            other["effective_from"],
+            other["effective_till"],
+        ):
+            raise Conflict(
+                f"the period overlaps version {other['id']} "
+                f"({describe(other['effective_from'], other['effective_till'])}); "
+                "versions of one agreement never overlap"
+            )
+
+
+async def _row(scope: Scope, agreement_id: int, version_id: int) -> tuple[dict, dict]:
+    agreement = await agreement_row(scope, agreement_id)
+    row = (
+        await AgreementVersion.select(*COLUMNS)
+        .where(AgreementVersion.id == version_id, AgreementVersion.agreement == agreement_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"version {version_id} of agreement {agreement_id} not found")
+    return agreement, normalise(row)
+
+
+async def list_versions(scope: Scope, agreement_id: int) -> list[VersionOut]:
+    await agreement_row(scope, agreement_id)
+    now = now_utc()
+    return [to_out(r, now) for r in await _versions(agreement_id)]
+
+
+async def get_version(scope: Scope, agreement_id: int, version_id: int) -> VersionOut:
+    return to_out((await _row(scope, agreement_id, version_id))[1])
+
+
+async def insert_version(agreement_id: int, company_id: int, terms: dict) -> Change:
+    """Store validated terms (from ``clean_terms``); the caller checked overlaps and locks."""
+    version = AgreementVersion(agreement=agreement_id, **_db_values(terms))
+    await version.save()
+    view = audit_view({"id": version.id, "agreement": agreement_id, **terms})
+    return Change(TABLE, "insert", version.id, {}, view, company_id)
+
+
+async def _end_previous(terms: dict, others: list[dict], company_id: int) -> list[Change]:
+    """End the version in force at the new start there, when the caller asked for it."""
+    start = terms["effective_from"]
+    changes = []
+    for other in others:
+        contains = other["effective_from"] < start and (
+            other["effective_till"] is None or start < other["effective_till"]
+        )
+        if contains:
+            await AgreementVersion.update(
+                {AgreementVersion.effective_till: start, AgreementVersion.updated_at: now_utc()}
+            ).where(AgreementVersion.id == other["id"])
+            before = {"effective_till": audit_view(other)["effective_till"]}
+            changes.append(
+                Change(
+                    TABLE,
+                    "update",
+                    other["id"],
+                    before,
+                    {"effective_till": start.isoformat()},
+                    company_id,
+                )
+            )
+            other["effective_till"] = start
+    return changes
+
+
+async def add_version(
+    ctx: AuditContext,
+    scope: Scope,
+    agreement_id: int,
+    data: VersionCreate,
+) -> VersionOut:
+    async with transaction():
+        agreement = await agreement_row(scope, agreement_id)
+        terms = clean_terms(terms_of(data))
+        await lock_agreement(agreement_id)
+        others = await _versions(agreement_id)
+        changes = []
+        if data.end_previous:
+            changes = await _end_previous(terms, others, agreement["company"])
+        _refuse_overlap(terms, others)
+        insert = await insert_version(agreement_id, agreement["company"], terms)
+        await record_event(ctx, "Agreement version added", [insert, *changes])
+    return await get_version(scope, agreement_id, insert.object_id)
+
+
+def _as_terms(row: dict) -> dict:
+    """A stored version in the shape ``clean_terms`` takes (instants stay instants)."""
+    terms = {k: row[k] for k in TERM_FIELDS}
+    limit = row["credit_limit"]
+    terms["credit_limit"] = None if limit is None else str(from_micros(limit))
+    return terms
+
+
+async def update_version(
+    ctx: AuditContext,
+    scope: Scope,
+    agreement_id: int,
+    version_id: int,
+    data: VersionUpdate,
+    now: datetime | None = None,
+) -> VersionOut:
+    now = now or now_utc()
+    async with transaction():
+        agreement, old = await _row(scope, agreement_id, version_id)
+        terms = clean_terms({**_as_terms(old), **terms_of(data)})
+        moved = terms["effective_from"] != old["effective_from"]
+        if moved and old["effective_from"] <= now:
+            raise Conflict(
+                f"version {version_id} is already in force since "
+                f"{old['effective_from']:%Y-%m-%d %H:%M} UTC; its start cannot be moved"
+            )
+        await lock_agreement(agreement_id)
+        others = [v for v in await _versions(agreement_id) if v["id"] != version_id]
+        _refuse_overlap(terms, others)
+        before, after = diff(audit_view(old), audit_view({**old, **terms}))
+        if after:
+            stored = _db_values(terms)
+            await AgreementVersion.update(
+                {getattr(AgreementVersion, k): stored[k] for k in after}
+                | {AgreementVersion.updated_at: now_utc()}
+            ).where(AgreementVersion.id == version_id)
+            change = Change(TABLE, "update", version_id, before, after, agreement["company"])
+            await record_event(ctx, "Agreement version updated", [change])
+    return await get_version(scope, agreement_id, version_id)
+
+
+async def delete_version(
+    ctx: AuditContext,
+    scope: Scope,
+    agreement_id: int,
+    version_id: int,
+    now: datetime | None = None,
+) -> None:
+    now = now or now_utc()
+    async with transaction():
+        agreement, old = await _row(scope, agreement_id, version_id)
+        await lock_agreement(agreement_id)
+        if old["effective_from"] <= now:
+            raise Conflict(
+                f"version {version_id} started on {old['effective_from']:%Y-%m-%d %H:%M} UTC; "
+                "a version that has started cannot be deleted"
+            )
+        count = await AgreementVersion.count().where(AgreementVersion.agreement == agreement_id)
+        if count <= 1:
+            raise Conflict("this is the only version of the agreement; it cannot be deleted")
+        await AgreementVersion.delete().where(AgreementVersion.id == version_id)
+        change = Change(TABLE, "delete", version_id, audit_view(old), {}, agreement["company"])
+        await record_event(ctx, "Agreement version deleted", [change])

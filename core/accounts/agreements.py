@@ -1,0 +1,379 @@
+"""Agreements: what a tenant sells to the companies it created under, one balance each.
+
+The caller is the seller: an agreement's company is one the caller created, its legal entity
+is that company's, and the own legal entity and own bank account are the caller's. Company,
+direction and currency are fixed once created (the balance and everything rated on it are in
+that currency). The balance is zero at creation and moves only through the ledger, never
+through this service. The first version is created in the same transaction as the agreement,
+so an agreement never exists without terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+
+import msgspec
+import pycountry
+
+from core.accounts import agreement_versions as versions
+from core.accounts.agreement_schemas import AgreementCreate, AgreementOut, AgreementUpdate
+from core.accounts.models import (
+    Agreement,
+    AgreementVersion,
+    BankAccount,
+    LegalEntity,
+    ResellingAssociation,
+)
+from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
+from core.db.engine import is_postgres, transaction
+from core.errors import Conflict, Invalid
+from core.money import from_micros
+from core.web.listing import ListQuery, contains, fetch_page
+from tenants.models import Company
+from tenants.scope import Scope
+
+TABLE = "agreements"
+DIRECTIONS = ("client", "vendor")
+FIXED = ("company_id", "direction", "currency")
+AUDITED = [
+    Agreement.id,
+    Agreement.company,
+    Agreement.direction,
+    Agreement.legal_entity,
+    Agreement.own_legal_entity,
+    Agreement.bank_account,
+    Agreement.own_bank_account,
+    Agreement.code,
+    Agreement.agreement_date,
+    Agreement.currency,
+    Agreement.balance,
+]
+OUT_COLUMNS = [
+    *AUDITED,
+    Agreement.company.name.as_alias("company_name"),
+    Agreement.legal_entity.name.as_alias("legal_entity_name"),
+    Agreement.own_legal_entity.name.as_alias("own_legal_entity_name"),
+    Agreement.bank_account.name.as_alias("bank_account_name"),
+    Agreement.own_bank_account.name.as_alias("own_bank_account_name"),
+    Agreement.created_at,
+    Agreement.updated_at,
+]
+SORTABLE = {
+    "id": Agreement.id,
+    "code": Agreement.code,
+    "agreement_date": Agreement.agreement_date,
+    "company": Agreement.company.name,
+    "currency": Agreement.currency,
+    "balance": Agreement.balance,
+}
+FIELD_COLUMNS = {
+    "legal_entity_id": "legal_entity",
+    "own_legal_entity_id": "own_legal_entity",
+    "bank_account_id": "bank_account",
+    "own_bank_account_id": "own_bank_account",
+}
+
+
+@cache
+def currency_choices() -> list[tuple[str, str]]:
+    return sorted((c.alpha_3, c.name) for c in pycountry.currencies)
+
+
+def normalise_currency(raw: str) -> str:
+    code = (raw or "").strip().upper()
+    if not (len(code) == 3 and code.isalpha() and pycountry.currencies.get(alpha_3=code)):
+        raise Invalid.field("currency", f"“{raw}” is not an ISO 4217 currency code (e.g. EUR)")
+    return code
+
+
+def money_text(micros: int | None) -> str | None:
+    return None if micros is None else str(from_micros(micros))
+
+
+@dataclass(frozen=True)
+class AgreementFilters:
+    q: str | None = None
+    company_id: int | None = None
+    currency: str | None = None
+    direction: str | None = None
+    in_force_on: date | None = None
+
+    def clauses(self) -> list:
+        clauses = []
+        if self.q:
+            clauses.append(
+                contains(Agreement.code, self.q) | contains(Agreement.company.name, self.q)
+            )
+        if self.company_id is not None:
+            clauses.append(Agreement.company == self.company_id)
+        if self.currency:
+            clauses.append(Agreement.currency == normalise_currency(self.currency))
+        if self.direction:
+            if self.direction not in DIRECTIONS:
+                raise Invalid.field("direction", "must be client or vendor")
+            clauses.append(Agreement.direction == self.direction)
+        if self.in_force_on is not None:
+            # in force at some moment of that (UTC) day
+            start = datetime.combine(self.in_force_on, time(0), tzinfo=UTC)
+            end = start + timedelta(days=1)
+            covering = AgreementVersion.select(AgreementVersion.agreement).where(
+                AgreementVersion.effective_from < end,
+                AgreementVersion.effective_till.is_null()
+                | (AgreementVersion.effective_till > start),
+            )
+            clauses.append(Agreement.id.is_in(covering))
+        return clauses
+
+
+def to_out(row: dict, version: dict | None, now: datetime) -> AgreementOut:
+    return AgreementOut(
+        id=row["id"],
+        company_id=row["company"],
+        company_name=row["company_name"],
+        direction=row["direction"],
+        legal_entity_id=row["legal_entity"],
+        legal_entity_name=row["legal_entity_name"],
+        own_legal_entity_id=row["own_legal_entity"],
+        own_legal_entity_name=row["own_legal_entity_name"],
+        bank_account_id=row["bank_account"],
+        bank_account_name=row["bank_account_name"],
+        own_bank_account_id=row["own_bank_account"],
+        own_bank_account_name=row["own_bank_account_name"],
+        code=row["code"],
+        agreement_date=row["agreement_date"],
+        currency=row["currency"],
+        balance=money_text(row["balance"]),
+        credit_limit=money_text(version["credit_limit"]) if version else None,
+        current_version=versions.to_out(version, now) if version else None,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def _with_versions(rows: list[dict]) -> list[AgreementOut]:
+    now = versions.now_utc()
+    in_force = await versions.versions_in_force([r["id"] for r in rows], now)
+    return [to_out(r, in_force.get(r["id"]), now) for r in rows]
+
+
+async def list_agreements(
+    scope: Scope, filters: AgreementFilters, query: ListQuery
+) -> tuple[list[AgreementOut], int]:
+    where = [versions.managed(scope), *filters.clauses()]
+    rows, total = await fetch_page(Agreement, OUT_COLUMNS, where, query, SORTABLE)
+    return await _with_versions(rows), total
+
+
+async def get_agreement(scope: Scope, agreement_id: int) -> AgreementOut:
+    row = await versions.agreement_row(scope, agreement_id, *OUT_COLUMNS)
+    return (await _with_versions([row]))[0]
+
+
+async def _lock_company(company_id: int) -> None:
+    """Serialise code checks of one seller; SQLite's BEGIN IMMEDIATE already does."""
+    if is_postgres():
+        await Company.raw("SELECT id FROM companies WHERE id = {} FOR UPDATE", company_id)
+
+
+async def _check_code(scope: Scope, code: str, keep_id: int | None) -> str:
+    code = code.strip()
+    if not code:
+        raise Invalid.field("code", "must not be blank")
+    rows = await Agreement.select(Agreement.id, Agreement.code).where(versions.managed(scope))
+    for row in rows:
+        if row["id"] != keep_id and row["code"].casefold() == code.casefold():
+            raise Conflict(
+                f"agreement code “{code}” is already used by agreement {row['id']}",
+                [{"field": "code", "message": f"“{code}” is already used by another agreement"}],
+            )
+    return code
+
+
+async def _check_parties(scope: Scope, values: dict) -> None:
+    """Entities and accounts must belong to the right side of the agreement."""
+    if not await LegalEntity.exists().where(
+        LegalEntity.id == values["legal_entity"], LegalEntity.company == values["company"]
+    ):
+        raise Invalid.field("legal_entity_id", "no such legal entity of the chosen company")
+    if not await LegalEntity.exists().where(
+        LegalEntity.id == values["own_legal_entity"], LegalEntity.company == scope.company_id
+    ):
+        raise Invalid.field("own_legal_entity_id", "no such legal entity among your own")
+    if values.get("bank_account") is not None and not await BankAccount.exists().where(
+        BankAccount.id == values["bank_account"],
+        BankAccount.legal_entity == values["legal_entity"],
+        BankAccount.company == values["company"],
+    ):
+        raise Invalid.field("bank_account_id", "no such bank account of the chosen legal entity")
+    if values.get("own_bank_account") is not None and not await BankAccount.exists().where(
+        BankAccount.id == values["own_bank_account"],
+        BankAccount.legal_entity == values["own_legal_entity"],
+        BankAccount.company == scope.company_id,
+    ):
+        raise Invalid.field(
+            "own_bank_account_id", "no such own bank account of the chosen own legal entity"
+        )
+
+
+def _refuse_balance(data) -> None:
+    if data.balance is not msgspec.UNSET:
+        raise Invalid.field(
+            "balance", "the balance moves only through payments and charges; it cannot be set"
+        )
+
+
+async def create_agreement(ctx: AuditContext, scope: Scope, data: AgreementCreate) -> AgreementOut:
+    _refuse_balance(data)
+    if data.direction == "vendor":
+        raise Invalid.field("direction", "vendor agreements are not supported yet")
+    if data.direction != "client":
+        raise Invalid.field("direction", "must be client")
+    async with transaction():
+        if not await Company.exists().where(
+            Company.id == data.company_id, Company.parent == scope.company_id
+        ):
+            raise Invalid.field("company_id", "no such company among the companies you created")
+        values = {
+            "company": data.company_id,
+            "direction": data.direction,
+            "legal_entity": data.legal_entity_id,
+            "own_legal_entity": data.own_legal_entity_id,
+            "bank_account": data.bank_account_id,
+            "own_bank_account": data.own_bank_account_id,
+            "agreement_date": data.agreement_date,
+            "currency": normalise_currency(data.currency),
+        }
+        await _check_parties(scope, values)
+        terms = versions.clean_terms(versions.terms_of(data))
+        await _lock_company(scope.company_id)
+        values["code"] = await _check_code(scope, data.code, None)
+        agreement = Agreement(**values, balance=0)
+        await agreement.save()
+        row = await Agreement.select(*AUDITED).where(Agreement.id == agreement.id).first()
+        insert = Change(
+            TABLE, "insert", agreement.id, {}, snapshot(Agreement, row), data.company_id
+        )
+        version = await versions.insert_version(agreement.id, data.company_id, terms)
+        await record_event(ctx, "Agreement created", [insert, version])
+    return await get_agreement(scope, agreement.id)
+
+
+async def update_agreement(
+    ctx: AuditContext, scope: Scope, agreement_id: int, data: AgreementUpdate
+) -> AgreementOut:
+    _refuse_balance(data)
+    async with transaction():
+        old = await versions.agreement_row(scope, agreement_id, *AUDITED)
+        fixed = {"company_id": old["company"], "direction": old["direction"]}
+        fixed["currency"] = old["currency"]
+        for field in FIXED:
+            given = getattr(data, field)
+            if given is msgspec.UNSET:
+                continue
+            if field == "currency":
+                given = str(given).strip().upper()
+            if given != fixed[field]:
+                raise Invalid.field(field, "cannot be changed once the agreement exists")
+        values = dict(old)
+        for key, value in msgspec.structs.asdict(data).items():
+            if value is not msgspec.UNSET and key not in (*FIXED, "balance"):
+                values[FIELD_COLUMNS.get(key, key)] = value
+        await _check_parties(scope, values)
+        if values["code"] != old["code"]:
+            await _lock_company(scope.company_id)
+            values["code"] = await _check_code(scope, values["code"], agreement_id)
+        before, after = diff(snapshot(Agreement, old), snapshot(Agreement, values))
+        if after:
+            await Agreement.update(
+                {getattr(Agreement, k): values[k] for k in after}
+                | {Agreement.updated_at: versions.now_utc()}
+            ).where(Agreement.id == agreement_id)
+            change = Change(TABLE, "update", agreement_id, before, after, old["company"])
+            await record_event(ctx, "Agreement updated", [change])
+    return await get_agreement(scope, agreement_id)
+
+
+async def delete_agreement(ctx: AuditContext, scope: Scope, agreement_id: int) -> None:
+    """Refused while money or a reseller depends on it; its versions go with it."""
+    async with transaction():
+        await versions.agreement_row(scope, agreement_id)
+        await versions.lock_agreement(agreement_id)
+        old = await versions.agreement_row(scope, agreement_id, *AUDITED)
+        if old["balance"] != 0:
+            raise Conflict(
+                f"the balance is {from_micros(old['balance'])} {old['currency']}, not zero; "
+                "an agreement holding money cannot be deleted"
+            )
+        used = await ResellingAssociation.count().where(
+            ResellingAssociation.agreement == agreement_id
+        )
+        if used:
+            raise Conflict(f"{used} reselling association(s) use this agreement; remove them first")
+        rows = await AgreementVersion.select(*versions.COLUMNS).where(
+            AgreementVersion.agreement == agreement_id
+        )
+        changes = [
+            Change(
+                versions.TABLE,
+                "delete",
+                r["id"],
+                versions.audit_view(versions.normalise(r)),
+                {},
+                old["company"],
+            )
+            for r in rows
+        ]
+        await AgreementVersion.delete().where(AgreementVersion.agreement == agreement_id)
+        await Agreement.delete().where(Agreement.id == agreement_id)
+        changes.insert(
+            0, Change(TABLE, "delete", agreement_id, snapshot(Agreement, old), {}, old["company"])
+        )
+        await record_event(ctx, "Agreement deleted", changes)
+
+
+# --- choices for forms -------------------------------------------------------------------------
+
+
+async def company_choices(scope: Scope) -> list[dict]:
+    return await (
+        Company.select(Company.id, Company.name, Company.kind)
+        .where(Company.parent == scope.company_id)
+        .order_by(Company.name)
+    )
+
+
+async def legal_entity_choices(scope: Scope) -> list[dict]:
+    """Legal entities of the caller's companies, with their company for the form to group."""
+    return await (
+        LegalEntity.select(LegalEntity.id, LegalEntity.name, LegalEntity.company)
+        .where(LegalEntity.company._.parent == scope.company_id)
+        .order_by(LegalEntity.name)
+    )
+
+
+async def own_legal_entity_choices(scope: Scope) -> list[dict]:
+    return await (
+        LegalEntity.select(LegalEntity.id, LegalEntity.name)
+        .where(LegalEntity.company == scope.company_id)
+        .order_by(LegalEntity.name)
+    )
+
+
+async def bank_account_choices(scope: Scope) -> list[dict]:
+    """Accounts of the caller's companies and its own, each with its legal entity."""
+    return await (
+        BankAccount.select(
+            BankAccount.id,
+            BankAccount.name,
+            BankAccount.number,
+            BankAccount.legal_entity,
+            BankAccount.company,
+        )
+        .where(
+            (BankAccount.company == scope.company_id)
+            | (BankAccount.company._.parent == scope.company_id)
+        )
+        .order_by(BankAccount.name)
+    )

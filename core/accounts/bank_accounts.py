@@ -1,0 +1,318 @@
+"""Bank accounts: the caller's own ones and those of the companies it created, one service.
+
+As with legal entities, one table holds both and the "realm" decides which half a call may
+touch. An account belongs to the company of its legal entity, so the company is never chosen
+directly: picking a legal entity the realm allows is what pins the account to a company.
+``created_by_company`` keeps who opened it, so a reseller can tell the accounts its tenant
+opened for it from the ones it added itself; both are its own and it may change either.
+
+Account numbers are stored without spaces and upper-cased, so "de89 3704…" and "DE893704…" are
+one number. A number shaped like an IBAN is checked with ``schwifty`` (country format and
+checksum). Within one bank a number may appear once among the accounts the caller can see; a
+duplicate elsewhere stays invisible rather than being revealed by the error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+from piccolo.columns.combination import Where
+
+from core.accounts import banks
+from core.accounts.bank_account_schemas import (
+    BankAccountCreate,
+    BankAccountOut,
+    BankAccountUpdate,
+)
+from core.accounts.in_use import bank_account_usages, refuse_if_used
+from core.accounts.models import Bank, BankAccount, LegalEntity
+from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
+from core.db.engine import is_postgres, transaction
+from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.web.listing import ListQuery, contains, fetch_page
+from tenants.scope import Scope, in_scope
+
+Realm = Literal["own", "clients"]
+TABLE = "bank_accounts"
+AUDITED = [
+    BankAccount.id,
+    BankAccount.company,
+    BankAccount.legal_entity,
+    BankAccount.bank,
+    BankAccount.created_by_company,
+    BankAccount.name,
+    BankAccount.holder,
+    BankAccount.number,
+]
+OUT_COLUMNS = [
+    *AUDITED,
+    BankAccount.company.name.as_alias("company_name"),
+    BankAccount.legal_entity.name.as_alias("legal_entity_name"),
+    BankAccount.bank.name.as_alias("bank_name"),
+    BankAccount.created_by_company.name.as_alias("created_by_company_name"),
+    BankAccount.created_at,
+    BankAccount.updated_at,
+]
+SORTABLE = {
+    "id": BankAccount.id,
+    "name": BankAccount.name,
+    "company": BankAccount.company.name,
+    "legal_entity": BankAccount.legal_entity.name,
+    "bank": BankAccount.bank.name,
+    "holder": BankAccount.holder,
+    "number": BankAccount.number,
+    "created_at": BankAccount.created_at,
+    "updated_at": BankAccount.updated_at,
+}
+FIELD_COLUMNS = {"legal_entity_id": "legal_entity", "bank_id": "bank"}
+LABEL = {"own": "Own bank account", "clients": "Bank account"}
+MAX_NUMBER = 64
+_SPACES = re.compile(r"\s+")
+_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9./-]*$")
+# Two letters, two check digits, then 11-30 letters or digits: the 15-34 characters an IBAN has.
+_IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+
+
+def looks_like_iban(number: str) -> bool:
+    return bool(_IBAN_SHAPE.match(number))
+
+
+def normalise_number(raw: str) -> str:
+    """Spaces dropped and letters upper-cased; an IBAN-shaped number must be a valid IBAN."""
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    number = _SPACES.sub("", raw).upper()
+    if not number:
+        raise Invalid.field("number", "must not be blank")
+    if len(number) > MAX_NUMBER:
+        raise Invalid.field("number", f"use at most {MAX_NUMBER} characters without spaces")
+    if not _NUMBER.match(number):
+        raise Invalid.field("number", "use letters, digits, dots, slashes and hyphens only")
+    if looks_like_iban(number):
+        try:
+            IBAN(number)
+        except SchwiftyException as exc:
+            reason = str(exc)[:1].lower() + str(exc)[1:]
+            message = f"looks like an IBAN but is not a valid one ({reason})"
+            raise Invalid.field("number", message) from None
+    return number
+
+
+@dataclass(frozen=True)
+class BankAccountFilters:
+    q: str | None = None
+    company_id: int | None = None
+    legal_entity_id: int | None = None
+    bank_id: int | None = None
+
+    def clauses(self) -> list:
+        clauses = []
+        if self.q:
+            number = _SPACES.sub("", self.q).upper()
+            text = contains(BankAccount.name, self.q) | contains(BankAccount.holder, self.q)
+            clauses.append(text | contains(BankAccount.number, number) if number else text)
+        if self.company_id is not None:
+            clauses.append(BankAccount.company == self.company_id)
+        if self.legal_entity_id is not None:
+            clauses.append(BankAccount.legal_entity == self.legal_entity_id)
+        if self.bank_id is not None:
+            clauses.append(BankAccount.bank == self.bank_id)
+        return clauses
+
+
+def _realm_clauses(scope: Scope, realm: Realm) -> list:
+    """``in_scope`` gives the caller's company plus its children; the realm keeps one half."""
+    if realm == "own":
+        mine = BankAccount.company == scope.company_id
+    else:
+        mine = BankAccount.company != scope.company_id
+    return [in_scope(BankAccount, scope), mine]
+
+
+def _entity_clause(scope: Scope, realm: Realm) -> Where:
+    """The legal entities an account of this realm may be opened for."""
+    if realm == "own":
+        return LegalEntity.company == scope.company_id
+    return LegalEntity.company._.parent == scope.company_id
+
+
+def to_out(row: dict) -> BankAccountOut:
+    creator = row["created_by_company"]
+    return BankAccountOut(
+        id=row["id"],
+        name=row["name"],
+        company_id=row["company"],
+        company_name=row["company_name"],
+        legal_entity_id=row["legal_entity"],
+        legal_entity_name=row["legal_entity_name"],
+        bank_id=row["bank"],
+        bank_name=row["bank_name"],
+        holder=row["holder"],
+        number=row["number"],
+        is_iban=looks_like_iban(row["number"]),
+        created_by_company_id=creator,
+        created_by_company_name=row["created_by_company_name"],
+        assigned_by_tenant=creator is not None and creator != row["company"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def list_bank_accounts(
+    scope: Scope, realm: Realm, filters: BankAccountFilters, query: ListQuery
+) -> tuple[list[BankAccountOut], int]:
+    where = [*_realm_clauses(scope, realm), *filters.clauses()]
+    rows, total = await fetch_page(BankAccount, OUT_COLUMNS, where, query, SORTABLE)
+    return [to_out(r) for r in rows], total
+
+
+async def _row(scope: Scope, realm: Realm, account_id: int, *columns) -> dict:
+    row = (
+        await BankAccount.select(*columns)
+        .where(BankAccount.id == account_id, *_realm_clauses(scope, realm))
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"{LABEL[realm].lower()} {account_id} not found")
+    return row
+
+
+async def get_bank_account(scope: Scope, realm: Realm, account_id: int) -> BankAccountOut:
+    return to_out(await _row(scope, realm, account_id, *OUT_COLUMNS))
+
+
+def _refuse_client(scope: Scope, realm: Realm) -> None:
+    """A client's accounts are kept by the tenant that created it; the client only reads them."""
+    if realm == "own" and scope.company_kind == "client":
+        raise Forbidden("client companies cannot create or change their own bank accounts")
+
+
+async def _entity_company(scope: Scope, realm: Realm, entity_id: int) -> int:
+    row = (
+        await LegalEntity.select(LegalEntity.company)
+        .where(LegalEntity.id == entity_id, _entity_clause(scope, realm))
+        .first()
+    )
+    if row is None:
+        where = "your own legal entities" if realm == "own" else "those of your companies"
+        raise Invalid.field("legal_entity_id", f"no such legal entity among {where}")
+    return row["company"]
+
+
+async def _clean(scope: Scope, realm: Realm, values: dict, company_id: int | None) -> dict:
+    """Field rules beyond the Struct's; ``company_id`` pins the company when editing."""
+    for key in ("name", "holder"):
+        values[key] = values[key].strip()
+        if not values[key]:
+            raise Invalid.field(key, "must not be blank")
+    values["number"] = normalise_number(values["number"])
+    company = await _entity_company(scope, realm, values["legal_entity"])
+    if company_id is not None and company != company_id:
+        raise Invalid.field(
+            "legal_entity_id", "must belong to the account's company; it cannot move companies"
+        )
+    values["company"] = company
+    usable = await Bank.exists().where(Bank.id == values["bank"], banks.visible(scope))
+    if not usable:
+        raise Invalid.field("bank_id", "no such bank among yours and your tenants'")
+    return values
+
+
+async def _refuse_duplicate(scope: Scope, values: dict, account_id: int | None) -> None:
+    """One number per bank among the visible accounts; the bank row lock serialises writers."""
+    if is_postgres():
+        await Bank.raw("SELECT id FROM banks WHERE id = {} FOR UPDATE", values["bank"])
+    query = BankAccount.exists().where(
+        BankAccount.bank == values["bank"],
+        BankAccount.number == values["number"],
+        in_scope(BankAccount, scope),
+    )
+    if account_id is not None:
+        query = query.where(BankAccount.id != account_id)
+    if await query:
+        message = "this bank already has an account with this number"
+        raise Conflict(f"number: {message}", [{"field": "number", "message": message}])
+
+
+def _input(data: BankAccountCreate | BankAccountUpdate) -> dict:
+    return {
+        FIELD_COLUMNS.get(k, k): v
+        for k, v in msgspec.structs.asdict(data).items()
+        if v is not msgspec.UNSET
+    }
+
+
+async def create_bank_account(
+    ctx: AuditContext, scope: Scope, realm: Realm, data: BankAccountCreate
+) -> BankAccountOut:
+    _refuse_client(scope, realm)
+    async with transaction():
+        values = await _clean(scope, realm, _input(data), None)
+        await _refuse_duplicate(scope, values, None)
+        account = BankAccount(created_by_company=scope.company_id, **values)
+        await account.save()
+        row = await BankAccount.select(*AUDITED).where(BankAccount.id == account.id).first()
+        snap = snapshot(BankAccount, row)
+        insert = Change(TABLE, "insert", account.id, {}, snap, values["company"])
+        await record_event(ctx, f"{LABEL[realm]} created", [insert])
+    return await get_bank_account(scope, realm, account.id)
+
+
+async def update_bank_account(
+    ctx: AuditContext, scope: Scope, realm: Realm, account_id: int, data: BankAccountUpdate
+) -> BankAccountOut:
+    async with transaction():
+        old = await _row(scope, realm, account_id, *AUDITED)
+        _refuse_client(scope, realm)
+        values = await _clean(scope, realm, {**old, **_input(data)}, old["company"])
+        before, after = diff(snapshot(BankAccount, old), snapshot(BankAccount, values))
+        if after:
+            if {"bank", "number"} & after.keys():
+                await _refuse_duplicate(scope, values, account_id)
+            await BankAccount.update(
+                {getattr(BankAccount, k): values[k] for k in after}
+                | {BankAccount.updated_at: datetime.now().astimezone()}
+            ).where(BankAccount.id == account_id)
+            update = Change(TABLE, "update", account_id, before, after, old["company"])
+            await record_event(ctx, f"{LABEL[realm]} updated", [update])
+    return await get_bank_account(scope, realm, account_id)
+
+
+async def delete_bank_account(
+    ctx: AuditContext, scope: Scope, realm: Realm, account_id: int
+) -> None:
+    async with transaction():
+        old = await _row(scope, realm, account_id, *AUDITED)
+        _refuse_client(scope, realm)
+        await refuse_if_used(f"bank account “{old['name']}”", bank_account_usages(account_id))
+        await BankAccount.delete().where(BankAccount.id == account_id)
+        await record_event(
+            ctx,
+            f"{LABEL[realm]} deleted",
+            [Change(TABLE, "delete", account_id, snapshot(BankAccount, old), {}, old["company"])],
+        )
+
+
+async def entity_choices(scope: Scope, realm: Realm) -> list[dict]:
+    """The legal entities an account may be opened for, with their company, for the forms."""
+    return await (
+        LegalEntity.select(
+            LegalEntity.id,
+            LegalEntity.name,
+            LegalEntity.company,
+            LegalEntity.company.name.as_alias("company_name"),
+        )
+        .where(_entity_clause(scope, realm))
+        .order_by(LegalEntity.company.name)
+        .order_by(LegalEntity.name)
+    )
+
+
+async def bank_choices(scope: Scope) -> list[dict]:
+    """The banks the caller may pick: its own and those of the tenants above it."""
+    return await Bank.select(Bank.id, Bank.name).where(banks.visible(scope)).order_by(Bank.name)
