@@ -288,7 +288,7 @@ class _Syncer:
         if row and status in ("invited", "revoked", "accepted"):
             self.summary.note("invitations", "unchanged")
             return
-        token, token_hash, expires = invitations._new_token()
+        token, token_hash, expires = invitations.new_token()
         if row:  # expired: a new link, the old one stays dead
             values = {"token_hash": token_hash, "expires_at": expires, "status": "invited"}
             await Invitation.update(
@@ -322,7 +322,7 @@ class _Syncer:
             await self._record("User invited", company, change)
             self.summary.note("invitations", "created")
         self.emails.append(
-            await invitations._store_invitation_email(company["id"], email, token, expires)
+            await invitations.store_invitation_email(company["id"], email, token, expires)
         )
 
     async def plugin(self, company: dict, name: str, table: dict) -> None:

@@ -113,6 +113,7 @@ async def test_add_view_edit_through_the_forms(bo_client, bo_factory):
     assert view.status_code == 200
     for text in ("Hooves, Inc.", "Canada", "Main portal", "b@hoho.com", "Client Co"):
         assert text in view.text
+    assert "Manage reselling agreements" not in view.text  # a client's entity resells nothing
     edit = await bo_client.get(f"/legal-entities/{row['id']}/edit")
     assert 'value="Hooves"' in edit.text and "a@hoho.com\nb@hoho.com" in edit.text
     res = await post_form(

@@ -207,8 +207,19 @@ async def test_section_14_2_walkthrough(bo_factory, bo_api, bo_client, bo_app):
         )
     )
 
+    # ... and a portal for its client, under its own domain.
+    client_portal = _ok(
+        await as_reseller(
+            "POST",
+            "/api/v1/portals",
+            json={"company_id": client["id"], "name": "Kittens", "fqdn": "kittens.example.test"},
+        )
+    )
+    assert client_portal["status"] == "draft"
+
     # Neither side sees the other's private objects.
     tenant_view = {
+        f"/api/v1/portals/{client_portal['id']}",
         f"/api/v1/companies/{client['id']}",
         f"/api/v1/legal-entities/{client_le['id']}",
         f"/api/v1/agreements/{client_agreement['id']}",

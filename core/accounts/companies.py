@@ -10,31 +10,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import msgspec
 from piccolo.columns.combination import WhereRaw
 
-from core.accounts.agreement_versions import versions_in_force
-from core.accounts.company_schemas import (
-    AgreementSummary,
-    Assets,
-    CompanyCreate,
-    CompanyOut,
-    CompanyProfile,
-    CompanyUpdate,
-    Finance,
-    LegalEntitySummary,
-    Overview,
-    TrafficRow,
-)
+from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
 from core.accounts.in_use import Usage, refuse_if_used
 from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.models import AuthToken, User
 from core.db.engine import transaction
 from core.errors import Conflict, Invalid, NotFound
-from core.money import from_micros
 from core.plugins import registry
 from core.web.listing import ListQuery, contains, fetch_page
 from tenants.models import Company, Portal
@@ -459,101 +446,4 @@ async def own_legal_entity_choices(scope: Scope) -> list[dict]:
         LegalEntity.select(LegalEntity.id, LegalEntity.name, LegalEntity.is_default)
         .where(LegalEntity.company == scope.company_id)
         .order_by(LegalEntity.name)
-    )
-
-
-PERIODS = ("day", "month", "year")
-
-
-def period_bounds(period: str, at: datetime) -> tuple[datetime, datetime]:
-    """The current calendar day, month or year (UTC), from its start up to ``at``."""
-    if period not in PERIODS:
-        raise Invalid.field("period", "must be day, month or year")
-    at = at.astimezone(UTC)
-    start = at.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period != "day":
-        start = start.replace(day=1)
-    if period == "year":
-        start = start.replace(month=1)
-    return start, at
-
-
-def _traffic() -> list[TrafficRow]:
-    """One row per registered channel. No traffic is recorded anywhere yet, so every count is
-    a true zero; the rows come from the registry so new channels show up on their own."""
-    channels = registry.channels()
-    return [TrafficRow(key, channels[key].name, 0, 0) for key in sorted(channels)]
-
-
-async def _agreements(company_id: int, at: datetime) -> list[AgreementSummary]:
-    rows = await (
-        Agreement.select(
-            Agreement.id,
-            Agreement.code,
-            Agreement.currency,
-            Agreement.balance,
-            Agreement.legal_entity,
-            Agreement.legal_entity.name.as_alias("legal_entity_name"),
-        )
-        .where(Agreement.company == company_id)
-        .order_by(Agreement.id)
-    )
-    versions = await versions_in_force([r["id"] for r in rows], at) if rows else {}
-    items = []
-    for row in rows:
-        version = versions.get(row["id"])
-        limit = version["credit_limit"] if version else None
-        items.append(
-            AgreementSummary(
-                id=row["id"],
-                code=row["code"],
-                currency=row["currency"],
-                legal_entity_id=row["legal_entity"],
-                legal_entity_name=row["legal_entity_name"],
-                balance=str(from_micros(row["balance"])),
-                credit_limit=None if limit is None else str(from_micros(limit)),
-                version_id=version["id"] if version else None,
-                effective_from=version["effective_from"] if version else None,
-                effective_till=version["effective_till"] if version else None,
-            )
-        )
-    return items
-
-
-async def company_profile(
-    scope: Scope, company_id: int, period: str, at: datetime | None = None
-) -> CompanyProfile:
-    """Header, overview, finance and assets of one company of the caller's scope.
-
-    Invoices, payments, enabled services, templates and traffic have no tables yet: those
-    lists are empty because there is nothing to show, not because anything is hidden.
-    """
-    at = at or datetime.now(UTC)
-    start, end = period_bounds(period, at)
-    company = await get_company(scope, company_id)
-    entities = await (
-        LegalEntity.select(
-            LegalEntity.id,
-            LegalEntity.name,
-            LegalEntity.legal_name,
-            LegalEntity.country,
-            LegalEntity.is_default,
-        )
-        .where(LegalEntity.company == company_id)
-        .order_by(LegalEntity.name)
-    )
-    return CompanyProfile(
-        company=company,
-        period=period,
-        period_from=start,
-        period_to=end,
-        overview=Overview(traffic=_traffic(), top_senders=[]),
-        finance=Finance(
-            legal_entities=[LegalEntitySummary(**e) for e in entities],
-            agreements=await _agreements(company_id, at),
-            invoices=[],
-            payments=[],
-            services=[],
-        ),
-        assets=Assets(templates=[]),
     )

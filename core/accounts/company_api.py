@@ -8,7 +8,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.access.guards import requires
-from core.accounts import companies
+from core.accounts import companies, company_profile
 from core.accounts.company_schemas import (
     CompanyCreate,
     CompanyOut,
@@ -104,7 +104,9 @@ class CompanyController(Controller):
         company_id: FromPath[int],
         period: FromQuery[str] = "month",
     ) -> CompanyProfile:
-        return await companies.company_profile(principal_of(request).scope, company_id, period)
+        return await company_profile.company_profile(
+            principal_of(request).scope, company_id, period
+        )
 
     @post(
         "/{company_id:int}/block",

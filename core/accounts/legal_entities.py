@@ -52,6 +52,7 @@ AUDITED = [
 OUT_COLUMNS = [
     *AUDITED,
     LegalEntity.company.name.as_alias("company_name"),
+    LegalEntity.company.kind.as_alias("company_type"),
     LegalEntity.portal.name.as_alias("portal_name"),
     LegalEntity.created_at,
     LegalEntity.updated_at,
@@ -168,6 +169,7 @@ def to_out(row: dict) -> LegalEntityOut:
         id=row["id"],
         company_id=row["company"],
         company_name=row["company_name"],
+        company_type=row["company_type"],
         name=row["name"],
         legal_name=row["legal_name"],
         country=row["country"],

@@ -59,6 +59,7 @@ class LegalEntityOut(msgspec.Struct):
     id: int
     company_id: int
     company_name: str
+    company_type: str  # owner | reseller | client: only resellers' entities get reselling
     name: str
     legal_name: str
     country: str

@@ -17,6 +17,7 @@ from litestar.params import FromPath
 from core.access.guards import requires
 from core.access.service import at_least, effective_level
 from core.accounts import companies
+from core.accounts import company_profile as company_profile_service
 from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
 from core.errors import Conflict, Invalid
 from core.plugins import registry
@@ -194,7 +195,7 @@ async def company_profile(request: Request, company_id: FromPath[int]) -> Respon
     tab = params.get("tab") if params.get("tab") in dict(TABS) else "overview"
     period = params.get("period") if params.get("period") in dict(PERIODS) else "month"
     scope = principal_of(request).scope
-    profile = await companies.company_profile(scope, company_id, period)
+    profile = await company_profile_service.company_profile(scope, company_id, period)
     return await page(
         request,
         "companies/profile.html",

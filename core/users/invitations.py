@@ -154,7 +154,7 @@ async def get_invitation(principal: Principal, invitation_id: int) -> Invitation
     return to_out(await rules.get_visible(Invitation, principal, invitation_id, *OUT_COLUMNS))
 
 
-def _new_token() -> tuple[str, str, datetime]:
+def new_token() -> tuple[str, str, datetime]:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     return token, hash_token(token), now() + timedelta(hours=get_settings().invitation_hours)
 
@@ -163,7 +163,7 @@ def signup_link(token: str) -> str:
     return f"{get_settings().public_base_url}/signup/{token}"
 
 
-async def _store_invitation_email(company_id: int, email: str, token: str, expires: datetime):
+async def store_invitation_email(company_id: int, email: str, token: str, expires: datetime):
     link = signup_link(token)
     hours = get_settings().invitation_hours
     text = (
@@ -198,7 +198,7 @@ async def create_invitation(ctx: AuditContext, principal: Principal, data: Invit
                 "this email already has a pending invitation",
                 [{"field": "email", "message": "already invited; resend that invitation"}],
             )
-        token, token_hash, expires = _new_token()
+        token, token_hash, expires = new_token()
         invitation = Invitation(
             company=company["id"],
             email=email,
@@ -213,7 +213,7 @@ async def create_invitation(ctx: AuditContext, principal: Principal, data: Invit
         )
         await invitation.save()
         row = await Invitation.select(*AUDITED).where(Invitation.id == invitation.id).first()
-        email_id = await _store_invitation_email(company["id"], email, token, expires)
+        email_id = await store_invitation_email(company["id"], email, token, expires)
         await record_event(
             ctx,
             "User invited",
@@ -260,7 +260,7 @@ async def _change_status(
 async def resend_invitation(ctx: AuditContext, principal: Principal, invitation_id: int) -> None:
     """A new token and expiry, and a new email; the previous link no longer works."""
     async with transaction():
-        token, token_hash, expires = _new_token()
+        token, token_hash, expires = new_token()
         old = await _change_status(
             ctx,
             principal,
@@ -273,7 +273,7 @@ async def resend_invitation(ctx: AuditContext, principal: Principal, invitation_
                 Invitation.status: "invited",
             },
         )
-        email_id = await _store_invitation_email(old["company"], old["email"], token, expires)
+        email_id = await store_invitation_email(old["company"], old["email"], token, expires)
     await dispatch_email(email_id)
 
 
