@@ -26,6 +26,7 @@ def all_tables() -> list[type[Table]]:
     )
     from core.jobs.models import Job
     from core.mail.models import OutboundEmail
+    from core.payments.models import LegalEntityPaymentSystem, PaymentSystemConfig
     from core.plugins.models import CompanyPlugin
     from core.users.models import Department, Invitation, UserDepartment
     from tenants.models import Company, Portal
@@ -54,6 +55,8 @@ def all_tables() -> list[type[Table]]:
         AgreementVersion,
         ResellingAssociation,
         CompanyPlugin,
+        PaymentSystemConfig,
+        LegalEntityPaymentSystem,
         AuditEvent,
         AuditChange,
         Job,
