@@ -53,3 +53,11 @@ def round_money(value: Decimal) -> Decimal:
 
 class Money(BigInt):
     """A money column: integer micro-units. Read with ``from_micros``, write with ``to_micros``."""
+
+
+def display_amount(amount: Decimal | str | int) -> str:
+    """An exact amount for reading: thousands grouped by a narrow space, at least two decimals,
+    never rounded (a sub-cent price keeps all its digits)."""
+    value = to_decimal(amount)
+    places = max(2, -value.normalize().as_tuple().exponent)
+    return f"{value:,.{places}f}".replace(",", "\u202f")

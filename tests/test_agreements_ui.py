@@ -61,7 +61,7 @@ async def test_list_filters_columns_and_menu(bo_client, bo_factory):
     assert 'href="/agreements"' in res.text  # in the menu
     for label in ("Company", "Legal entity", "Agreement code", "Currency", "Credit limit"):
         assert f">{label}<" in res.text
-    assert "10.000000 EUR" in res.text and "0.000000 USD" in res.text
+    assert "10.00 EUR" in res.text and "0.00 USD" in res.text
     assert _codes((await bo_client.get("/agreements?currency=USD")).text) == ["USD-2"]
     assert _codes((await bo_client.get("/agreements?q=eur")).text) == ["EUR-1"]
     assert _codes((await bo_client.get("/agreements?in_force_on=2020-01-01")).text) == []
@@ -95,7 +95,7 @@ async def test_add_view_edit_and_delete(bo_client, bo_factory):
     agreement_id = (await Agreement.select(Agreement.id).first())["id"]
     assert res.headers["location"] == f"/agreements/{agreement_id}"
     view = await bo_client.get(f"/agreements/{agreement_id}")
-    assert "UI-1" in view.text and "75.250000 USD" in view.text
+    assert "UI-1" in view.text and "75.25 USD" in view.text
     assert "2025-01-10 00:00" in view.text and "America/New_York" in view.text
 
     edit_url = f"/agreements/{agreement_id}/edit"

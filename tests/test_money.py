@@ -61,3 +61,19 @@ async def test_database_stores_money_exactly(amount):
         assert from_micros(rows[0]["v"]) == amount
     finally:
         await db.run_ddl("DROP TABLE IF EXISTS money_probe")
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        ("0", "0.00"),
+        ("500.000000", "500.00"),
+        ("1234567.5", "1\u202f234\u202f567.50"),
+        ("0.000123", "0.000123"),  # never rounded away
+        ("-19906.670000", "-19\u202f906.67"),
+    ],
+)
+def test_display_amount_is_exact_and_readable(amount, shown):
+    from core.money import display_amount
+
+    assert display_amount(amount) == shown

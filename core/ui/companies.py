@@ -8,7 +8,6 @@ the service's refusal.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -85,13 +84,6 @@ def _filters(request: Request) -> tuple[companies.CompanyFilters, dict[str, str]
         two_factor_required=as_bool(shown["tfa"]),
     )
     return filters, shown
-
-
-def money(amount: str) -> str:
-    """An exact decimal string for reading: thousands grouped, at least two decimals kept."""
-    value = Decimal(amount)
-    places = max(2, -value.normalize().as_tuple().exponent)
-    return f"{value:,.{places}f}".replace(",", "\u202f")
 
 
 async def _can_manage(request: Request) -> bool:
@@ -208,7 +200,6 @@ async def company_profile(request: Request, company_id: FromPath[int]) -> Respon
         periods=PERIODS,
         show_mnp=scope.is_system_owner,
         can_manage=await _can_manage(request),
-        money=money,
     )
 
 

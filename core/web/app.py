@@ -34,6 +34,7 @@ def _api_handlers() -> list:
     from core.accounts.reselling_api import API_HANDLERS as RESELLING_HANDLERS
     from core.audit.api import api_handlers as audit_handlers
     from core.auth import policy_api, twofactor_api
+    from core.payments.api import API_HANDLERS as PAYMENT_SYSTEM_HANDLERS
     from core.portals.api import API_HANDLERS as PORTAL_HANDLERS
     from core.users.api import API_HANDLERS as USERS_HANDLERS
 
@@ -45,6 +46,7 @@ def _api_handlers() -> list:
         *AGREEMENT_HANDLERS,
         *RESELLING_HANDLERS,
         *PORTAL_HANDLERS,
+        *PAYMENT_SYSTEM_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,
         *audit_handlers(),

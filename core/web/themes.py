@@ -29,6 +29,7 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from core.money import display_amount
 from core.plugins.declarations import Theme
 from core.plugins.manager import collect
 
@@ -251,6 +252,7 @@ def environment(name: str) -> Environment:
             lstrip_blocks=True,
         )
         env.globals["theme_name"] = name
+        env.globals["money"] = display_amount
         env.globals["menu_background"] = menu_background(name)
         env.filters["date"] = lambda v: _when(v, "%Y-%m-%d")
         env.filters["datetime"] = lambda v: _when(v, "%Y-%m-%d %H:%M:%S")

@@ -252,7 +252,7 @@ async def test_reselling_association_add_list_edit_delete(bo_factory, live_serve
     row = page.locator("table.reselling tbody tr", has_text="RS-7")
     await expect(row).to_have_count(1)
     await expect(row).to_contain_text("current")
-    await expect(row).to_contain_text("250.000000 EUR")
+    await expect(row).to_contain_text("250.00 EUR")
     await expect(row).to_contain_text("2025-03-01 00:00")  # 01:00 in Berlin is midnight UTC
     await expect(row).to_contain_text("indefinitely")
     await page.screenshot(path=str(SHOTS / "bo_reselling_manage.png"), full_page=True)

@@ -41,7 +41,7 @@ async def test_agreement_create_list_add_version_delete(bo_factory, live_server,
     await page.screenshot(path=str(SHOTS / "bo_agreement_form.png"), full_page=True)
     await page.click("button:has-text('Save')")
     await expect(page.locator(".alert-success")).to_contain_text("BR-100")
-    await expect(page.locator("main")).to_contain_text("500.000000 EUR")
+    await expect(page.locator("main")).to_contain_text("500.00 EUR")
 
     await page.click("nav >> text=Agreements")
     row = page.locator("tr", has_text="BR-100")
@@ -58,7 +58,7 @@ async def test_agreement_create_list_add_version_delete(bo_factory, live_server,
     versions = page.locator("table.versions tbody tr")
     await expect(versions).to_have_count(2)
     await expect(versions.nth(1)).to_contain_text("upcoming")
-    await expect(versions.nth(1)).to_contain_text("900.000000 EUR")
+    await expect(versions.nth(1)).to_contain_text("900.00 EUR")
     await page.screenshot(path=str(SHOTS / "bo_agreement_view.png"), full_page=True)
 
     await page.click(".page-actions >> text=Delete")

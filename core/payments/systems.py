@@ -1,0 +1,421 @@
+"""Payment systems a company configured, and which of them its own legal entities offer.
+
+A payment system belongs to the company that created it and is visible to that company only:
+at every reselling level, clients top up through the systems that level set up (guide §10.8),
+never through its tenant's. Settings are validated by the plugin's own field list, stored
+Fernet-encrypted, shown with secrets redacted and kept out of the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import msgspec
+
+from core.accounts.in_use import Usage, refuse_if_used
+from core.accounts.models import LegalEntity
+from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
+from core.auth.secrets import SecretUnreadable, decrypt, encrypt
+from core.db.engine import transaction
+from core.errors import Invalid, NotFound
+from core.payments.models import LegalEntityPaymentSystem, PaymentSystemConfig
+from core.payments.schemas import (
+    AssignedPaymentSystem,
+    AssignmentOut,
+    PaymentSystemCreate,
+    PaymentSystemOut,
+    PaymentSystemTypeOut,
+    PaymentSystemUpdate,
+)
+from core.plugins import registry
+from core.plugins.declarations import PaymentSystem
+from core.plugins.fields import json_schema, redact, validate_values
+from core.web.listing import ListQuery, contains, fetch_page
+from tenants.scope import Scope
+
+TABLE = "payment_systems"
+PURPOSE = "payment-system-settings"
+FEE_SCALE = 1_000_000  # micro-percent: 1 % is stored as 1_000_000
+FEE_PLACES = Decimal("0.0001")
+AUDITED = [
+    PaymentSystemConfig.id,
+    PaymentSystemConfig.company,
+    PaymentSystemConfig.name,
+    PaymentSystemConfig.kind,
+    PaymentSystemConfig.enabled,
+    PaymentSystemConfig.fee_payer,
+    PaymentSystemConfig.internal_fee,
+]
+ROW = [*AUDITED, PaymentSystemConfig.settings]
+OUT_COLUMNS = [*ROW, PaymentSystemConfig.created_at, PaymentSystemConfig.updated_at]
+SORTABLE = {
+    "id": PaymentSystemConfig.id,
+    "name": PaymentSystemConfig.name,
+    "kind": PaymentSystemConfig.kind,
+    "enabled": PaymentSystemConfig.enabled,
+    "fee_payer": PaymentSystemConfig.fee_payer,
+    "internal_fee": PaymentSystemConfig.internal_fee,
+    "created_at": PaymentSystemConfig.created_at,
+    "updated_at": PaymentSystemConfig.updated_at,
+}
+
+
+@dataclass(frozen=True)
+class PaymentSystemFilters:
+    q: str | None = None
+    kind: str | None = None
+    enabled: bool | None = None
+
+    def clauses(self) -> list:
+        clauses = []
+        if self.q:
+            clauses.append(contains(PaymentSystemConfig.name, self.q))
+        if self.kind:
+            clauses.append(PaymentSystemConfig.kind == self.kind)
+        if self.enabled is not None:
+            clauses.append(PaymentSystemConfig.enabled == self.enabled)
+        return clauses
+
+
+def plugin_types() -> dict[str, type[PaymentSystem]]:
+    return registry.payment_systems()
+
+
+def list_types() -> list[PaymentSystemTypeOut]:
+    return [
+        PaymentSystemTypeOut(
+            key=key, name=cls.name, settings_schema=json_schema(cls.settings_fields)
+        )
+        for key, cls in sorted(plugin_types().items(), key=lambda item: item[1].name.lower())
+    ]
+
+
+def _plugin(kind: str) -> type[PaymentSystem]:
+    plugin = plugin_types().get(kind)
+    if plugin is None:
+        known = ", ".join(sorted(plugin_types())) or "none is installed"
+        raise Invalid.field("kind", f"no payment-system plugin named “{kind}” (known: {known})")
+    return plugin
+
+
+def fee_text(micros: int) -> str:
+    return str((Decimal(micros) / FEE_SCALE).quantize(FEE_PLACES))
+
+
+def parse_fee(text: str | None) -> int:
+    """A percent string (0 to 100, at most 4 decimals) into micro-percent; blank means 0."""
+    if text is None or not str(text).strip():
+        return 0
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
+        raise Invalid.field("internal_fee", "must be a decimal percent such as 2.5") from None
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
+        raise Invalid.field("internal_fee", "must be between 0 and 100")
+    if value != value.quantize(FEE_PLACES):
+        raise Invalid.field("internal_fee", "must have at most 4 decimal places")
+    return int(value * FEE_SCALE)
+
+
+def _refuse_client(scope: Scope) -> None:
+    """Clients buy through their tenant's payment systems; they configure none of their own."""
+    if scope.company_kind == "client":
+        raise Invalid("client companies cannot create or change payment systems")
+
+
+def _stored_settings(row: dict) -> dict[str, Any]:
+    if not row.get("settings"):
+        return {}
+    try:
+        return json.loads(decrypt(row["settings"], purpose=PURPOSE))
+    except SecretUnreadable:
+        return {}
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}
+
+
+def _clean_settings(
+    plugin: type[PaymentSystem], given: dict[str, Any], stored: dict[str, Any]
+) -> dict[str, Any]:
+    """Validated settings; a secret left out (or blank) keeps its stored value."""
+    data = dict(given)
+    for field in plugin.settings_fields:
+        blank = data.get(field.name) is None or str(data.get(field.name)).strip() == ""
+        if field.secret and blank and stored.get(field.name):
+            data[field.name] = stored[field.name]
+    try:
+        values = validate_values(plugin.settings_fields, data)
+    except Invalid as exc:
+        errors = [{**e, "field": f"settings.{e['field']}"} for e in exc.errors]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        raise Invalid(detail, errors) from None
+    return _jsonable(values)
+
+
+def to_out(row: dict) -> PaymentSystemOut:
+    plugin = plugin_types().get(row["kind"])
+    settings = _stored_settings(row)
+    if plugin is None:
+        shown, secrets = {}, {}
+    else:
+        shown = redact(plugin.settings_fields, settings)
+        secrets = {f.name: bool(settings.get(f.name)) for f in plugin.settings_fields if f.secret}
+    return PaymentSystemOut(
+        id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        kind_name=plugin.name if plugin else row["kind"],
+        plugin_installed=plugin is not None,
+        enabled=row["enabled"],
+        settings=shown,
+        secrets_set=secrets,
+        fee_payer=row["fee_payer"],
+        internal_fee=fee_text(row["internal_fee"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _mine(scope: Scope):
+    return PaymentSystemConfig.company == scope.company_id
+
+
+async def list_payment_systems(
+    scope: Scope, filters: PaymentSystemFilters, query: ListQuery
+) -> tuple[list[PaymentSystemOut], int]:
+    where = [_mine(scope), *filters.clauses()]
+    rows, total = await fetch_page(PaymentSystemConfig, OUT_COLUMNS, where, query, SORTABLE)
+    return [to_out(r) for r in rows], total
+
+
+async def _row(scope: Scope, system_id: int, *columns) -> dict:
+    row = (
+        await PaymentSystemConfig.select(*columns)
+        .where(PaymentSystemConfig.id == system_id, _mine(scope))
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"payment system {system_id} not found")
+    return row
+
+
+async def get_payment_system(scope: Scope, system_id: int) -> PaymentSystemOut:
+    return to_out(await _row(scope, system_id, *OUT_COLUMNS))
+
+
+def _fee(fee_payer: str, text: str | None, fallback: int) -> int:
+    """The stored fee: only the owner-pays model has one, so a client-pays fee is refused."""
+    micros = fallback if text is None else parse_fee(text)
+    if fee_payer == "client":
+        if text is not None and micros:
+            raise Invalid.field(
+                "internal_fee", "only applies when the owner pays the fee; leave it empty"
+            )
+        return 0
+    return micros
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise Invalid.field("name", "must not be blank")
+    return name
+
+
+async def create_payment_system(
+    ctx: AuditContext, scope: Scope, data: PaymentSystemCreate
+) -> PaymentSystemOut:
+    _refuse_client(scope)
+    plugin = _plugin(data.kind)
+    name = _clean_name(data.name)
+    settings = _clean_settings(plugin, data.settings, {})
+    fee = _fee(data.fee_payer, data.internal_fee, 0)
+    async with transaction():
+        system = PaymentSystemConfig(
+            company=scope.company_id,
+            name=name,
+            kind=data.kind,
+            enabled=data.enabled,
+            settings=encrypt(json.dumps(settings, sort_keys=True), purpose=PURPOSE),
+            fee_payer=data.fee_payer,
+            internal_fee=fee,
+        )
+        await system.save()
+        row = await _row(scope, system.id, *AUDITED)
+        insert = Change(TABLE, "insert", system.id, {}, snapshot(PaymentSystemConfig, row))
+        insert.object_company_id = scope.company_id
+        insert.new["settings_fields"] = sorted(settings)
+        await record_event(ctx, "Payment system created", [insert])
+    return await get_payment_system(scope, system.id)
+
+
+async def update_payment_system(
+    ctx: AuditContext, scope: Scope, system_id: int, data: PaymentSystemUpdate
+) -> PaymentSystemOut:
+    async with transaction():
+        old = await _row(scope, system_id, *ROW)
+        _refuse_client(scope)
+        if data.kind is not msgspec.UNSET and data.kind != old["kind"]:
+            raise Invalid.field("kind", "is fixed once the payment system exists")
+        values = {k: v for k, v in old.items() if k != "settings"}
+        if data.name is not msgspec.UNSET:
+            values["name"] = _clean_name(data.name)
+        if data.enabled is not msgspec.UNSET:
+            values["enabled"] = data.enabled
+        if data.fee_payer is not msgspec.UNSET:
+            values["fee_payer"] = data.fee_payer
+        fee_text_in = None if data.internal_fee is msgspec.UNSET else data.internal_fee
+        if data.internal_fee is None:
+            fee_text_in = ""
+        values["internal_fee"] = _fee(values["fee_payer"], fee_text_in, old["internal_fee"])
+        stored = _stored_settings(old)
+        settings = stored
+        if data.settings is not msgspec.UNSET:
+            settings = _clean_settings(_plugin(old["kind"]), data.settings, stored)
+        before, after = diff(
+            snapshot(PaymentSystemConfig, old), snapshot(PaymentSystemConfig, values)
+        )
+        changed_settings = sorted(
+            k for k in set(stored) | set(settings) if stored.get(k) != settings.get(k)
+        )
+        if after or changed_settings:
+            update = {getattr(PaymentSystemConfig, k): values[k] for k in after}
+            if changed_settings:
+                update[PaymentSystemConfig.settings] = encrypt(
+                    json.dumps(settings, sort_keys=True), purpose=PURPOSE
+                )
+                after["settings_fields"] = changed_settings  # names only, never values
+            await PaymentSystemConfig.update(
+                update | {PaymentSystemConfig.updated_at: datetime.now().astimezone()}
+            ).where(PaymentSystemConfig.id == system_id)
+            change = Change(TABLE, "update", system_id, before, after, scope.company_id)
+            await record_event(ctx, "Payment system updated", [change])
+    return await get_payment_system(scope, system_id)
+
+
+def usages(system_id: int) -> list[Usage]:
+    return [
+        Usage(
+            "own legal entity",
+            "own legal entities",
+            LegalEntityPaymentSystem,
+            LegalEntityPaymentSystem.payment_system == system_id,
+        )
+    ]
+
+
+async def delete_payment_system(ctx: AuditContext, scope: Scope, system_id: int) -> None:
+    async with transaction():
+        old = await _row(scope, system_id, *AUDITED)
+        _refuse_client(scope)
+        await refuse_if_used(f"payment system “{old['name']}”", usages(system_id))
+        await PaymentSystemConfig.delete().where(PaymentSystemConfig.id == system_id)
+        change = Change(
+            TABLE, "delete", system_id, snapshot(PaymentSystemConfig, old), {}, scope.company_id
+        )
+        await record_event(ctx, "Payment system deleted", [change])
+
+
+# --- assignment to own legal entities ---------------------------------------------------------
+
+
+async def _own_entity(scope: Scope, entity_id: int) -> dict:
+    row = (
+        await LegalEntity.select(LegalEntity.id, LegalEntity.name, LegalEntity.company)
+        .where(LegalEntity.id == entity_id, LegalEntity.company == scope.company_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"own legal entity {entity_id} not found")
+    return row
+
+
+async def _assigned_ids(entity_id: int) -> list[int]:
+    rows = await LegalEntityPaymentSystem.select(LegalEntityPaymentSystem.payment_system).where(
+        LegalEntityPaymentSystem.legal_entity == entity_id
+    )
+    return sorted(r["payment_system"] for r in rows)
+
+
+async def get_assignment(scope: Scope, entity_id: int) -> AssignmentOut:
+    await _own_entity(scope, entity_id)
+    ids = await _assigned_ids(entity_id)
+    rows = []
+    if ids:
+        rows = await (
+            PaymentSystemConfig.select(
+                PaymentSystemConfig.id,
+                PaymentSystemConfig.name,
+                PaymentSystemConfig.kind,
+                PaymentSystemConfig.enabled,
+            )
+            .where(PaymentSystemConfig.id.is_in(ids))
+            .order_by(PaymentSystemConfig.name)
+        )
+    return AssignmentOut(
+        legal_entity_id=entity_id,
+        payment_system_ids=ids,
+        payment_systems=[AssignedPaymentSystem(**r) for r in rows],
+    )
+
+
+async def assignable(scope: Scope) -> list[dict]:
+    """The caller's enabled payment systems: the only ones its own entities may offer."""
+    return await (
+        PaymentSystemConfig.select(PaymentSystemConfig.id, PaymentSystemConfig.name)
+        .where(_mine(scope), PaymentSystemConfig.enabled.eq(True))
+        .order_by(PaymentSystemConfig.name)
+    )
+
+
+async def set_assignment(
+    ctx: AuditContext, scope: Scope, entity_id: int, system_ids: list[int]
+) -> AssignmentOut:
+    """Replace the set of payment systems of an own legal entity; no change, no audit event."""
+    async with transaction():
+        entity = await _own_entity(scope, entity_id)
+        _refuse_client(scope)
+        wanted = sorted(set(system_ids))
+        allowed = {r["id"] for r in await assignable(scope)}
+        refused = [i for i in wanted if i not in allowed]
+        if refused:
+            errors = [
+                {
+                    "field": "payment_system_ids",
+                    "message": f"payment system {i} is not one of your enabled payment systems",
+                }
+                for i in refused
+            ]
+            raise Invalid("; ".join(e["message"] for e in errors), errors)
+        current = await _assigned_ids(entity_id)
+        added = [i for i in wanted if i not in current]
+        removed = [i for i in current if i not in wanted]
+        if added or removed:
+            if removed:
+                await LegalEntityPaymentSystem.delete().where(
+                    LegalEntityPaymentSystem.legal_entity == entity_id,
+                    LegalEntityPaymentSystem.payment_system.is_in(removed),
+                )
+            if added:
+                await LegalEntityPaymentSystem.insert(
+                    *[
+                        LegalEntityPaymentSystem(legal_entity=entity_id, payment_system=i)
+                        for i in added
+                    ]
+                )
+            change = Change(
+                "legal_entities",
+                "update",
+                entity_id,
+                {"payment_system_ids": current},
+                {"payment_system_ids": wanted},
+                entity["company"],
+            )
+            await record_event(ctx, "Payment systems of own legal entity changed", [change])
+    return await get_assignment(scope, entity_id)
