@@ -56,7 +56,10 @@ async def test_tenant_manages_associations_with_audit(bo_factory, bo_api):
     assert (await api.get(f"{url}/{item['id']}")).json() == item
 
     res = await api.patch(f"{url}/{item['id']}", json={"effective_till": "2030-01-01T00:00:00"})
-    assert res.status_code == 200 and res.json()["effective_till"].startswith("2030-01-01")
+    # read in the zone the association was entered in: midnight in Berlin
+    assert res.status_code == 200 and res.json()["effective_till_local"] == "2030-01-01T00:00:00"
+    assert res.json()["effective_till"].startswith("2029-12-31T23:00:00")
+    assert res.json()["timezone"] == "Europe/Berlin"
     res = await api.patch(f"{url}/{item['id']}", json={"effective_from": "2025-06-01T00:00:00"})
     assert res.status_code == 409 and "cannot be moved" in res.json()["detail"]
     # the same agreement again: only after the first period; another agreement may overlap
@@ -105,7 +108,7 @@ async def test_tenant_manages_associations_with_audit(bo_factory, bo_api):
         )
         .first()
     )
-    assert json.loads(change["new_values"]) == {"effective_till": "2030-01-01T00:00:00+00:00"}
+    assert json.loads(change["new_values"]) == {"effective_till": "2029-12-31T23:00:00+00:00"}
     assert change["object_company_id"] == w["rr"]["id"]
 
 

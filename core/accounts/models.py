@@ -141,5 +141,6 @@ class ResellingAssociation(Table, tablename="reselling_associations"):
     agreement = ForeignKey(references=Agreement, on_delete=OnDelete.restrict, index=True)
     effective_from = Timestamptz()
     effective_till = Timestamptz(null=True, default=None)
+    timezone = Varchar(length=64, default="UTC")  # the zone the period was entered in
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

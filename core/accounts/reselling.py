@@ -6,7 +6,7 @@ another company's balance. Periods of one (legal entity, agreement) pair never o
 start of an association already in force cannot be moved (both checked under a lock on the
 legal entity row). The reseller reads the associations of its own legal entities, read-only,
 with just what it needs to know about its supply: code, currency, balance, credit limit.
-The table keeps no timezone, so the entered local ends come back as UTC instants.
+Instants are stored in UTC with the zone they were entered in, so they read back as entered.
 """
 
 from __future__ import annotations
@@ -36,10 +36,11 @@ COLUMNS = [
     RA.agreement.balance.as_alias("balance"),
     RA.effective_from,
     RA.effective_till,
+    RA.timezone,
     RA.created_at,
     RA.updated_at,
 ]
-AUDIT_KEYS = ("id", "legal_entity", "agreement", "effective_from", "effective_till")
+AUDIT_KEYS = ("id", "legal_entity", "agreement", "effective_from", "effective_till", "timezone")
 
 
 def _view(row: dict) -> dict:
@@ -105,6 +106,9 @@ async def _outs(rows: list[dict]) -> list[AssociationOut]:
                 status=versions.status(start, till, now),
                 effective_from=start,
                 effective_till=till,
+                timezone=row["timezone"],
+                effective_from_local=versions.local_text(start, row["timezone"]),
+                effective_till_local=versions.local_text(till, row["timezone"]),
                 created_at=row["created_at"],
                 updated_at=row["updated_at"],
             )
@@ -153,7 +157,12 @@ async def _clean(scope: Scope, entity: dict, values: dict) -> dict:
         )
     tz = versions.zone(values["timezone"])
     start, till = versions.period_instants(values, tz)
-    return {"agreement": values["agreement_id"], "effective_from": start, "effective_till": till}
+    return {
+        "agreement": values["agreement_id"],
+        "effective_from": start,
+        "effective_till": till,
+        "timezone": values["timezone"],
+    }
 
 
 async def _refuse_overlap(entity_id: int, values: dict, keep_id: int | None) -> None:
@@ -203,11 +212,11 @@ async def update_association(
     async with transaction():
         entity = await tenant_entity(scope, entity_id)
         old = await _stored(entity_id, association_id)
-        merged = {
+        merged = {  # unsent ends keep their instant (aware values ignore the zone)
             "agreement_id": old["agreement"],
             "effective_from": versions.utc(old["effective_from"]),
             "effective_till": versions.utc(old["effective_till"]),
-            "timezone": "UTC",
+            "timezone": old["timezone"],
         }
         merged |= {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         values = await _clean(scope, entity, merged)

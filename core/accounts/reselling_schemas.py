@@ -16,7 +16,7 @@ Zone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
 class AssociationCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """``timezone`` reads the local ends; the table keeps no zone, so they come back in UTC."""
+    """``timezone`` reads the local ends and is kept, so they come back as entered."""
 
     agreement_id: int
     effective_from: datetime
@@ -43,6 +43,9 @@ class AssociationOut(msgspec.Struct):
     status: str  # past | current | upcoming
     effective_from: datetime
     effective_till: datetime | None
+    timezone: str
+    effective_from_local: str | None
+    effective_till_local: str | None
     created_at: datetime
     updated_at: datetime
 

@@ -51,11 +51,9 @@ def _parse(values: dict[str, Any], struct: type):
 def _values(item: AssociationOut) -> dict[str, Any]:
     return {
         "agreement_id": item.agreement_id,
-        "effective_from": item.effective_from.strftime("%Y-%m-%dT%H:%M"),
-        "effective_till": item.effective_till.strftime("%Y-%m-%dT%H:%M")
-        if item.effective_till
-        else "",
-        "timezone": "UTC",
+        "effective_from": (item.effective_from_local or "")[:16],
+        "effective_till": (item.effective_till_local or "")[:16],
+        "timezone": item.timezone,
     }
 
 

@@ -253,12 +253,13 @@ async def test_reselling_association_add_list_edit_delete(bo_factory, live_serve
     await expect(row).to_have_count(1)
     await expect(row).to_contain_text("current")
     await expect(row).to_contain_text("250.00 EUR")
-    await expect(row).to_contain_text("2025-03-01 00:00")  # 01:00 in Berlin is midnight UTC
+    await expect(row).to_contain_text("2025-03-01 01:00 Europe/Berlin")  # shown as entered
     await expect(row).to_contain_text("indefinitely")
     await page.screenshot(path=str(SHOTS / "bo_reselling_manage.png"), full_page=True)
 
     await row.locator("text=Edit").click()
-    await expect(page.locator("input[name=effective_from]")).to_have_value("2025-03-01T00:00")
+    await expect(page.locator("input[name=effective_from]")).to_have_value("2025-03-01T01:00")
+    await expect(page.locator("input[name=timezone]")).to_have_value("Europe/Berlin")
     await page.fill("input[name=effective_till]", "2031-01-01T00:00")
     await _save(page)
     await expect(page.locator(".alert-success")).to_contain_text("was saved")

@@ -52,9 +52,9 @@ class PaymentSystemConfig(Table, tablename="payment_systems", schema=None):
     )
 
 
-ID = "2026-11-28T18:37:46:787523"
+ID = "2026-11-28T18:40:45:063108"
 VERSION = "1.38.0"
-DESCRIPTION = "payment_systems"
+DESCRIPTION = "payment_systems_reselling_zone"
 
 
 async def forwards():
@@ -328,6 +328,28 @@ async def forwards():
         column_class=Timestamptz,
         params={
             "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ResellingAssociation",
+        tablename="reselling_associations",
+        column_name="timezone",
+        db_column_name="timezone",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "UTC",
             "null": False,
             "primary_key": False,
             "unique": False,
