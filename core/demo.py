@@ -58,6 +58,13 @@ async def seed_demo() -> list[str]:
     password = os.environ.get("BACKOFFICE_DEMO_PASSWORD") or generate_password(16)
     await check_new_password(None, password, by_admin=True)
     summary = await sync_path(DEMO_FILE)
+    from core.demo_agreements import seed_agreements
+
+    added = await seed_agreements(
+        await _company_id(()),
+        await _company_id(("Demo Reseller",)),
+        await _company_id(("Demo Reseller", "Demo Client")),
+    )
     for email, login, company, group in DEMO_USERS:
         existing = await User.select(User.id).where(User.email == email).first()
         if existing:
@@ -77,6 +84,7 @@ async def seed_demo() -> list[str]:
             )
     return [
         *summary.lines(),
+        "  agreements: " + ("2 created (DEMO-RS-1, DEMO-CL-1)" if added else "unchanged"),
         "Demo data is ready.",
         *(
             f"  {_label(company):<9} login: {login:<9} password: {password}  ({group})"

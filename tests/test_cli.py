@@ -65,5 +65,10 @@ async def test_demo_seeds_a_tree_and_prints_working_credentials(bo_app, monkeypa
             "/api/v1/auth/token", json={"login": "reseller", "password": "demo-Passw0rd"}
         )
         token = res.json()["access_token"]
-        listed = await client.get("/api/v1/companies", headers={"Authorization": f"Bearer {token}"})
+        auth = {"Authorization": f"Bearer {token}"}
+        listed = await client.get("/api/v1/companies", headers=auth)
+        sold = await client.get("/api/v1/agreements", headers=auth)
     assert [c["name"] for c in listed.json()["items"]] == ["Demo Client"]
+    # the money side comes once: the reseller sells under DEMO-CL-1 and buys under DEMO-RS-1
+    assert "agreements: unchanged" in result.output
+    assert [a["code"] for a in sold.json()["items"]] == ["DEMO-CL-1"]
