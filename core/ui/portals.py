@@ -277,7 +277,9 @@ async def portal_certificate(request: Request, portal_id: FromPath[int]) -> Resp
     guards=MANAGE,
     request_max_body_size=BODY_LIMIT,
 )
-async def portal_file_upload(request: Request, portal_id: FromPath[int], slot: str) -> Response:
+async def portal_file_upload(
+    request: Request, portal_id: FromPath[int], slot: FromPath[str]
+) -> Response:
     scope = principal_of(request).scope
     form = await request.form()
     upload = form.get("file")
@@ -292,7 +294,9 @@ async def portal_file_upload(request: Request, portal_id: FromPath[int], slot: s
 
 
 @post(f"{BASE}/{{portal_id:int}}/files/{{slot:str}}/delete", include_in_schema=False, guards=MANAGE)
-async def portal_file_remove(request: Request, portal_id: FromPath[int], slot: str) -> Response:
+async def portal_file_remove(
+    request: Request, portal_id: FromPath[int], slot: FromPath[str]
+) -> Response:
     scope = principal_of(request).scope
     try:
         await files.remove_file(audit_context(request), scope, portal_id, slot)
@@ -303,7 +307,7 @@ async def portal_file_remove(request: Request, portal_id: FromPath[int], slot: s
 
 
 @get(f"{BASE}/{{portal_id:int}}/files/{{slot:str}}", include_in_schema=False, guards=VIEW)
-async def portal_file(request: Request, portal_id: FromPath[int], slot: str) -> Response:
+async def portal_file(request: Request, portal_id: FromPath[int], slot: FromPath[str]) -> Response:
     found = await files.read_file(principal_of(request).scope, portal_id, slot)
     return file_response(request, *found, public=False)
 
