@@ -63,6 +63,10 @@ PLAIN_READS = {
     "/api/v1/agreements",
     "/agreements",
     "/agreements/new",
+    "/api/v1/payment-systems",
+    "/api/v1/payment-system-types",
+    "/payment-systems",
+    "/payment-systems/new",
 }
 
 

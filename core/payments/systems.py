@@ -382,8 +382,10 @@ async def set_assignment(
         entity = await _own_entity(scope, entity_id)
         _refuse_client(scope)
         wanted = sorted(set(system_ids))
+        current = await _assigned_ids(entity_id)
         allowed = {r["id"] for r in await assignable(scope)}
-        refused = [i for i in wanted if i not in allowed]
+        # One disabled after it was assigned may stay; only additions must be enabled and own.
+        refused = [i for i in wanted if i not in allowed and i not in current]
         if refused:
             errors = [
                 {
@@ -393,7 +395,6 @@ async def set_assignment(
                 for i in refused
             ]
             raise Invalid("; ".join(e["message"] for e in errors), errors)
-        current = await _assigned_ids(entity_id)
         added = [i for i in wanted if i not in current]
         removed = [i for i in current if i not in wanted]
         if added or removed:

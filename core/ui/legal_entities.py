@@ -193,11 +193,14 @@ def _make_handlers(section: Section) -> list:
     @get(f"{base}/{{entity_id:int}}", include_in_schema=False, guards=VIEW)
     async def entity_view(request: Request, entity_id: FromPath[int]) -> Response:
         entity = await service.get_legal_entity(principal_of(request).scope, realm, entity_id)
-        reselling_rows = None
+        reselling_rows = payment_box = None
         if realm == "own":
             from core.ui.reselling import own_reselling_rows
 
             reselling_rows = await own_reselling_rows(request, entity_id)
+            from core.ui.payment_systems import own_entity_box
+
+            payment_box = await own_entity_box(request, entity_id)
         return await page(
             request,
             "legal_entities/view.html",
@@ -206,6 +209,7 @@ def _make_handlers(section: Section) -> list:
             entity=entity,
             can_change=_can_change(request),
             reselling_rows=reselling_rows,
+            payment_box=payment_box,
         )
 
     @get(f"{base}/{{entity_id:int}}/edit", include_in_schema=False, guards=MANAGE)

@@ -47,6 +47,7 @@ NAV = (
                 "key": "own_bank_accounts",
             },
             {"label": "Portals", "href": "/portals", "key": "portals"},
+            {"label": "Payment systems", "href": "/payment-systems", "key": "payment_systems"},
         ),
     },
     {"label": None, "items": ({"label": "Audit", "href": "/audit", "key": "audit"},)},

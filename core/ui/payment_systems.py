@@ -1,0 +1,295 @@
+"""Settings → Payment systems, and the payment-system box of an own legal entity's page.
+
+The settings form is built from the plugin's declared fields (``Field.html_input``), so a new
+payment-system plugin gets its page without a template of its own. Secrets are never sent back
+to the browser: the edit form says whether one is stored and a blank input keeps it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+
+from core.access.guards import requires
+from core.access.service import at_least, best_level
+from core.errors import Conflict, Invalid
+from core.payments import systems as service
+from core.payments.schemas import PaymentSystemCreate, PaymentSystemOut, PaymentSystemUpdate
+from core.ui.forms import by_field, domain_errors, parse, read_form
+from core.ui.render import page, redirect
+from core.ui.tables import Column, Table, as_bool, pager, register
+from core.web.context import audit_context, principal_of
+
+BASE = "/payment-systems"
+VIEW = [requires("settings", "view")]
+MANAGE = [requires("settings", "manage")]
+PREFIX = "setting_"  # form inputs of plugin settings, kept apart from our own field names
+EXAMPLE_PLUGINS = "Stripe or PayPal"
+TABLE = register(
+    Table(
+        name="payment_systems",
+        columns=(
+            Column("id", "ID", "id"),
+            Column("name", "Name", "name"),
+            Column("kind", "Type", "kind"),
+            Column("enabled", "Enabled", "enabled"),
+            Column("fee_payer", "Fee payer", "fee_payer"),
+            Column("internal_fee", "Internal fee", "internal_fee"),
+            Column("created", "Created", "created_at", default=False),
+            Column("updated", "Updated", "updated_at", default=False),
+        ),
+    )
+)
+
+
+async def can_manage(request: Request) -> bool:
+    level = await best_level(principal_of(request), ["settings"], request.scope)
+    return at_least(level, "manage") and principal_of(request).scope.company_kind != "client"
+
+
+def _filters(request: Request) -> tuple[service.PaymentSystemFilters, dict[str, str]]:
+    params = request.query_params
+    shown = {k: params.get(k, "").strip()[:200] for k in ("q", "kind", "enabled")}
+    filters = service.PaymentSystemFilters(
+        q=shown["q"] or None, kind=shown["kind"] or None, enabled=as_bool(shown["enabled"])
+    )
+    return filters, shown
+
+
+def _settings_from_form(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Posted ``setting_*`` inputs into the plugin's settings; unchecked boxes mean false."""
+    plugin = service.plugin_types().get(kind)
+    if plugin is None:
+        return {}
+    settings: dict[str, Any] = {}
+    for field in plugin.settings_fields:
+        raw = values.get(PREFIX + field.name, "")
+        if field.type == "boolean":
+            settings[field.name] = raw not in ("", "0", "false", "off")
+        elif str(raw).strip() != "":
+            settings[field.name] = str(raw).strip()
+    return settings
+
+
+def _as_data(values: dict[str, Any], kind: str, creating: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": values.get("name", ""),
+        "enabled": values.get("enabled", False),
+        "fee_payer": values.get("fee_payer") or "client",
+        "internal_fee": str(values.get("internal_fee") or "").strip() or None,
+        "settings": _settings_from_form(kind, values),
+    }
+    if creating:
+        data["kind"] = kind
+    return data
+
+
+def _values(system: PaymentSystemOut) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "name": system.name,
+        "enabled": system.enabled,
+        "fee_payer": system.fee_payer,
+        "internal_fee": system.internal_fee if system.fee_payer == "owner" else "",
+    }
+    for key, value in system.settings.items():
+        if key not in system.secrets_set:
+            values[PREFIX + key] = value
+    return values
+
+
+def _field_errors(errors: list[dict[str, str]]) -> dict[str, list[str]]:
+    """``settings.x`` errors from the service land on the ``setting_x`` input."""
+    renamed = [
+        {**e, "field": PREFIX + e["field"].removeprefix("settings.")}
+        if e.get("field", "").startswith("settings.")
+        else e
+        for e in errors
+    ]
+    return by_field(renamed)
+
+
+async def _form(request, kind, values, errors, system=None, status=200) -> Response:
+    plugin = service.plugin_types().get(kind)
+    fields = plugin.settings_fields if plugin else ()
+    return await page(
+        request,
+        "payment_systems/form.html",
+        status=status,
+        active=TABLE.name,
+        kind=kind,
+        plugin=plugin,
+        fields=fields,
+        known=["name", "enabled", "fee_payer", "internal_fee", *(PREFIX + f.name for f in fields)],
+        prefix=PREFIX,
+        system=system,
+        values=values,
+        errors=_field_errors(errors),
+    )
+
+
+@get(BASE, include_in_schema=False, guards=VIEW)
+async def system_list(request: Request) -> Response:
+    filters, shown = _filters(request)
+    query = TABLE.query(request)
+    items, total = await service.list_payment_systems(principal_of(request).scope, filters, query)
+    return await page(
+        request,
+        "payment_systems/list.html",
+        active=TABLE.name,
+        table=TABLE,
+        columns=TABLE.visible(request),
+        items=items,
+        pager=pager(total, query),
+        filters=shown,
+        types=service.list_types(),
+        can_manage=await can_manage(request),
+    )
+
+
+@get(f"{BASE}/new", include_in_schema=False, guards=MANAGE)
+async def system_new(request: Request) -> Response:
+    """Without ``?kind=`` the page offers the installed types; with it, that type's form."""
+    kind = request.query_params.get("kind", "")
+    types = service.list_types()
+    if not types or kind not in {t.key for t in types}:
+        return await page(
+            request,
+            "payment_systems/choose.html",
+            active=TABLE.name,
+            types=types,
+            examples=EXAMPLE_PLUGINS,
+        )
+    values = {"enabled": True, "fee_payer": "client", "internal_fee": ""}
+    for field in service.plugin_types()[kind].settings_fields:
+        if field.default is not None:
+            values[PREFIX + field.name] = field.default
+    return await _form(request, kind, values, [])
+
+
+@post(f"{BASE}/new", include_in_schema=False, guards=MANAGE)
+async def system_create(request: Request) -> Response:
+    values = await read_form(request, ("enabled",))
+    kind = str(values.get("kind", ""))
+    data, errors = parse(_as_data(values, kind, True), PaymentSystemCreate)
+    if data is None:
+        return await _form(request, kind, values, errors, status=422)
+    try:
+        created = await service.create_payment_system(
+            audit_context(request), principal_of(request).scope, data
+        )
+    except (Invalid, Conflict) as exc:
+        return await _form(request, kind, values, domain_errors(exc), status=exc.status_code)
+    return redirect(f"{BASE}/{created.id}", flash=f"Payment system “{created.name}” was created.")
+
+
+@get(f"{BASE}/{{system_id:int}}", include_in_schema=False, guards=VIEW)
+async def system_view(request: Request, system_id: FromPath[int]) -> Response:
+    system = await service.get_payment_system(principal_of(request).scope, system_id)
+    plugin = service.plugin_types().get(system.kind)
+    return await page(
+        request,
+        "payment_systems/view.html",
+        active=TABLE.name,
+        system=system,
+        fields=plugin.settings_fields if plugin else (),
+        can_manage=await can_manage(request),
+    )
+
+
+@get(f"{BASE}/{{system_id:int}}/edit", include_in_schema=False, guards=MANAGE)
+async def system_edit(request: Request, system_id: FromPath[int]) -> Response:
+    system = await service.get_payment_system(principal_of(request).scope, system_id)
+    return await _form(request, system.kind, _values(system), [], system)
+
+
+@post(f"{BASE}/{{system_id:int}}/edit", include_in_schema=False, guards=MANAGE)
+async def system_update(request: Request, system_id: FromPath[int]) -> Response:
+    scope = principal_of(request).scope
+    system = await service.get_payment_system(scope, system_id)
+    values = await read_form(request, ("enabled",))
+    data, errors = parse(_as_data(values, system.kind, False), PaymentSystemUpdate)
+    if data is None:
+        return await _form(request, system.kind, values, errors, system, status=422)
+    try:
+        saved = await service.update_payment_system(audit_context(request), scope, system_id, data)
+    except (Invalid, Conflict) as exc:
+        status = exc.status_code
+        return await _form(request, system.kind, values, domain_errors(exc), system, status)
+    return redirect(f"{BASE}/{system_id}", flash=f"Payment system “{saved.name}” was saved.")
+
+
+async def _confirm(request, system, error="", status=200) -> Response:
+    return await page(
+        request,
+        "payment_systems/delete.html",
+        status=status,
+        active=TABLE.name,
+        system=system,
+        error=error,
+    )
+
+
+@get(f"{BASE}/{{system_id:int}}/delete", include_in_schema=False, guards=MANAGE)
+async def system_delete_confirm(request: Request, system_id: FromPath[int]) -> Response:
+    system = await service.get_payment_system(principal_of(request).scope, system_id)
+    return await _confirm(request, system)
+
+
+@post(f"{BASE}/{{system_id:int}}/delete", include_in_schema=False, guards=MANAGE)
+async def system_delete(request: Request, system_id: FromPath[int]) -> Response:
+    scope = principal_of(request).scope
+    system = await service.get_payment_system(scope, system_id)
+    try:
+        await service.delete_payment_system(audit_context(request), scope, system_id)
+    except (Invalid, Conflict) as exc:
+        return await _confirm(request, system, exc.detail, status=exc.status_code)
+    return redirect(BASE, flash=f"Payment system “{system.name}” was deleted.")
+
+
+async def own_entity_box(request: Request, entity_id: int) -> dict[str, Any]:
+    """What the own-legal-entity page shows: the assigned systems and, to managers, choices."""
+    scope = principal_of(request).scope
+    assignment = await service.get_assignment(scope, entity_id)
+    manage = await can_manage(request)
+    return {
+        "assigned": assignment.payment_systems,
+        "assigned_ids": assignment.payment_system_ids,
+        "choices": await service.assignable(scope) if manage else [],
+        "can_manage": manage,
+    }
+
+
+@post(
+    "/own-legal-entities/{entity_id:int}/payment-systems",
+    include_in_schema=False,
+    guards=MANAGE,
+)
+async def own_entity_assign(request: Request, entity_id: FromPath[int]) -> Response:
+    form = await request.form()
+    back = f"/own-legal-entities/{entity_id}"
+    try:
+        ids = [int(v) for v in form.getall("payment_system_id", [])]
+    except ValueError:
+        return redirect(back, flash="Choose payment systems from the list.")
+    try:
+        await service.set_assignment(
+            audit_context(request), principal_of(request).scope, entity_id, ids
+        )
+    except Invalid as exc:
+        return redirect(back, flash=f"Payment systems were not changed: {exc.detail}.")
+    return redirect(back, flash="Payment systems of this legal entity were saved.")
+
+
+HANDLERS = [
+    system_list,
+    system_new,
+    system_create,
+    system_view,
+    system_edit,
+    system_update,
+    system_delete_confirm,
+    system_delete,
+    own_entity_assign,
+]

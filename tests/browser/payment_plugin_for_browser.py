@@ -1,0 +1,27 @@
+"""A test-only payment-system plugin for the browser test's server subprocess.
+
+The subprocess cannot see ``bo_register_plugin``; it finds this module through an ordinary
+``backoffice.plugins`` entry point that the browser test writes into a temporary directory on
+its ``PYTHONPATH``. Nothing in the product knows about it.
+"""
+
+from __future__ import annotations
+
+from core.plugins.declarations import PaymentSystem
+from core.plugins.fields import Field
+from core.plugins.hookspecs import hookimpl
+
+
+class BrowserPay(PaymentSystem):
+    key = "browserpay"
+    name = "BrowserPay"
+    settings_fields = (
+        Field("account", "string", "Account", required=True),
+        Field("api_key", "secret", "API key", required=True),
+        Field("sandbox", "boolean", "Sandbox", default=True),
+    )
+
+
+@hookimpl
+def register_payment_systems():
+    return [BrowserPay]
