@@ -21,6 +21,7 @@ from core.accounts.agreement_schemas import (
     VersionPage,
     VersionUpdate,
 )
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
 
@@ -47,6 +48,7 @@ class AgreementController(Controller):
         currency: FromQuery[str | None] = None,
         direction: FromQuery[str | None] = None,
         in_force_on: FromQuery[date | None] = None,
+        format: csv_export.ExportFormat = "json",
     ) -> AgreementPage:
         filters = service.AgreementFilters(
             q=q,
@@ -55,6 +57,13 @@ class AgreementController(Controller):
             direction=direction,
             in_force_on=in_force_on,
         )
+        if format == "csv":
+            return await csv_export.respond(
+                "agreements",
+                AgreementOut,
+                lambda rows: service.list_agreements(principal_of(request).scope, filters, rows),
+                list_query,
+            )
         items, total = await service.list_agreements(
             principal_of(request).scope, filters, list_query
         )

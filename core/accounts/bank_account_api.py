@@ -14,6 +14,7 @@ from core.accounts.bank_account_schemas import (
     BankAccountPage,
     BankAccountUpdate,
 )
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
 
@@ -41,10 +42,20 @@ class BankAccountController(Controller):
         company_id: FromQuery[int | None] = None,
         legal_entity_id: FromQuery[int | None] = None,
         bank_id: FromQuery[int | None] = None,
+        format: csv_export.ExportFormat = "json",
     ) -> BankAccountPage:
         filters = service.BankAccountFilters(
             q=q, company_id=company_id, legal_entity_id=legal_entity_id, bank_id=bank_id
         )
+        if format == "csv":
+            return await csv_export.respond(
+                "bank-accounts",
+                BankAccountOut,
+                lambda rows: service.list_bank_accounts(
+                    principal_of(request).scope, "clients", filters, rows
+                ),
+                list_query,
+            )
         items, total = await service.list_bank_accounts(
             principal_of(request).scope, "clients", filters, list_query
         )
@@ -101,8 +112,18 @@ class OwnBankAccountController(Controller):
         q: FromQuery[str | None] = None,
         legal_entity_id: FromQuery[int | None] = None,
         bank_id: FromQuery[int | None] = None,
+        format: csv_export.ExportFormat = "json",
     ) -> BankAccountPage:
         filters = service.BankAccountFilters(q=q, legal_entity_id=legal_entity_id, bank_id=bank_id)
+        if format == "csv":
+            return await csv_export.respond(
+                "own-bank-accounts",
+                BankAccountOut,
+                lambda rows: service.list_bank_accounts(
+                    principal_of(request).scope, "own", filters, rows
+                ),
+                list_query,
+            )
         items, total = await service.list_bank_accounts(
             principal_of(request).scope, "own", filters, list_query
         )

@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from core.access.guards import requires
 from core.accounts import banks
 from core.accounts.bank_schemas import BankCreate, BankOut, BankPage, BankUpdate
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
 
@@ -32,8 +33,16 @@ class BankController(Controller):
         q: FromQuery[str | None] = None,
         country: FromQuery[str | None] = None,
         swift: FromQuery[str | None] = None,
+        format: csv_export.ExportFormat = "json",
     ) -> BankPage:
         filters = banks.BankFilters(q=q, country=country, swift=swift)
+        if format == "csv":
+            return await csv_export.respond(
+                "banks",
+                BankOut,
+                lambda rows: banks.list_banks(principal_of(request).scope, filters, rows),
+                list_query,
+            )
         items, total = await banks.list_banks(principal_of(request).scope, filters, list_query)
         return make_page(items, total, list_query, BankPage)
 

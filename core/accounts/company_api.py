@@ -16,6 +16,7 @@ from core.accounts.company_schemas import (
     CompanyProfile,
     CompanyUpdate,
 )
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
 
@@ -49,6 +50,7 @@ class CompanyController(Controller):
         portal_id: FromQuery[int | None] = None,
         created_from: FromQuery[datetime | None] = None,
         created_to: FromQuery[datetime | None] = None,
+        format: csv_export.ExportFormat = "json",
     ) -> CompanyPage:
         filters = companies.CompanyFilters(
             q=q,
@@ -64,6 +66,13 @@ class CompanyController(Controller):
             created_from=created_from,
             created_to=created_to,
         )
+        if format == "csv":
+            return await csv_export.respond(
+                "companies",
+                CompanyOut,
+                lambda rows: companies.list_companies(principal_of(request).scope, filters, rows),
+                list_query,
+            )
         items, total = await companies.list_companies(
             principal_of(request).scope, filters, list_query
         )

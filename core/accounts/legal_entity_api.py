@@ -16,6 +16,7 @@ from core.accounts.legal_entity_schemas import (
     LegalEntityUpdate,
     OwnLegalEntityCreate,
 )
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
 
@@ -41,10 +42,20 @@ class LegalEntityController(Controller):
         company_id: FromQuery[int | None] = None,
         country: FromQuery[str | None] = None,
         is_default: FromQuery[bool | None] = None,
+        format: csv_export.ExportFormat = "json",
     ) -> LegalEntityPage:
         filters = service.LegalEntityFilters(
             q=q, company_id=company_id, country=country, is_default=is_default
         )
+        if format == "csv":
+            return await csv_export.respond(
+                "legal-entities",
+                LegalEntityOut,
+                lambda rows: service.list_legal_entities(
+                    principal_of(request).scope, "clients", filters, rows
+                ),
+                list_query,
+            )
         items, total = await service.list_legal_entities(
             principal_of(request).scope, "clients", filters, list_query
         )
@@ -92,8 +103,18 @@ class OwnLegalEntityController(Controller):
         q: FromQuery[str | None] = None,
         country: FromQuery[str | None] = None,
         is_default: FromQuery[bool | None] = None,
+        format: csv_export.ExportFormat = "json",
     ) -> LegalEntityPage:
         filters = service.LegalEntityFilters(q=q, country=country, is_default=is_default)
+        if format == "csv":
+            return await csv_export.respond(
+                "own-legal-entities",
+                LegalEntityOut,
+                lambda rows: service.list_legal_entities(
+                    principal_of(request).scope, "own", filters, rows
+                ),
+                list_query,
+            )
         items, total = await service.list_legal_entities(
             principal_of(request).scope, "own", filters, list_query
         )

@@ -17,6 +17,7 @@ from core.payments.schemas import (
     PaymentSystemTypeOut,
     PaymentSystemUpdate,
 )
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
 
@@ -41,8 +42,18 @@ class PaymentSystemController(Controller):
         q: FromQuery[str | None] = None,
         kind: FromQuery[str | None] = None,
         enabled: FromQuery[bool | None] = None,
+        format: csv_export.ExportFormat = "json",
     ) -> PaymentSystemPage:
         filters = service.PaymentSystemFilters(q=q, kind=kind, enabled=enabled)
+        if format == "csv":
+            return await csv_export.respond(
+                "payment-systems",
+                PaymentSystemOut,
+                lambda rows: service.list_payment_systems(
+                    principal_of(request).scope, filters, rows
+                ),
+                list_query,
+            )
         items, total = await service.list_payment_systems(
             principal_of(request).scope, filters, list_query
         )

@@ -26,6 +26,7 @@ from core.portals.schemas import (
     ThemeOut,
 )
 from core.portals.uploads import MAX_UPLOAD, SVG_CSP
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
 
@@ -75,8 +76,16 @@ class PortalController(Controller):
         q: FromQuery[str | None] = None,
         company_id: FromQuery[int | None] = None,
         status: FromQuery[str | None] = None,
+        format: csv_export.ExportFormat = "json",
     ) -> PortalPage:
         filters = service.PortalFilters(q=q, company_id=company_id, status=status)
+        if format == "csv":
+            return await csv_export.respond(
+                "portals",
+                PortalOut,
+                lambda rows: service.list_portals(principal_of(request).scope, filters, rows),
+                list_query,
+            )
         items, total = await service.list_portals(principal_of(request).scope, filters, list_query)
         return make_page(items, total, list_query, PortalPage)
 

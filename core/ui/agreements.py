@@ -20,6 +20,7 @@ from core.accounts import agreements as service
 from core.accounts.agreement_schemas import (
     EMAIL_FIELDS,
     AgreementCreate,
+    AgreementOut,
     AgreementUpdate,
     VersionCreate,
     VersionOut,
@@ -29,6 +30,7 @@ from core.errors import Conflict, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_int, pager, register
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
 VIEW = [requires("account_management", "view")]
@@ -202,6 +204,13 @@ async def agreement_list(request: Request) -> Response:
     scope = principal_of(request).scope
     filters, shown = _filters(request)
     query = TABLE.query(request)
+    if csv_export.wanted(request):
+        return await csv_export.respond(
+            "agreements",
+            AgreementOut,
+            lambda rows: service.list_agreements(scope, filters, rows),
+            query,
+        )
     items, total = await service.list_agreements(scope, filters, query)
     return await page(
         request,

@@ -27,6 +27,7 @@ from core.errors import Conflict, Forbidden, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_int, pager, register
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
 FIELDS = ("name", "legal_entity_id", "bank_id", "holder", "number")
@@ -165,6 +166,13 @@ def _make_handlers(section: Section) -> list:
         scope = principal_of(request).scope
         filters, shown = _filters(request, section)
         query = section.table.query(request)
+        if csv_export.wanted(request):
+            return await csv_export.respond(
+                section.base.strip("/"),
+                BankAccountOut,
+                lambda rows: service.list_bank_accounts(scope, realm, filters, rows),
+                query,
+            )
         items, total = await service.list_bank_accounts(scope, realm, filters, query)
         return await page(
             request,

@@ -21,6 +21,7 @@ from core.errors import Conflict, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, pager, register
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
 TABLE = register(
@@ -69,6 +70,13 @@ def _filters(request: Request) -> tuple[banks.BankFilters, dict[str, str]]:
 async def bank_list(request: Request) -> Response:
     filters, shown = _filters(request)
     query = TABLE.query(request)
+    if csv_export.wanted(request):
+        return await csv_export.respond(
+            "banks",
+            BankOut,
+            lambda rows: banks.list_banks(principal_of(request).scope, filters, rows),
+            query,
+        )
     items, total = await banks.list_banks(principal_of(request).scope, filters, query)
     return await page(
         request,

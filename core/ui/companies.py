@@ -23,6 +23,7 @@ from core.plugins import registry
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_bool, pager, register
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
 TABLE = register(
@@ -96,6 +97,13 @@ async def company_list(request: Request) -> Response:
     scope = principal_of(request).scope
     filters, shown = _filters(request)
     query = TABLE.query(request)
+    if csv_export.wanted(request):
+        return await csv_export.respond(
+            "companies",
+            CompanyOut,
+            lambda rows: companies.list_companies(scope, filters, rows),
+            query,
+        )
     items, total = await companies.list_companies(scope, filters, query)
     return await page(
         request,

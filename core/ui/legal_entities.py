@@ -26,6 +26,7 @@ from core.errors import Conflict, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_bool, as_int, pager, register
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
 VIEW = [requires("account_management", "view")]
@@ -155,6 +156,13 @@ def _make_handlers(section: Section) -> list:
         scope = principal_of(request).scope
         filters, shown = _filters(request, section)
         query = section.table.query(request)
+        if csv_export.wanted(request):
+            return await csv_export.respond(
+                section.base.strip("/"),
+                LegalEntityOut,
+                lambda rows: service.list_legal_entities(scope, realm, filters, rows),
+                query,
+            )
         items, total = await service.list_legal_entities(scope, realm, filters, query)
         return await page(
             request,

@@ -20,6 +20,7 @@ from core.payments.schemas import PaymentSystemCreate, PaymentSystemOut, Payment
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_bool, pager, register
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
 BASE = "/payment-systems"
@@ -133,6 +134,13 @@ async def _form(request, kind, values, errors, system=None, status=200) -> Respo
 async def system_list(request: Request) -> Response:
     filters, shown = _filters(request)
     query = TABLE.query(request)
+    if csv_export.wanted(request):
+        return await csv_export.respond(
+            "payment-systems",
+            PaymentSystemOut,
+            lambda rows: service.list_payment_systems(principal_of(request).scope, filters, rows),
+            query,
+        )
     items, total = await service.list_payment_systems(principal_of(request).scope, filters, query)
     return await page(
         request,

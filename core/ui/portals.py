@@ -24,6 +24,7 @@ from core.portals.uploads import MAX_UPLOAD, SLOTS
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_int, pager, register
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
 VIEW = [requires("portals", "view")]
@@ -139,6 +140,10 @@ async def portal_list(request: Request) -> Response:
     scope = principal_of(request).scope
     filters, shown = _filters(request)
     query = TABLE.query(request)
+    if csv_export.wanted(request):
+        return await csv_export.respond(
+            "portals", PortalOut, lambda rows: service.list_portals(scope, filters, rows), query
+        )
     items, total = await service.list_portals(scope, filters, query)
     return await page(
         request,

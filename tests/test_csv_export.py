@@ -1,0 +1,211 @@
+"""CSV export of the lists: columns, filters, sort, tenant scope, amounts, formula escaping,
+the row cap and the UI link."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, datetime
+
+import msgspec
+from test_agreements_api import make, world
+from test_bank_accounts_api import _account, _bank, _entity, _tree
+from test_ui_helpers import sign_in
+
+from core.accounts.agreement_schemas import AgreementOut
+from core.accounts.bank_account_schemas import BankAccountOut
+from core.accounts.company_schemas import CompanyOut
+from core.accounts.models import Agreement
+from core.web import csv_export
+
+COMPANY_FIELDS = [
+    f.name for f in msgspec.structs.fields(CompanyOut) if not f.name.startswith("mnp")
+]
+
+
+def parse(res) -> list[list[str]]:
+    """The rows of a CSV answer, after checking it is a download with a BOM."""
+    assert res.status_code == 200, res.text
+    assert res.headers["content-type"].startswith("text/csv")
+    disposition = res.headers["content-disposition"]
+    assert re.fullmatch(r'attachment; filename="[a-z-]+-\d{8}-\d{4}\.csv"', disposition)
+    assert res.content.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(res.content.decode("utf-8-sig"))))
+
+
+def column(rows: list[list[str]], name: str) -> list[str]:
+    index = rows[0].index(name)
+    return [row[index] for row in rows[1:]]
+
+
+async def test_companies_export_follows_filters_sort_and_scope(bo_factory, bo_api):
+    owner = await bo_factory.owner()
+    r1 = await bo_factory.company(owner, "reseller", name="Tenant One")
+    r2 = await bo_factory.company(owner, "reseller", name="Tenant Two")
+    await bo_factory.company(r1, "client", name="Beta Client")
+    await bo_factory.company(r1, "client", name="Alpha Client", enabled=False)
+    await bo_factory.company(r1, "client", name="=HYPERLINK(1)")
+    await bo_factory.company(r2, "client", name="Sibling Client")
+    api = await bo_api(await bo_factory.user(r1))
+
+    rows = parse(await api.get("/api/v1/companies?format=csv&sort=name&order=asc"))
+    assert rows[0] == COMPANY_FIELDS  # mnp_* are system-owner only, so not shown here
+    assert column(rows, "name") == ["'=HYPERLINK(1)", "Alpha Client", "Beta Client"]
+    assert column(rows, "enabled") == ["yes", "no", "yes"]
+    assert column(rows, "parent_id") == [str(r1["id"])] * 3
+    created = column(rows, "created_at")[0]
+    assert datetime.fromisoformat(created).year == datetime.now(UTC).year
+
+    desc = parse(await api.get("/api/v1/companies?format=csv&sort=name&order=desc&page_size=1"))
+    assert column(desc, "name") == ["Beta Client", "Alpha Client", "'=HYPERLINK(1)"]
+    only = parse(await api.get("/api/v1/companies?format=csv&q=alpha"))
+    assert column(only, "name") == ["Alpha Client"]
+
+    sibling = await bo_api(await bo_factory.user(r2))
+    theirs = parse(await sibling.get("/api/v1/companies?format=csv"))
+    assert column(theirs, "name") == ["Sibling Client"]
+    # JSON stays the default answer
+    assert (await api.get("/api/v1/companies")).json()["total"] == 3
+
+
+async def test_export_reads_every_page_and_refuses_above_the_cap(bo_factory, bo_api, monkeypatch):
+    owner = await bo_factory.owner()
+    r1 = await bo_factory.company(owner, "reseller", name="Tenant One")
+    for n in range(5):
+        await bo_factory.company(r1, "client", name=f"Client {n}")
+    api = await bo_api(await bo_factory.user(r1))
+    monkeypatch.setattr(csv_export, "PAGE_SIZE", 2)
+    rows = parse(await api.get("/api/v1/companies?format=csv&sort=name&order=asc"))
+    assert column(rows, "name") == [f"Client {n}" for n in range(5)]
+
+    monkeypatch.setattr(csv_export, "MAX_ROWS", 4)
+    res = await api.get("/api/v1/companies?format=csv")
+    assert res.status_code == 422
+    assert "narrow the filters" in res.json()["detail"]
+    narrowed = await api.get("/api/v1/companies?format=csv&q=Client 1")
+    assert column(parse(narrowed), "name") == ["Client 1"]
+
+
+async def test_export_rejects_unknown_sort_and_format(bo_factory, bo_api):
+    owner = await bo_factory.owner()
+    api = await bo_api(await bo_factory.user(await bo_factory.company(owner, "reseller")))
+    res = await api.get("/api/v1/companies?format=csv&sort=password")
+    assert res.status_code == 422 and "sort" in res.text
+    assert (await api.get("/api/v1/companies?format=xml")).status_code == 400
+
+
+async def test_agreements_export_keeps_amounts_exact(bo_factory, bo_api):
+    w = await world(bo_factory)
+    api = await bo_api(w["user"])
+    first = await make(api, w, code="AG-1", credit_limit="1234.5")
+    second = await make(api, w, code="=cmd|calc", credit_limit=None)
+    await Agreement.update({Agreement.balance: -5_000_000}).where(Agreement.id == first["id"])
+    await Agreement.update({Agreement.balance: 1_234_500_000}).where(Agreement.id == second["id"])
+
+    rows = parse(await api.get("/api/v1/agreements?format=csv&sort=id&order=asc"))
+    header = rows[0]
+    for field in msgspec.structs.fields(AgreementOut):
+        if field.name != "current_version":
+            assert field.name in header
+    assert "current_version.credit_limit" in header
+    assert column(rows, "code") == ["AG-1", "'=cmd|calc"]
+    assert column(rows, "balance") == ["-5.000000", "1234.500000"]
+    assert column(rows, "credit_limit") == ["1234.500000", ""]
+    assert column(rows, "current_version.invoice_emails") == ["Billing@client.test"] * 2
+    listed = (await api.get("/api/v1/agreements?sort=id&order=asc")).json()["items"]
+    assert column(rows, "balance") == [a["balance"] for a in listed]
+
+    filtered = parse(await api.get("/api/v1/agreements?format=csv&q=AG-1"))
+    assert column(filtered, "code") == ["AG-1"]
+    for outsider in (w["sibling_user"], w["client_user"]):
+        theirs = parse(await (await bo_api(outsider)).get("/api/v1/agreements?format=csv"))
+        assert len(theirs) == 1  # the header alone
+
+
+async def test_own_bank_accounts_export_is_scoped_and_filtered(bo_factory, bo_api):
+    owner, r1, r2, c1, _c2 = await _tree(bo_factory)
+    bank = await _bank(owner, "Owner Bank")
+    main_entity = await _entity(r1, "R1 Main")
+    other_entity = await _entity(r1, "R1 Other")
+    await _account(r1, main_entity, bank, "Main EUR")
+    await _account(r1, other_entity, bank, "Other USD")
+    await _account(r2, await _entity(r2, "R2 Ltd"), bank, "Sibling EUR")
+    await _account(c1, await _entity(c1, "C1 Ltd"), bank, "Client EUR")
+    api = await bo_api(await bo_factory.user(r1))
+
+    rows = parse(await api.get("/api/v1/own-bank-accounts?format=csv&sort=name&order=asc"))
+    assert rows[0] == [f.name for f in msgspec.structs.fields(BankAccountOut)]
+    assert column(rows, "name") == ["Main EUR", "Other USD"]
+    only = parse(
+        await api.get(f"/api/v1/own-bank-accounts?format=csv&legal_entity_id={main_entity}")
+    )
+    assert column(only, "name") == ["Main EUR"]
+    clients = parse(await api.get("/api/v1/bank-accounts?format=csv"))
+    assert column(clients, "name") == ["Client EUR"]
+
+    for company, expected in ((r2, ["Sibling EUR"]), (c1, ["Client EUR"])):
+        other = await bo_api(await bo_factory.user(company))
+        theirs = parse(await other.get("/api/v1/own-bank-accounts?format=csv"))
+        assert column(theirs, "name") == expected
+
+
+async def test_ui_lists_link_to_an_export_of_the_same_filters(bo_factory, bo_client):
+    w = await world(bo_factory)
+    await bo_factory.company(w["r1"], "client", name="Other Client")
+    await sign_in(bo_client, w["user"])
+
+    page = await bo_client.get("/companies?q=Client Co&page=2")
+    assert page.status_code == 200
+    link = re.search(
+        r'<a class="btn btn-secondary" href="([^"]+)" download>Export CSV</a>', page.text
+    )
+    assert link, "the companies list has no export link"
+    href = link.group(1).replace("&amp;", "&")
+    assert "format=csv" in href and "page=" not in href
+    assert column(parse(await bo_client.get(href)), "name") == ["Client Co"]
+
+    for path in LISTS:
+        listing = await bo_client.get(path)
+        assert listing.status_code == 200 and "Export CSV" in listing.text, path
+    rows = parse(await bo_client.get("/own-bank-accounts?format=csv"))
+    assert column(rows, "name") == ["Tenant account"]
+
+    await sign_in(bo_client, w["sibling_user"])
+    rows = parse(await bo_client.get("/companies?format=csv"))
+    assert rows[1:] == []
+
+
+LISTS = (
+    "/companies",
+    "/legal-entities",
+    "/own-legal-entities",
+    "/banks",
+    "/bank-accounts",
+    "/own-bank-accounts",
+    "/agreements",
+    "/portals",
+    "/payment-systems",
+)
+
+
+async def test_every_exported_list_answers_csv_on_api_and_ui(bo_factory, bo_api, bo_client):
+    w = await world(bo_factory)
+    api = await bo_api(w["user"])
+    await sign_in(bo_client, w["user"])
+    for path in LISTS:
+        rows = parse(await api.get(f"/api/v1{path}?format=csv"))
+        assert rows[0][0] == "id", path
+        ui_rows = parse(await bo_client.get(f"{path}?format=csv"))
+        assert ui_rows == rows, path
+
+
+def test_cells_are_plain_text_without_live_formulas():
+    assert csv_export.cell(None) == ""
+    assert csv_export.cell(True) == "yes" and csv_export.cell(False) == "no"
+    assert csv_export.cell(["a", "b"]) == "a; b"
+    assert csv_export.cell(datetime(2026, 1, 2, 3, 4, tzinfo=UTC)) == "2026-01-02T03:04:00+00:00"
+    assert csv_export.cell("-5.00") == "-5.00" and csv_export.cell("+12") == "+12"
+    for risky in ("=1+1", "+A1", "-A1", "@SUM(A1)", "\tx", "\rx", "-5.00x"):
+        assert csv_export.cell(risky) == "'" + risky
+    assert csv_export.cell(-7) == "-7"
