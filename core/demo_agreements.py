@@ -18,6 +18,7 @@ from core.accounts.bank_schemas import BankCreate
 from core.accounts.models import Agreement, LegalEntity
 from core.accounts.reselling_schemas import AssociationCreate
 from core.audit.recorder import AuditContext
+from core.db.engine import transaction
 from tenants.models import Company
 from tenants.scope import Scope
 
@@ -50,9 +51,16 @@ def _terms(**extra) -> dict:
 
 
 async def seed_agreements(owner_id: int, reseller_id: int, client_id: int) -> bool:
-    """Returns False when the demo agreements already exist."""
-    if await Agreement.exists().where(Agreement.code == "DEMO-RS-1"):
-        return False
+    """Returns False when the demo agreements already exist. All or nothing: a failure half-way
+    leaves no bank or account behind for the next run to trip over."""
+    async with transaction():
+        if await Agreement.exists().where(Agreement.code == "DEMO-RS-1"):
+            return False
+        await _seed(owner_id, reseller_id, client_id)
+    return True
+
+
+async def _seed(owner_id: int, reseller_id: int, client_id: int) -> None:
     rows = await Company.select().where(Company.id.is_in([owner_id, reseller_id]))
     scopes = {row["id"]: Scope.of(row) for row in rows}
     owner, seller = scopes[owner_id], scopes[reseller_id]
@@ -108,4 +116,3 @@ async def seed_agreements(owner_id: int, reseller_id: int, client_id: int) -> bo
             **_terms(),
         ),
     )
-    return True

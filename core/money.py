@@ -30,9 +30,13 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
         raise MoneyError(f"{value!r} is not a valid amount") from None
     if not amount.is_finite():
         raise MoneyError(f"{value!r} is not a finite amount")
-    if amount != amount.quantize(QUANTUM, rounding=ROUND_HALF_EVEN):
+    try:
+        exact = amount.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:  # more digits than the decimal context holds, e.g. "1e30"
+        raise MoneyError(f"{value} is too large to store") from None
+    if amount != exact:
         raise MoneyError(f"{value} has more than {SCALE} decimal places")
-    return amount.quantize(QUANTUM)
+    return exact
 
 
 def to_micros(value: Decimal | int | str) -> int:
@@ -44,6 +48,11 @@ def to_micros(value: Decimal | int | str) -> int:
 
 def from_micros(micros: int) -> Decimal:
     return (Decimal(micros) / MICROS).quantize(QUANTUM)
+
+
+def amount_text(micros: int | None) -> str | None:
+    """Stored micro-units as the API's exact decimal string (``None`` stays ``None``)."""
+    return None if micros is None else str(from_micros(micros))
 
 
 def round_money(value: Decimal) -> Decimal:

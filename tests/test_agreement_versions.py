@@ -207,3 +207,34 @@ async def test_random_version_edits_never_overlap(bo_factory, ops, probes):
             ]
             assert len(containing) <= 1
             assert [v["id"] for v in found.values()] == containing
+
+
+async def test_out_of_range_amounts_and_dates_answer_422(bo_factory, bo_api):
+    w = await world(bo_factory)
+    api = await bo_api(w["user"])
+    cases = [
+        ({"credit_limit": "1e30"}, "credit_limit"),
+        ({"credit_limit": "12345678901234567890123"}, "credit_limit"),
+        # local 9999-12-31 23:00 in New York is already past year 9999 in UTC
+        (
+            {"effective_from": "9999-12-31T23:00:00", "timezone": "America/New_York"},
+            "effective_from",
+        ),
+        ({"effective_from": "0001-01-01T00:00:00", "timezone": "Asia/Tokyo"}, "effective_from"),
+    ]
+    for extra, field in cases:
+        res = await api.post(AG, json=body(w, **extra))
+        assert res.status_code == 422, (extra, res.text)
+        assert res.json()["errors"][0]["field"] == field, (extra, res.text)
+    agreement = await make(api, w)
+    url = f"{AG}/{agreement['id']}/versions"
+    res = await api.post(
+        url,
+        json={**FUTURE, "effective_till": "9999-12-31T23:00:00", "timezone": "America/New_York"},
+    )
+    assert res.status_code == 422 and res.json()["errors"][0]["field"] == "effective_till"
+    res = await api.patch(
+        f"{url}/{agreement['current_version']['id']}", json={"credit_limit": "1e30"}
+    )
+    assert res.status_code == 422 and res.json()["errors"][0]["field"] == "credit_limit"
+    assert await AgreementVersion.count() == 1

@@ -4,6 +4,7 @@ edit, versions, delete confirmations, the reselling pages, and scope."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from test_agreements_api import body, world
 from test_ui_helpers import post_form, sign_in
@@ -226,3 +227,78 @@ async def test_reselling_pages(bo_client, bo_factory):
     await sign_in(bo_client, w["user"])
     res = await post_form(bo_client, f"{url}/{item['id']}/delete", {}, page=url)
     assert res.status_code == 303 and await ResellingAssociation.count() == 0
+
+
+async def test_started_association_keeps_its_start_and_empty_choices_are_required(
+    bo_client, bo_factory, bo_api
+):
+    w = await world(bo_factory)
+    agreement_id = await _agreement(
+        w, code="RS", company_id=w["rr"]["id"], legal_entity_id=w["rr_le"], bank_account_id=None
+    )
+    url = f"/legal-entities/{w['rr_le']}/reselling-agreements"
+    # started at a moment with seconds (the API allows them; the form shows minutes only)
+    res = await (await bo_api(w["user"])).post(
+        f"/api/v1/legal-entities/{w['rr_le']}/reselling-agreements",
+        json={"agreement_id": agreement_id, "effective_from": "2025-03-01T10:00:30"},
+    )
+    assert res.status_code == 201, res.text
+    item_id = res.json()["id"]
+    await sign_in(bo_client, w["user"])
+    page = await bo_client.get(f"{url}/{item_id}/edit")
+    assert page.status_code == 200 and "readonly" in page.text
+    form = {
+        "agreement_id": str(agreement_id),
+        "effective_from": "2025-03-01T10:00",
+        "effective_till": "2030-01-01T00:00",
+        "timezone": "UTC",
+    }
+    res = await post_form(bo_client, f"{url}/{item_id}/edit", form)
+    assert res.status_code == 303, res.text
+    stored = await ResellingAssociation.select().first()
+    assert stored["effective_till"] is not None
+    assert str(stored["effective_from"]).startswith("2025-03-01")
+    # an empty choice says it is required, not that a number is malformed
+    res = await post_form(bo_client, url, form | {"agreement_id": ""})
+    assert res.status_code == 422 and "This field is required." in res.text
+    res = await post_form(bo_client, "/agreements/new", _form(w, company_id=""))
+    assert res.status_code == 422 and "This field is required." in res.text
+    assert "Enter a whole number." not in res.text
+
+
+async def test_foreign_ids_answer_404_on_every_page(bo_client, bo_factory):
+    w = await world(bo_factory)
+    agreement_id = await _agreement(
+        w, code="RS", company_id=w["rr"]["id"], legal_entity_id=w["rr_le"], bank_account_id=None
+    )
+    version_id = (await AgreementVersion.select().first())["id"]
+    await ResellingAssociation(
+        legal_entity=w["rr_le"],
+        agreement=agreement_id,
+        effective_from=datetime(2025, 1, 1, tzinfo=UTC),
+    ).save()
+    item_id = (await ResellingAssociation.select().first())["id"]
+    base = f"/agreements/{agreement_id}"
+    reselling = f"/legal-entities/{w['rr_le']}/reselling-agreements"
+    pages = [
+        base,
+        f"{base}/edit",
+        f"{base}/delete",
+        f"{base}/versions/new",
+        f"{base}/versions/{version_id}/edit",
+        f"{base}/versions/{version_id}/delete",
+        reselling,
+        f"{reselling}/{item_id}/edit",
+        f"{reselling}/{item_id}/delete",
+    ]
+    for user in ("sibling_user", "client_user"):
+        await sign_in(bo_client, w[user])
+        for url in pages:
+            assert (await bo_client.get(url)).status_code == 404, (user, url)
+        res = await post_form(bo_client, f"{base}/delete", {}, page="/agreements")
+        assert res.status_code == 404
+        res = await post_form(bo_client, f"{reselling}/{item_id}/delete", {}, page="/agreements")
+        assert res.status_code == 404
+        own = f"/own-legal-entities/{w['rr_le']}/reselling-agreements"
+        assert (await bo_client.get(own)).status_code == 404
+    assert await Agreement.count() == 1 and await ResellingAssociation.count() == 1

@@ -44,6 +44,9 @@ def test_refuses_floats_and_junk(bad):
 def test_refuses_amounts_too_large_to_store():
     with pytest.raises(MoneyError, match="too large"):
         to_micros("9300000000000")
+    for huge in ("1e30", "9" * 40):  # beyond the decimal context: a clear error, not a crash
+        with pytest.raises(MoneyError, match="too large"):
+            to_decimal(huge)
 
 
 @settings(max_examples=25, deadline=None)

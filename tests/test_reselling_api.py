@@ -214,3 +214,22 @@ async def test_foreign_ids_answer_404(bo_factory, bo_api):
         json={"agreement_id": agreement["id"], "effective_from": "2026-01-01T00:00:00"},
     )
     assert res.status_code == 422 and res.json()["errors"][0]["field"] == "agreement_id"
+
+
+async def test_zone_is_stored_by_its_name_and_dates_out_of_range_answer_422(bo_factory, bo_api):
+    w = await world(bo_factory)
+    api = await bo_api(w["user"])
+    agreement = await _reseller_agreement(api, w)
+    url = tenant_url(w["rr_le"])
+    payload = {"agreement_id": agreement["id"], "effective_from": "9999-12-31T23:00:00"}
+    res = await api.post(url, json={**payload, "timezone": "America/New_York"})
+    assert res.status_code == 422 and res.json()["errors"][0]["field"] == "effective_from"
+    res = await api.post(
+        url,
+        json={**payload, "effective_from": "2025-01-01T01:00:00", "timezone": " Europe/Berlin "},
+    )
+    assert res.status_code == 201, res.text
+    item = res.json()
+    assert item["timezone"] == "Europe/Berlin"
+    assert item["effective_from_local"] == "2025-01-01T01:00:00"
+    assert (await ResellingAssociation.select().first())["timezone"] == "Europe/Berlin"

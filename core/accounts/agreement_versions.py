@@ -34,7 +34,7 @@ from core.accounts.models import Agreement, AgreementVersion
 from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.db.engine import is_postgres, transaction
 from core.errors import Conflict, Invalid, NotFound
-from core.money import MoneyError, from_micros, to_micros
+from core.money import MoneyError, amount_text, to_micros
 from tenants.scope import Scope, in_scope
 
 TABLE = "agreement_versions"
@@ -94,14 +94,17 @@ def zone_names() -> list[str]:
 def instant(value: datetime, tz: ZoneInfo, field: str) -> datetime:
     """A local date-time (naive, read in ``tz``) or an aware one, as a whole-second UTC instant."""
     value = value.replace(microsecond=0)
-    if value.tzinfo is not None:
-        return value.astimezone(UTC)
-    aware = value.replace(tzinfo=tz)
-    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
-        raise Invalid.field(
-            field, f"{value:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks skip it)"
-        )
-    return aware.astimezone(UTC)
+    try:
+        if value.tzinfo is not None:
+            return value.astimezone(UTC)
+        aware = value.replace(tzinfo=tz)
+        if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
+            raise Invalid.field(
+                field, f"{value:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks skip it)"
+            )
+        return aware.astimezone(UTC)
+    except OverflowError:
+        raise Invalid.field(field, "is out of the supported date range") from None
 
 
 def utc(value: datetime | str | None) -> datetime | None:
@@ -180,6 +183,8 @@ def _credit_limit(raw) -> int | None:
         micros = to_micros(str(raw).strip())
     except MoneyError as exc:
         raise Invalid.field("credit_limit", f"{exc}; use a decimal such as 1500.00") from None
+    except ArithmeticError:  # decimal.InvalidOperation: more digits than Decimal can quantize
+        raise Invalid.field("credit_limit", "is too large to store") from None
     if micros < 0:
         raise Invalid.field("credit_limit", "must be 0 or more (leave it empty for unlimited)")
     return micros
@@ -269,7 +274,7 @@ def to_out(row: dict, now: datetime | None = None) -> VersionOut:
         timezone=row["timezone"],
         effective_from_local=local_text(row["effective_from"], row["timezone"]),
         effective_till_local=local_text(row["effective_till"], row["timezone"]),
-        credit_limit=None if limit is None else str(from_micros(limit)),
+        credit_limit=amount_text(limit),
         billing_timezone=row["billing_timezone"],
         billing_period=row["billing_period"],
         billing_day=row["billing_day"],
@@ -442,7 +447,7 @@ def _as_terms(row: dict) -> dict:
     """A stored version in the shape ``clean_terms`` takes (instants stay instants)."""
     terms = {k: row[k] for k in TERM_FIELDS}
     limit = row["credit_limit"]
-    terms["credit_limit"] = None if limit is None else str(from_micros(limit))
+    terms["credit_limit"] = amount_text(limit)
     return terms
 
 

@@ -19,6 +19,7 @@ import pycountry
 
 from core.accounts import agreement_versions as versions
 from core.accounts.agreement_schemas import AgreementCreate, AgreementOut, AgreementUpdate
+from core.accounts.in_use import Usage, refuse_if_used
 from core.accounts.models import (
     Agreement,
     AgreementVersion,
@@ -29,7 +30,7 @@ from core.accounts.models import (
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
 from core.errors import Conflict, Invalid
-from core.money import from_micros
+from core.money import amount_text, from_micros
 from core.web.listing import ListQuery, contains, fetch_page
 from tenants.models import Company
 from tenants.scope import Scope
@@ -88,10 +89,6 @@ def normalise_currency(raw: str) -> str:
     return code
 
 
-def money_text(micros: int | None) -> str | None:
-    return None if micros is None else str(from_micros(micros))
-
-
 @dataclass(frozen=True)
 class AgreementFilters:
     q: str | None = None
@@ -144,8 +141,8 @@ def to_out(row: dict, version: dict | None, now: datetime) -> AgreementOut:
         code=row["code"],
         agreement_date=row["agreement_date"],
         currency=row["currency"],
-        balance=money_text(row["balance"]),
-        credit_limit=money_text(version["credit_limit"]) if version else None,
+        balance=amount_text(row["balance"]),
+        credit_limit=amount_text(version["credit_limit"]) if version else None,
         current_version=versions.to_out(version, now) if version else None,
         created_at=row["created_at"],
         updated_at=row["updated_at"],
@@ -298,7 +295,7 @@ async def update_agreement(
 async def delete_agreement(ctx: AuditContext, scope: Scope, agreement_id: int) -> None:
     """Refused while money or a reseller depends on it; its versions go with it."""
     async with transaction():
-        await versions.agreement_row(scope, agreement_id)
+        await versions.agreement_row(scope, agreement_id)  # 404 before locking anything
         await versions.lock_agreement(agreement_id)
         old = await versions.agreement_row(scope, agreement_id, *AUDITED)
         if old["balance"] != 0:
@@ -306,11 +303,17 @@ async def delete_agreement(ctx: AuditContext, scope: Scope, agreement_id: int) -
                 f"the balance is {from_micros(old['balance'])} {old['currency']}, not zero; "
                 "an agreement holding money cannot be deleted"
             )
-        used = await ResellingAssociation.count().where(
-            ResellingAssociation.agreement == agreement_id
+        await refuse_if_used(
+            f"agreement {old['code']}",
+            [
+                Usage(
+                    "reselling association",
+                    "reselling associations",
+                    ResellingAssociation,
+                    ResellingAssociation.agreement == agreement_id,
+                )
+            ],
         )
-        if used:
-            raise Conflict(f"{used} reselling association(s) use this agreement; remove them first")
         rows = await AgreementVersion.select(*versions.COLUMNS).where(
             AgreementVersion.agreement == agreement_id
         )

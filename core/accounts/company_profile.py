@@ -21,7 +21,7 @@ from core.accounts.company_schemas import (
 )
 from core.accounts.models import Agreement, LegalEntity
 from core.errors import Invalid
-from core.money import from_micros
+from core.money import amount_text
 from core.plugins import registry
 from tenants.scope import Scope
 
@@ -73,8 +73,8 @@ async def _agreements(company_id: int, at: datetime) -> list[AgreementSummary]:
                 currency=row["currency"],
                 legal_entity_id=row["legal_entity"],
                 legal_entity_name=row["legal_entity_name"],
-                balance=str(from_micros(row["balance"])),
-                credit_limit=None if limit is None else str(from_micros(limit)),
+                balance=amount_text(row["balance"]),
+                credit_limit=amount_text(limit),
                 version_id=version["id"] if version else None,
                 effective_from=version["effective_from"] if version else None,
                 effective_till=version["effective_till"] if version else None,

@@ -21,7 +21,7 @@ from core.accounts.reselling_schemas import AssociationCreate, AssociationOut, A
 from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.db.engine import is_postgres, transaction
 from core.errors import Conflict, Invalid, NotFound
-from core.money import from_micros
+from core.money import amount_text
 from tenants.scope import Scope
 
 TABLE = "reselling_associations"
@@ -101,8 +101,8 @@ async def _outs(rows: list[dict]) -> list[AssociationOut]:
                 agreement_id=row["agreement"],
                 agreement_code=row["agreement_code"],
                 currency=row["currency"],
-                balance=str(from_micros(row["balance"])),
-                credit_limit=None if limit is None else str(from_micros(limit)),
+                balance=amount_text(row["balance"]),
+                credit_limit=amount_text(limit),
                 status=versions.status(start, till, now),
                 effective_from=start,
                 effective_till=till,
@@ -161,7 +161,7 @@ async def _clean(scope: Scope, entity: dict, values: dict) -> dict:
         "agreement": values["agreement_id"],
         "effective_from": start,
         "effective_till": till,
-        "timezone": values["timezone"],
+        "timezone": tz.key,
     }
 
 

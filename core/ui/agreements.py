@@ -72,6 +72,8 @@ def _parse(data: dict[str, Any], struct: type):
         if "RFC3339" in error["message"]:
             day = error["field"] == "agreement_date"
             error["message"] = "Enter a date." if day else "Enter a date and time."
+        elif error["field"] in data and data[error["field"]] is None:
+            error["message"] = "This field is required."  # an empty choice, not a bad number
     return result, errors
 
 

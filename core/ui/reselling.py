@@ -40,11 +40,23 @@ def _data(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _parse(values: dict[str, Any], struct: type):
-    data, errors = parse(_data(values), struct)
+def _parse(values: dict[str, Any], struct: type, item: AssociationOut | None = None):
+    data = _data(values)
+    if (
+        item is not None
+        and item.status != "upcoming"
+        and data["effective_from"][:16] == (item.effective_from_local or "")[:16]
+    ):
+        # a started association keeps its start; resending it unchanged (the form has minutes
+        # only, or another zone was chosen for the end) must not count as a move
+        data.pop("effective_from")
+    sent = data
+    data, errors = parse(sent, struct)
     for error in errors:
         if "RFC3339" in error["message"]:
             error["message"] = "Enter a date and time."
+        elif error["field"] in sent and sent[error["field"]] is None:
+            error["message"] = "This field is required."  # no agreement chosen
     return data, errors
 
 
@@ -128,7 +140,7 @@ async def reselling_update(
     scope = principal_of(request).scope
     item = await service.get_association(scope, entity_id, association_id)
     values = await read_form(request)
-    data, errors = _parse(values, AssociationUpdate)
+    data, errors = _parse(values, AssociationUpdate, item)
     if data is None:
         return await _edit_page(request, entity_id, item, values, errors, 422)
     try:
