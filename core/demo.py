@@ -17,6 +17,7 @@ from core.accounts.bootstrap import create_user
 from core.auth.models import User
 from core.auth.passwords import hash_password
 from core.auth.policy import check_new_password, generate_password
+from core.auth.tokens import now
 from tenants.models import Company
 
 DEMO_FILE = Path(__file__).resolve().parents[1] / "tenants" / "demo" / "tenant.toml"
@@ -68,8 +69,19 @@ async def seed_demo() -> list[str]:
     for email, login, company, group in DEMO_USERS:
         existing = await User.select(User.id).where(User.email == email).first()
         if existing:
+            # As a fresh account: a printed password that has aged past the policy's expiry,
+            # or a 2FA lock from earlier tries, would otherwise refuse the sign-in it promises.
+            changed_at = now()
             await User.update(
-                {User.password_hash: hash_password(password), User.status: "active"}
+                {
+                    User.password_hash: hash_password(password),
+                    User.status: "active",
+                    User.password_changed_at: changed_at,
+                    User.must_change_password: False,
+                    User.failed_code_attempts: 0,
+                    User.locked_until: None,
+                    User.updated_at: changed_at,
+                }
             ).where(User.id == existing["id"])
         else:
             await create_user(

@@ -72,3 +72,30 @@ async def test_demo_seeds_a_tree_and_prints_working_credentials(bo_app, monkeypa
     # the money side comes once: the reseller sells under DEMO-CL-1 and buys under DEMO-RS-1
     assert "agreements: unchanged" in result.output
     assert [a["code"] for a in sold.json()["items"]] == ["DEMO-CL-1"]
+
+
+async def test_demo_rerun_revives_an_expired_or_locked_demo_password(bo_app, monkeypatch):
+    """The printed password must work even after the policy's expiry or a 2FA lock."""
+    from datetime import UTC, datetime, timedelta
+
+    from core.auth.models import User
+
+    monkeypatch.setenv("BACKOFFICE_DEMO_PASSWORD", "demo-Passw0rd")
+    assert (await _cli(["demo"])).exit_code == 0
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    await User.update(
+        {
+            User.password_changed_at: long_ago,
+            User.must_change_password: True,
+            User.locked_until: datetime.now(UTC) + timedelta(minutes=10),
+        }
+    ).where(User.login == "admin")
+    result = await _cli(["demo"])
+    assert result.exit_code == 0, result.output
+    row = await User.select().where(User.login == "admin").first()
+    assert not row["must_change_password"] and row["locked_until"] is None
+    async with serve_in_loop(bo_app) as client:
+        res = await client.post(
+            "/api/v1/auth/token", json={"login": "admin", "password": "demo-Passw0rd"}
+        )
+    assert res.status_code == 201, res.text

@@ -11,7 +11,8 @@ from tenants.models import Company
 
 class CompanyPlugin(Table, tablename="company_plugins"):
     """One row per (company, plugin). ``settings`` is Fernet-encrypted JSON because plugin
-    settings routinely hold API keys; at most one row per pair is kept by the service."""
+    settings routinely hold API keys. Written only by ``tenants.sync`` (which keeps at most one
+    row per pair; there is no unique constraint); nothing reads these rows yet."""
 
     __owner__ = "company"
     __secret_columns__ = ("settings",)
