@@ -196,3 +196,49 @@ async def test_deleting_a_portal_removes_its_files(bo_factory, bo_api):
     assert all(get_storage().exists(k) for k in keys)
     assert (await api.delete(f"{API}/{portal_id}")).status_code == 204
     assert not any(get_storage().exists(k) for k in keys)
+
+
+@pytest.mark.parametrize(
+    ("svg", "message"),
+    [
+        (
+            b'<?xml version="1.0"?><?xml-stylesheet href="https://x.test/a.css"?>'
+            b'<svg xmlns="http://www.w3.org/2000/svg"/>',
+            "processing instruction",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><style>a{fill:u\\72l(https://x.test/)}'
+            b"</style></svg>",
+            "style refers",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><style>a{background:'
+            b'image-set("https://x.test/a.png" 1x)}</style></svg>',
+            "style refers",
+        ),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg">'
+            b'<set attributeName="href" to="java&#9;script:alert(1)"/></svg>',
+            "javascript:",
+        ),
+    ],
+)
+async def test_svg_tricks_that_hide_a_fetch_or_script_are_refused(bo_factory, bo_api, svg, message):
+    api, portal_id = await _setup(bo_factory, bo_api)
+    res = await _put(api, portal_id, "logo_square_light", svg)
+    assert res.status_code == 422, res.text
+    error = res.json()["errors"][0]
+    assert error["field"] == "logo_square_light" and message in error["message"], error
+
+
+async def test_only_one_byte_over_the_slot_limit_is_read():
+    from litestar.datastructures import UploadFile
+
+    from core.portals.api import read_upload
+
+    upload = UploadFile(content_type="image/png", filename="big.png")
+    await upload.write(b"x" * (3 * 1024 * 1024))
+    await upload.seek(0)
+    assert len(await read_upload(upload, "favicon")) == 2 * 1024 * 1024 + 1
+    await upload.seek(0)
+    assert await read_upload(upload, "no_such_slot") == b""

@@ -199,3 +199,52 @@ async def test_foreign_portals_are_404_on_every_page(bo_client, bo_factory):
         res = await post_form(bo_client, path, {"name": "X"}, page="/portals")
         assert res.status_code == 404, path
     assert await Portal.count().where(Portal.name == "Theirs") == 1
+
+
+async def test_sibling_and_client_users_get_404_on_every_portal_page(bo_client, bo_factory):
+    owner = await bo_factory.owner()
+    reseller = await bo_factory.company(owner, "reseller", name="Reseller One")
+    client = await bo_factory.company(reseller, "client", name="Client Co")
+    sibling = await bo_factory.company(owner, "reseller", name="Sibling")
+    theirs = await _portal(reseller, "Theirs", "theirs.example.com", status="active")
+    base = f"/portals/{theirs}"
+    for outsider in (sibling, client):
+        await sign_in(bo_client, await bo_factory.user(outsider))
+        for path in (base, f"{base}/edit", f"{base}/delete", f"{base}/files/favicon"):
+            assert (await bo_client.get(path)).status_code == 404, (outsider["name"], path)
+        for path in (
+            f"{base}/edit",
+            f"{base}/delete",
+            f"{base}/check-domain",
+            f"{base}/files/favicon/delete",
+        ):
+            res = await post_form(bo_client, path, {"name": "X"}, page="/portals")
+            assert res.status_code == 404, (outsider["name"], path)
+        token = csrf_of((await bo_client.get("/portals")).text)
+        res = await bo_client.post(
+            f"{base}/certificate",
+            data={"_csrf_token": token, "certificate_pem": "x", "private_key_pem": "y"},
+        )
+        assert res.status_code == 404, (outsider["name"], res.status_code)
+        res = await bo_client.post(
+            f"{base}/files/favicon",
+            data={"_csrf_token": token},
+            files={"file": ("x.png", image("PNG"), "image/png")},
+        )
+        assert res.status_code == 404, (outsider["name"], res.status_code)
+    row = await Portal.select().where(Portal.id == theirs).first()
+    assert row["name"] == "Theirs" and row["favicon"] == "" and row["certificate_pem"] == ""
+
+
+async def test_saving_a_portal_in_error_keeps_its_status(bo_client, bo_factory):
+    owner, reseller, client = await _admin(bo_factory, bo_client)
+    portal_id = await _portal(reseller, "Broken", "broken.example.com", status="error")
+    edit = f"/portals/{portal_id}/edit"
+    form = await bo_client.get(edit)
+    assert '<option value="error" selected disabled>' in form.text
+    values = _form(name="Broken, renamed", fqdn="broken.example.com")
+    del values["status"]  # a disabled option is never submitted
+    res = await post_form(bo_client, edit, values)
+    assert res.status_code == 303, res.text
+    row = await Portal.select(Portal.name, Portal.status).where(Portal.id == portal_id).first()
+    assert row == {"name": "Broken, renamed", "status": "error"}

@@ -25,7 +25,7 @@ from core.portals.schemas import (
     PortalUpdate,
     ThemeOut,
 )
-from core.portals.uploads import MAX_UPLOAD, SVG_CSP
+from core.portals.uploads import MAX_UPLOAD, SLOTS, SVG_CSP
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
@@ -54,9 +54,11 @@ def file_response(request: Request, data: bytes, media: str, etag: str, public: 
     return Response(content=data, media_type=media, headers=headers)
 
 
-async def read_upload(upload: UploadFile) -> bytes:
-    """At most one byte over the largest limit is read; the slot's own limit is checked later."""
-    return await upload.read(MAX_UPLOAD + 1)
+async def read_upload(upload: UploadFile, slot: str) -> bytes:
+    """At most one byte over the slot's limit is read (enough to refuse a larger file); for an
+    unknown slot nothing is read, it is refused by name."""
+    known = SLOTS.get(slot)
+    return await upload.read(known.max_bytes + 1) if known else b""
 
 
 class PortalController(Controller):
@@ -156,7 +158,7 @@ class PortalController(Controller):
             principal_of(request).scope,
             portal_id,
             slot,
-            await read_upload(data),
+            await read_upload(data, slot),
         )
 
     @get("/{portal_id:int}/files/{slot:str}", summary="A branding file (any status)", guards=VIEW)

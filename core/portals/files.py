@@ -102,9 +102,8 @@ async def _load(key: str, what: str) -> tuple[bytes, str, str]:
 
 async def read_file(scope: Scope, portal_id: int, slot_name: str) -> tuple[bytes, str, str]:
     """A file of a portal in the caller's scope, whatever the portal's status (previews)."""
-    await portal_row(scope, portal_id, Portal.id)
+    row = await portal_row(scope, portal_id, *(getattr(Portal, name) for name in SLOTS))
     slot = slot_named(slot_name)
-    row = await portal_row(scope, portal_id, getattr(Portal, slot.name))
     return await _load(row[slot.name], f"{slot.label} of portal {portal_id}")
 
 

@@ -13,6 +13,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
+from xml.etree.ElementTree import TreeBuilder
 
 from PIL import Image, UnidentifiedImageError
 
@@ -125,15 +126,35 @@ def _local_ref(value: str) -> bool:
     return value.strip().startswith("#")
 
 
+class _Builder(TreeBuilder):
+    """The usual tree, remembering processing instructions (the tree drops those of the prolog)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.instructions: list[str] = []
+
+    def pi(self, target, text=None):
+        self.instructions.append(target)
+        return super().pi(target, text)
+
+
 def _svg_problem(data: bytes) -> str | None:
     """Why this SVG may not be served, or None when it is inert."""
     from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import ParseError, fromstring
+    from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
+    builder = _Builder()
+    parser = DefusedXMLParser(
+        target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
     try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser.feed(data)
+        root = parser.close()
     except (ParseError, DefusedXmlException, ValueError):
         return "the SVG is not well-formed XML, or it declares a DTD or entities"
+    if builder.instructions:
+        # <?xml-stylesheet href=...?> loads a stylesheet and never appears in the tree.
+        return f"the SVG contains a processing instruction (<?{builder.instructions[0]}?>)"
     if root.tag not in (f"{_SVG_NS}svg", "svg"):
         return "the file's root element is not <svg>"
     for element in root.iter():
@@ -150,13 +171,16 @@ def _svg_problem(data: bytes) -> str | None:
                 return "the SVG links to something outside the file"
             if local == "style" and _bad_css(value):
                 return "the SVG's style refers to something outside the file"
-            if "javascript:" in value.replace(" ", "").lower():
+            if "javascript:" in "".join(value.split()).lower():  # browsers drop tabs, newlines
                 return "the SVG contains a javascript: address"
     return None
 
 
 def _bad_css(text: str) -> bool:
-    if "@import" in text.lower():
+    """``@import``, ``image-set()`` and any non-local ``url()``; backslash escapes are refused
+    too, since ``u\\72l(`` is ``url(`` to a browser but not to the pattern above."""
+    lowered = text.lower()
+    if "@import" in lowered or "image-set" in lowered or "\\" in text:
         return True
     return any(not _local_ref(ref) for ref in _CSS_URL.findall(text))
 

@@ -16,11 +16,11 @@ from litestar.params import FromPath
 from core.access.guards import requires
 from core.errors import Conflict, Invalid
 from core.portals import actions, files, service
-from core.portals.api import BODY_LIMIT, file_response
+from core.portals.api import BODY_LIMIT, file_response, read_upload
 from core.portals.certificates import MAX_PEM
 from core.portals.rules import language_name
 from core.portals.schemas import CertificateUpload, PortalCreate, PortalOut, PortalUpdate
-from core.portals.uploads import MAX_UPLOAD, SLOTS
+from core.portals.uploads import SLOTS
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_int, pager, register
@@ -110,6 +110,10 @@ def _as_data(values: dict[str, Any], creating: bool) -> dict[str, Any]:
         data["intercom_secret"] = ""
     if creating:
         data["company_id"] = values.get("company_id") or None
+    elif not data["status"]:
+        # A portal in "error" shows that status as a disabled option, which browsers never
+        # submit: no status keeps the stored one instead of refusing the whole form.
+        del data["status"]
     return data
 
 
@@ -288,7 +292,7 @@ async def portal_file_upload(
     scope = principal_of(request).scope
     form = await request.form()
     upload = form.get("file")
-    content = await upload.read(MAX_UPLOAD + 1) if isinstance(upload, UploadFile) else b""
+    content = await read_upload(upload, slot) if isinstance(upload, UploadFile) else b""
     try:
         await files.set_file(audit_context(request), scope, portal_id, slot, content)
     except Invalid as exc:
