@@ -104,6 +104,30 @@ async def test_rules_on_types(bo_factory, bo_api):
     assert dup.status_code == 409 and dup.json()["errors"][0]["field"] == "name"
 
 
+async def test_resellers_made_earlier_stay_editable_after_the_right_is_withdrawn(
+    bo_factory, bo_api
+):
+    owner = await bo_factory.owner()
+    reseller = await bo_factory.company(owner, "reseller", creator_of_resellers=True)
+    sub = await bo_factory.company(reseller, "reseller", name="Sub")
+    leaf = await bo_factory.company(reseller, "client", name="Leaf")
+    owner_api = await bo_api(await bo_factory.user(owner))
+    res = await owner_api.patch(
+        f"/api/v1/companies/{reseller['id']}", json={"creator_of_resellers": False}
+    )
+    assert res.status_code == 200, res.text
+    api = await bo_api(await bo_factory.user(reseller))
+    res = await api.patch(f"/api/v1/companies/{sub['id']}", json={"description": "Kept"})
+    assert res.status_code == 200, res.text
+    assert res.json()["type"] == "reseller" and res.json()["description"] == "Kept"
+    # making a new reseller, or a new creator of resellers, still needs the right
+    res = await api.patch(f"/api/v1/companies/{leaf['id']}", json={"type": "reseller"})
+    assert res.status_code == 422 and res.json()["errors"][0]["field"] == "type"
+    res = await api.patch(f"/api/v1/companies/{sub['id']}", json={"creator_of_resellers": True})
+    assert res.status_code == 422
+    assert res.json()["errors"][0]["field"] == "creator_of_resellers"
+
+
 async def test_client_company_users_cannot_manage_companies(bo_factory, bo_api):
     client = await bo_factory.company(await bo_factory.owner(), "client")
     api = await bo_api(await bo_factory.user(client))

@@ -143,3 +143,17 @@ async def test_the_pages_show_why_a_delete_was_refused(bo_factory, bo_client):
     assert res.status_code == 409 and "is still used by 1 bank account" in res.text
     assert 'action="/legal-entities/' in res.text  # still the confirmation page
     assert await Bank.count() == 1 and await LegalEntity.count() == 1
+
+
+async def test_company_with_a_payment_system(bo_factory, bo_api):
+    from core.payments.models import PaymentSystemConfig
+
+    owner, reseller, client = await _world(bo_factory)
+    await Company.delete().where(Company.id == client["id"])
+    system = PaymentSystemConfig(company=reseller["id"], name="Cards", kind="fakepay")
+    await system.save()
+    api = await bo_api(await bo_factory.user(owner))
+    url = f"/api/v1/companies/{reseller['id']}"
+    await _refused(api, url, "this company is still used by 1 payment system")
+    await PaymentSystemConfig.delete().where(PaymentSystemConfig.id == system.id)
+    assert (await api.delete(url)).status_code == 204

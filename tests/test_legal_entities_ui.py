@@ -227,3 +227,23 @@ async def test_client_users_only_read_their_entities(bo_client, bo_factory):
     )
     assert res.status_code == 422 and "Client companies cannot" in res.text
     assert await LegalEntity.exists().where(LegalEntity.id == kept)
+
+
+async def test_view_only_user_gets_no_write_buttons(bo_client, bo_factory):
+    from core.access.models import Role, RolePermission
+    from core.access.testing import user_with_role
+
+    owner = await bo_factory.owner()
+    reseller = await bo_factory.company(owner, "reseller", name="Reseller One")
+    client = await bo_factory.company(reseller, "client", name="Client Co")
+    entity = await _entity(client, "Viewed")
+    role = Role(company=reseller["id"], name="Entity viewer", group="backoffice")
+    await role.save()
+    await RolePermission(role=role.id, area="account_management", level="view").save()
+    await sign_in(bo_client, await user_with_role(bo_factory, reseller, "backoffice", role.id))
+    listing = await bo_client.get("/legal-entities")
+    assert listing.status_code == 200 and _names(listing.text) == ["Viewed"]
+    assert 'href="/legal-entities/new"' not in listing.text and "/edit" not in listing.text
+    view = await bo_client.get(f"/legal-entities/{entity}")
+    assert view.status_code == 200 and "/edit" not in view.text
+    assert (await bo_client.get("/legal-entities/new")).status_code == 403

@@ -20,8 +20,9 @@ from core.accounts.in_use import Usage, refuse_if_used
 from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.models import AuthToken, User
-from core.db.engine import transaction
+from core.db.engine import is_postgres, transaction
 from core.errors import Conflict, Invalid, NotFound
+from core.payments.models import PaymentSystemConfig
 from core.plugins import registry
 from core.web.listing import ListQuery, contains, fetch_page
 from tenants.models import Company, Portal
@@ -232,22 +233,32 @@ async def default_own_legal_entity(scope: Scope) -> int | None:
     return row["id"] if row else None
 
 
-async def _check_rules(scope: Scope, values: dict, company_id: int | None) -> None:
+async def _check_rules(
+    scope: Scope, values: dict, company_id: int | None, old: dict | None = None
+) -> None:
+    """``old`` is the stored row when editing: a reseller made earlier stays editable after the
+    caller loses the right to create resellers; only making a new one (or a new creator of
+    resellers) needs that right."""
     caller = await _caller_company(scope)
     if caller["kind"] == "client":
         raise Invalid("client companies cannot create or manage companies")
-    if values["kind"] == "reseller" and not (
-        caller["kind"] == "owner" or caller["creator_of_resellers"]
-    ):
+    may_create_resellers = caller["kind"] == "owner" or caller["creator_of_resellers"]
+    was_reseller = old is not None and old["kind"] == "reseller"
+    if values["kind"] == "reseller" and not was_reseller and not may_create_resellers:
         raise Invalid.field("type", "your company may not create resellers")
     if values["creator_of_resellers"] and values["kind"] != "reseller":
         raise Invalid.field("creator_of_resellers", "only a reseller can be a creator of resellers")
+    was_creator = old is not None and old["creator_of_resellers"]
+    if values["creator_of_resellers"] and not was_creator and not may_create_resellers:
+        raise Invalid.field("creator_of_resellers", "your company may not create resellers")
     if values.get("portal") is not None:
         owned = await Portal.exists().where(
             Portal.id == values["portal"], Portal.company == scope.company_id
         )
         if not owned:
             raise Invalid.field("portal_id", "no such portal among your portals")
+    if is_postgres():  # serialise the name check of one tenant; SQLite's BEGIN IMMEDIATE does
+        await Company.raw("SELECT id FROM companies WHERE id = {} FOR UPDATE", scope.company_id)
     duplicate = Company.select(Company.id).where(
         Company.parent == scope.company_id, WhereRaw("LOWER(name) = LOWER({})", values["name"])
     )
@@ -363,7 +374,7 @@ async def update_company(
             raise Invalid.field("name", "must not be blank")
         if values["kind"] == "client" and data.creator_of_resellers is msgspec.UNSET:
             values["creator_of_resellers"] = False
-        await _check_rules(scope, values, company_id)
+        await _check_rules(scope, values, company_id, old)
         if values["own_legal_entity"] != old["own_legal_entity"]:
             await _check_own_legal_entity(scope, values["own_legal_entity"])
         if sent_mnp:
@@ -421,6 +432,12 @@ def _usages(company_id: int) -> list[Usage]:
             (BankAccount.company == company_id) | (BankAccount.created_by_company == company_id),
         ),
         Usage("bank", "banks", Bank, Bank.company == company_id),
+        Usage(
+            "payment system",
+            "payment systems",
+            PaymentSystemConfig,
+            PaymentSystemConfig.company == company_id,
+        ),
     ]
 
 

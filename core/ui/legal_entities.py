@@ -15,6 +15,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from core.access.guards import requires
+from core.access.service import at_least, best_level
 from core.accounts import legal_entities as service
 from core.accounts.legal_entity_schemas import (
     LegalEntityCreate,
@@ -131,9 +132,13 @@ def _make_handlers(section: Section) -> list:
     base, realm = section.base, section.realm
     create_struct = LegalEntityCreate if section.asks_company else OwnLegalEntityCreate
 
-    def _can_change(request: Request) -> bool:
-        """Clients only read the entities their tenant keeps for them (the service enforces it)."""
-        return principal_of(request).scope.company_kind != "client"
+    async def _can_change(request: Request) -> bool:
+        """Clients only read the entities their tenant keeps for them (the service enforces it);
+        a view-only user gets no write buttons either."""
+        if principal_of(request).scope.company_kind == "client":
+            return False
+        level = await best_level(principal_of(request), ["account_management"], request.scope)
+        return at_least(level, "manage")
 
     async def _form(request, values, errors, entity=None, status=200) -> Response:
         scope = principal_of(request).scope
@@ -176,7 +181,7 @@ def _make_handlers(section: Section) -> list:
             filters=shown,
             countries=countries(),
             companies=await service.company_choices(scope) if section.asks_company else [],
-            can_create=_can_change(request),
+            can_create=await _can_change(request),
         )
 
     @get(f"{base}/new", include_in_schema=False, guards=MANAGE)
@@ -215,7 +220,7 @@ def _make_handlers(section: Section) -> list:
             active=section.table.name,
             section=section,
             entity=entity,
-            can_change=_can_change(request),
+            can_change=await _can_change(request),
             reselling_rows=reselling_rows,
             payment_box=payment_box,
         )
