@@ -76,6 +76,7 @@ def problem(status: int, title: str, detail: str, errors: list[dict] | None = No
     return body
 
 
+_INT_RANGE = re.compile(r"out of int(?:16|32|64) range")
 _NAMED_FIELD = re.compile(r"(?:unknown|required) field `([^`]+)`")
 
 
@@ -111,8 +112,31 @@ def to_problem(request: Request, exc: Exception) -> tuple[int, dict]:
             error = {"field": "body", "message": exc.detail}
             return 400, problem(400, "Malformed request", exc.detail, [error])
         return exc.status_code, problem(exc.status_code, exc.detail, exc.detail)
+    if _out_of_range(exc):
+        detail = "a number in the request is out of range"
+        return 400, problem(400, "Invalid request", detail, [{"field": "id", "message": detail}])
+    if _unique_violation(exc):
+        # Services check uniqueness first with a clear field message; this is the race where
+        # two requests passed that check at once and the database's unique index decided.
+        detail = "another request just created the same record; reload and try again"
+        return 409, problem(409, "Conflict", detail)
     request.logger.exception("unhandled error", exc_info=exc)
     return HTTP_500_INTERNAL_SERVER_ERROR, problem(500, "Internal server error", "unexpected error")
+
+
+def _out_of_range(exc: Exception) -> bool:
+    """An integer beyond its column (ids are 32-bit serials on PostgreSQL): SQLite raises
+    OverflowError, asyncpg a DataError while encoding the argument. Both mean bad input."""
+    if isinstance(exc, OverflowError):
+        return True
+    return type(exc).__name__ == "DataError" and bool(_INT_RANGE.search(str(exc)))
+
+
+def _unique_violation(exc: Exception) -> bool:
+    name = type(exc).__name__
+    if name == "UniqueViolationError":  # asyncpg
+        return True
+    return name == "IntegrityError" and "UNIQUE constraint failed" in str(exc)  # sqlite3
 
 
 def problem_response(request: Request, exc: Exception) -> Response:

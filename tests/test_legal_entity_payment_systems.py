@@ -99,6 +99,15 @@ async def test_assign_replace_idempotent_and_audited(fakepay, bo_factory, bo_api
     assert await LegalEntityPaymentSystem.count() == 0
     assert (await api.delete(f"{PS}/{second}")).status_code == 204
 
+    # deleting the entity drops what it offered, and the audit log names it
+    assert (await api.put(url(entity_id), json={"payment_system_ids": [first]})).status_code == 200
+    assert (await api.delete(f"/api/v1/own-legal-entities/{entity_id}")).status_code == 204
+    assert await LegalEntityPaymentSystem.count() == 0
+    gone = await AuditChange.select().where(
+        AuditChange.table_name == "legal_entities", AuditChange.operation == "delete"
+    )
+    assert json.loads(gone[-1]["old_values"])["payment_system_ids"] == [first]
+
 
 async def test_only_own_enabled_systems_may_be_assigned(fakepay, bo_factory, bo_api):
     (owner, r1, _, _), apis = await _world(bo_factory, bo_api)

@@ -345,11 +345,20 @@ async def delete_legal_entity(
         from core.accounts.in_use import legal_entity_usages, refuse_if_used
 
         await refuse_if_used(f"legal entity “{old['name']}”", legal_entity_usages(entity_id))
+        from core.payments.models import LegalEntityPaymentSystem as Offered
+
+        # The payment systems it offered go with it (ON DELETE CASCADE): the log says which.
+        offered = await Offered.select(Offered.payment_system).where(
+            Offered.legal_entity == entity_id
+        )
+        gone = _audit_view(old)
+        if offered:
+            gone["payment_system_ids"] = sorted(r["payment_system"] for r in offered)
         await LegalEntity.delete().where(LegalEntity.id == entity_id)
         await record_event(
             ctx,
             f"{LABEL[realm]} deleted",
-            [Change(TABLE, "delete", entity_id, _audit_view(old), {}, old["company"])],
+            [Change(TABLE, "delete", entity_id, gone, {}, old["company"])],
         )
     return bool(old["is_default"])
 
