@@ -2,7 +2,10 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
-PYTEST_ARGS ?= -q -p no:cacheprovider
+# Tests run in parallel (pytest-xdist, one database per worker on either engine); a module's
+# tests stay on one worker so module-level set-up can be shared. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= auto
+PYTEST_ARGS ?= -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=10
 
 .PHONY: install run test test-sqlite test-postgres lint format clean
 

@@ -50,13 +50,27 @@ def _prepare_postgres(url: str) -> None:
     asyncio.run(recreate())
 
 
+def _worker_url(url: str, worker: str) -> str:
+    """Each pytest-xdist worker gets its own PostgreSQL database: ``…/name_gw0``."""
+    if not worker:
+        return url
+    parsed = urlparse(url)
+    return parsed._replace(path=f"{parsed.path.rstrip('/')}_{worker}").geturl()
+
+
 def pytest_configure(config) -> None:
-    if os.environ.get("BACKOFFICE_TESTING_CONFIGURED"):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if getattr(config.option, "numprocesses", None) and not worker:
+        return  # an xdist controller runs no test: each worker prepares its own database
+    guard = f"BACKOFFICE_TESTING_CONFIGURED_{worker or 'main'}"
+    if os.environ.get(guard):
         return
-    os.environ["BACKOFFICE_TESTING_CONFIGURED"] = "1"
+    os.environ[guard] = "1"
+    os.environ["BACKOFFICE_TEST_CHEAP_PASSWORD_HASHING"] = "1"
     workdir = Path(tempfile.mkdtemp(prefix="backoffice-test-"))
     _STATE["workdir"] = workdir
-    url = os.environ.get("BACKOFFICE_TEST_DATABASE_URL") or f"sqlite:///{workdir / 'test.db'}"
+    url = os.environ.get("BACKOFFICE_TEST_DATABASE_URL")
+    url = _worker_url(url, worker) if url else f"sqlite:///{workdir / 'test.db'}"
     if url.startswith("postgres"):
         _prepare_postgres(url)
     os.environ["BACKOFFICE_DATABASE_URL"] = url
