@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from piccolo.columns import BigInt
-
 SCALE = 6
 QUANTUM = Decimal(1).scaleb(-SCALE)
 MICROS = 10**SCALE
@@ -58,10 +56,6 @@ def amount_text(micros: int | None) -> str | None:
 def round_money(value: Decimal) -> Decimal:
     """Rounds a computed amount (price x quantity) to storage precision, banker's rounding."""
     return value.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
-
-
-class Money(BigInt):
-    """A money column: integer micro-units. Read with ``from_micros``, write with ``to_micros``."""
 
 
 def display_amount(amount: Decimal | str | int) -> str:
