@@ -15,7 +15,8 @@ async def test_two_companies_of_one_tenant_cannot_share_a_name_in_any_case(bo_fa
         )
     other = await bo_factory.company(owner, kind="reseller")
     await bo_factory.company(other, name="Acme Telecom")  # another tenant may use it
-    assert await Company.count().where(Company.name.ilike("acme telecom")) == 2
+    names = await Company.select(Company.name)
+    assert sum(r["name"].casefold() == "acme telecom" for r in names) == 2
 
 
 async def test_a_company_has_at_most_one_default_legal_entity(bo_factory):

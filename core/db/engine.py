@@ -16,6 +16,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from core.db.sqlite_pool import PooledSQLiteEngine
 from core.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -26,7 +27,7 @@ def make_engine(settings: Settings) -> Engine:
         path = settings.sqlite_path
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        return PooledSQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     return PostgresEngine(config=postgres_config(settings.database_url))
 
 
@@ -77,6 +78,8 @@ async def start_pool() -> None:
 async def close_pool(grace_seconds: float = 10) -> None:
     """Close the pool; a connection never released (a crashed request) must not hang shutdown."""
     db = engine()
+    if isinstance(db, PooledSQLiteEngine):
+        await db.close_idle()
     if isinstance(db, PostgresEngine) and db.pool is not None:
         pool = db.pool
         try:
