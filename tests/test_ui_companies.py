@@ -133,7 +133,7 @@ async def test_validation_errors_are_shown_by_field_and_values_kept(bo_client, b
     assert res.status_code == 422
     assert ">Required<" in res.text and "keep me" in res.text
     res = await post_form(bo_client, "/companies/new", {"name": "X", "type": "partner"})
-    assert res.status_code == 422 and "Choose one of the offered values." in res.text
+    assert res.status_code == 422 and "Choose one of: client, reseller" in res.text
     res = await post_form(bo_client, "/companies/new", {"name": "taken", "type": "client"})
     assert res.status_code == 409 and "Already used by another of your companies" in res.text
     assert 'value="taken"' in res.text
