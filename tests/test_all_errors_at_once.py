@@ -206,3 +206,16 @@ async def test_an_agreement_form_shows_all_four_problems_at_once(bo_client, bo_f
     assert "1 to 31" in shown
     assert "“nope” is not a valid email address" in shown and "“bad@”" in shown
     assert await Agreement.count() == 0
+
+
+async def test_a_huge_negative_credit_limit_is_too_small(bo_factory, bo_api):
+    w = await world(bo_factory)
+    api = await bo_api(w["user"])
+    agreement = (await api.post(AG, json=body(w))).json()
+    for raw in ("-1e30", "-9300000000000"):
+        res = await api.post(
+            f"{AG}/{agreement['id']}/versions",
+            json={"effective_from": "2030-01-01T00:00:00", "credit_limit": raw},
+        )
+        assert res.status_code == 422, res.text
+        assert "too small" in _fields(res)["credit_limit"], res.text

@@ -172,7 +172,8 @@ def _credit_limit(raw) -> int | None:
     except MoneyError as exc:
         raise Invalid.field("credit_limit", f"{exc}; use a decimal such as 1500.00") from None
     except ArithmeticError:  # decimal.InvalidOperation: more digits than Decimal can quantize
-        raise Invalid.field("credit_limit", "is too large to store") from None
+        side = "too small" if str(raw).strip().startswith("-") else "too large"
+        raise Invalid.field("credit_limit", f"is {side} to store") from None
     if micros < 0:
         raise Invalid.field("credit_limit", "must be 0 or more (leave it empty for unlimited)")
     return micros
