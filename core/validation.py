@@ -150,7 +150,8 @@ def describe(message: str, annotation: Any = None, value: Any = None) -> str:
         message = message[: match.start()]
         path = match.group("path")
         if index := _INDEX.match(path):
-            prefix = f"Item {int(index.group(1)) + 1}: "
+            rest = path[index.end() :].strip(".")
+            prefix = f"Item {int(index.group(1)) + 1}{f', {rest}' if rest else ''}: "
         elif path.strip("."):
             prefix = f"{path.strip('.')}: "
     if not prefix and value in (None, "") and not _allows_none(annotation):
