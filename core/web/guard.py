@@ -40,9 +40,11 @@ async def check_request(request: Request) -> None:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in FORM_TYPES:
         form = await request.form()
-        fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-        if found := nul_field(fields):
-            _refuse(found)
+        # uploaded files keep their bytes; only their names are text
+        for key, value in form.multi_items():
+            text = value if isinstance(value, str) else getattr(value, "filename", "") or ""
+            if "\x00" in key or "\x00" in text:
+                _refuse(key.replace("\x00", "") or "form")
         return
     data_field = request.route_handler.parsed_fn_signature.parameters.get("data")
     if data_field is None or data_field.annotation in (bytes, str) or "msgpack" in content_type:
