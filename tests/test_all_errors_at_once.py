@@ -219,3 +219,27 @@ async def test_a_huge_negative_credit_limit_is_too_small(bo_factory, bo_api):
         )
         assert res.status_code == 422, res.text
         assert "too small" in _fields(res)["credit_limit"], res.text
+
+
+async def test_portal_and_bank_rules_are_all_reported_at_once(bo_factory, bo_api):
+    api = await bo_api(await bo_factory.user(await bo_factory.owner()))
+    res = await api.post(
+        "/api/v1/portals",
+        json={
+            "name": " ",
+            "fqdn": "http://bad host/",
+            "theme": "no-such-theme",
+            "primary_color": "blueish",
+            "support_email": "help@",
+        },
+    )
+    assert res.status_code == 422, res.text
+    fields = _fields(res)
+    assert set(fields) == {"name", "fqdn", "theme", "primary_color", "support_email"}
+    assert fields["primary_color"].startswith("use a colour like #1a73e8")
+    res = await api.post(
+        "/api/v1/banks",
+        json={"name": " ", "address": " ", "country": "ZZ", "swift": "nope"},
+    )
+    assert res.status_code == 422, res.text
+    assert set(_fields(res)) == {"name", "address", "country", "swift"}
