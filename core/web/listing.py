@@ -43,13 +43,13 @@ class ListQuery:
     def validate(self, sortable: dict[str, Column]) -> None:
         if self.page < 1:
             raise Invalid.field("page", "must be 1 or more")
+        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise Invalid.field("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")
         if (self.page - 1) * self.page_size > MAX_OFFSET:
             top = MAX_OFFSET // self.page_size + 1
             raise Invalid.field(
                 "page", f"Too large: with {self.page_size} rows a page, use {top} or less"
             )
-        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise Invalid.field("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")
         if self.sort not in sortable:
             raise Invalid.field("sort", f"must be one of: {', '.join(sorted(sortable))}")
         if self.order not in ("asc", "desc"):
