@@ -95,10 +95,29 @@ def _litestar_field_errors(request: Request, exc: ValidationException) -> list[d
                 key = named.group(1)
             if body is not None and (item.get("source") == "body" or key in {"data", "body"}):
                 continue
-            errors.append({"field": key, "message": describe(message)})
+            errors.append({"field": key, "message": describe(message, _param_type(request, key))})
     if not errors:
         errors.append({"field": "body", "message": describe(exc.detail)})
     return errors
+
+
+def _param_type(request: Request, name: str) -> Any:
+    """The annotated type of a query or path parameter (of the handler or of a dependency such
+    as paging), so a refused value can be answered with the values that would do."""
+    from typing import get_type_hints
+
+    try:
+        handler = request.route_handler
+        field = handler.parsed_fn_signature.parameters.get(name)
+        if field is not None:
+            return field.annotation
+        for provide in handler.resolve_dependencies().values():
+            hints = get_type_hints(provide.dependency, include_extras=True)
+            if name in hints:
+                return hints[name]
+    except Exception:  # an unresolvable hint only costs the list of choices
+        return None
+    return None
 
 
 def _body_errors(request: Request) -> list[dict[str, str]] | None:

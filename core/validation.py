@@ -143,7 +143,10 @@ def _beyond_int64(value: Any, where: str = "") -> str | None:
     return None
 
 
-def describe(message: str, annotation: Any = None, value: Any = None) -> str:
+_UNKNOWN_VALUE = object()
+
+
+def describe(message: str, annotation: Any = None, value: Any = _UNKNOWN_VALUE) -> str:
     """A msgspec (or litestar) validation message in our words."""
     prefix = ""
     if match := _PATH.search(message):
@@ -154,7 +157,8 @@ def describe(message: str, annotation: Any = None, value: Any = None) -> str:
             prefix = f"Item {int(index.group(1)) + 1}{f', {rest}' if rest else ''}: "
         elif path.strip("."):
             prefix = f"{path.strip('.')}: "
-    if not prefix and value in (None, "") and not _allows_none(annotation):
+    empty = value is not _UNKNOWN_VALUE and (value is None or value == "")
+    if not prefix and empty and not _allows_none(annotation):
         return REQUIRED
     if hint := _hint(annotation):
         return f"{prefix}Use {hint}"

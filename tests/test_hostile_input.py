@@ -179,3 +179,13 @@ def test_one_country_rule_for_banks_and_legal_entities():
         with pytest.raises(Invalid) as caught:
             normalise_country(raw)
         assert message in caught.value.errors[0]["message"]
+
+
+async def test_query_parameter_errors_say_what_would_do(bo_factory, bo_api):
+    api = await bo_api(await bo_factory.user(await bo_factory.owner()))
+    problem = _problem(await api.get("/api/v1/companies?order=sideways&page=x&page_size=0"), 400)
+    assert {e["field"]: e["message"] for e in problem["errors"]} == {
+        "order": "Choose one of: asc, desc",
+        "page": "Use a whole number",
+        "page_size": "Too small: use 1 or more",
+    }
