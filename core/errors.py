@@ -80,25 +80,72 @@ _INT_RANGE = re.compile(r"out of int(?:16|32|64) range")
 _NAMED_FIELD = re.compile(r"(?:unknown|required) field `([^`]+)`")
 
 
-def _litestar_field_errors(exc: ValidationException) -> list[dict[str, str]]:
-    errors = []
+def _litestar_field_errors(request: Request, exc: ValidationException) -> list[dict[str, str]]:
+    """litestar's errors in our words; a refused body is re-checked field by field so the
+    answer names every broken field, not just the first one msgspec met."""
+    from core.validation import describe
+
+    body = _body_errors(request)
+    errors = list(body or [])
     for item in exc.extra or []:
         if isinstance(item, dict):
             message = str(item.get("message", ""))
             key = str(item.get("key") or item.get("source") or "body")
             if key in {"data", "body"} and (named := _NAMED_FIELD.search(message)):
                 key = named.group(1)
-            errors.append({"field": key, "message": message})
+            if body is not None and (item.get("source") == "body" or key in {"data", "body"}):
+                continue
+            errors.append({"field": key, "message": describe(message, _param_type(request, key))})
     if not errors:
-        errors.append({"field": "body", "message": exc.detail})
+        errors.append({"field": "body", "message": describe(exc.detail)})
     return errors
+
+
+def _param_type(request: Request, name: str) -> Any:
+    """The annotated type of a query or path parameter (of the handler or of a dependency such
+    as paging), so a refused value can be answered with the values that would do."""
+    from typing import get_type_hints
+
+    try:
+        handler = request.route_handler
+        field = handler.parsed_fn_signature.parameters.get(name)
+        if field is not None:
+            return field.annotation
+        for provide in handler.resolve_dependencies().values():
+            hints = get_type_hints(provide.dependency, include_extras=True)
+            if name in hints:
+                return hints[name]
+    except Exception:  # an unresolvable hint only costs the list of choices
+        return None
+    return None
+
+
+def _body_errors(request: Request) -> list[dict[str, str]] | None:
+    """Every broken field of the JSON body, when the handler takes a Struct as ``data``."""
+    import msgspec
+    from litestar.types import Empty
+    from litestar.utils.scope.state import ScopeState
+
+    from core.validation import struct_errors
+
+    try:
+        field = request.route_handler.parsed_fn_signature.parameters.get("data")
+    except Exception:  # no route matched (404, 405): there is no body shape to check
+        return None
+    struct = getattr(field, "annotation", None)
+    if not (isinstance(struct, type) and issubclass(struct, msgspec.Struct)):
+        return None
+    raw = ScopeState.from_scope(request.scope).json
+    if raw is Empty:
+        return None
+    return struct_errors(raw, struct) or None
 
 
 def to_problem(request: Request, exc: Exception) -> tuple[int, dict]:
     if isinstance(exc, DomainError):
         return exc.status_code, problem(exc.status_code, exc.title, exc.detail, exc.errors)
     if isinstance(exc, ValidationException):
-        errors = _litestar_field_errors(exc)
+        errors = _litestar_field_errors(request, exc)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return 400, problem(400, "Invalid request", detail, errors)
     if isinstance(exc, NotAuthorizedException):
@@ -106,7 +153,10 @@ def to_problem(request: Request, exc: Exception) -> tuple[int, dict]:
     if isinstance(exc, PermissionDeniedException):
         return 403, problem(403, "Forbidden", exc.detail or "not allowed")
     if isinstance(exc, LitestarNotFound):
-        return 404, problem(404, "Not found", exc.detail or "not found")
+        # litestar's router says a bare "Not Found" for a path no route matches (e.g. "abc"
+        # where an id belongs): name the path so the answer reads like our own 404s.
+        detail = exc.detail if exc.detail and exc.detail != "Not Found" else ""
+        return 404, problem(404, "Not found", detail or f"{request.url.path} not found")
     if isinstance(exc, HTTPException):
         if exc.status_code == 400:
             error = {"field": "body", "message": exc.detail}

@@ -31,7 +31,7 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
     try:
         exact = amount.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
     except InvalidOperation:  # more digits than the decimal context holds, e.g. "1e30"
-        raise MoneyError(f"{value} is too large to store") from None
+        raise MoneyError(f"{value} is {_beyond(amount)} to store") from None
     if amount != exact:
         raise MoneyError(f"{value} has more than {SCALE} decimal places")
     return exact
@@ -40,8 +40,13 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
 def to_micros(value: Decimal | int | str) -> int:
     micros = int(to_decimal(value) * MICROS)
     if abs(micros) > MAX_MICROS:
-        raise MoneyError(f"{value} is too large to store")
+        raise MoneyError(f"{value} is {_beyond(micros)} to store")
     return micros
+
+
+def _beyond(amount: Decimal | int) -> str:
+    """A huge negative is too small, not too large: say which end was passed."""
+    return "too small" if amount < 0 else "too large"
 
 
 def from_micros(micros: int) -> Decimal:

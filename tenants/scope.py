@@ -7,6 +7,7 @@ exactly like a missing one, so ids cannot be probed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from piccolo.table import Table
 
 from core.errors import NotFound
 from tenants.models import Company
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -64,10 +67,14 @@ async def get_in_scope(table: type[Table], scope: Scope, object_id: int, *column
         .first()
     )
     if row is None:
-        raise NotFound(
-            f"{table._meta.tablename.rstrip('s').replace('_', ' ')} {object_id} not found"
-        )
+        raise NotFound(f"{object_name(table)} {object_id} not found")
     return row
+
+
+def object_name(table: type[Table]) -> str:
+    """What people call one row: ``LegalEntity`` is a "legal entity" (the table name is plural
+    and English plurals do not strip back reliably: companies, addresses)."""
+    return getattr(table, "__object_name__", None) or _CAMEL.sub(" ", table.__name__).lower()
 
 
 async def visible_company_ids(scope: Scope) -> list[int]:

@@ -219,7 +219,7 @@ def _check_portal(portal: PortalSpec, path: str, fqdns: dict) -> Iterator[tuple[
 
 
 def _check_entity(entity: LegalEntitySpec, path: str, names: set) -> Iterator[tuple[str, str]]:
-    from core.accounts.legal_entities import normalize_country
+    from core.validation import normalise_country
 
     entity.name, entity.legal_name = entity.name.strip(), entity.legal_name.strip()
     if not entity.name:
@@ -230,7 +230,7 @@ def _check_entity(entity: LegalEntitySpec, path: str, names: set) -> Iterator[tu
     if not entity.legal_name:
         yield f"{path}.legal_name", "must not be blank"
     try:
-        entity.country = normalize_country(entity.country)
+        entity.country = normalise_country(entity.country)
     except Invalid as exc:
         yield f"{path}.country", exc.errors[0]["message"]
 

@@ -158,7 +158,7 @@ async def test_validation_errors_are_shown_by_field(bo_client, bo_factory):
         res.status_code == 409 and "This bank already has an account with this number" in res.text
     )
     res = await post_form(bo_client, "/bank-accounts/new", {**base, "legal_entity_id": ""})
-    assert res.status_code == 422 and "This field is required." in res.text
+    assert res.status_code == 422 and ">Required<" in res.text
     assert await BankAccount.count() == 2
 
 

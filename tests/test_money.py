@@ -49,6 +49,14 @@ def test_refuses_amounts_too_large_to_store():
             to_decimal(huge)
 
 
+def test_a_huge_negative_is_too_small_not_too_large():
+    with pytest.raises(MoneyError, match="too small"):
+        to_micros("-9300000000000")
+    for huge in ("-1e30", "-" + "9" * 40):
+        with pytest.raises(MoneyError, match="too small"):
+            to_decimal(huge)
+
+
 @settings(max_examples=25, deadline=None)
 @given(amounts)
 async def test_database_stores_money_exactly(amount):

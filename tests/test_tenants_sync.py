@@ -148,9 +148,7 @@ enabled = "yes"
         "companies[1].portals[0].primary_color": "must be a colour like #1a2b3c",
         "companies[1].portals[2].fqdn": "already used at companies[1].portals[1]",
         "companies[1].portals[2].support_email": "must be a valid email address",
-        "companies[1].legal_entities[0].country": (
-            "must be an ISO 3166-1 country code (e.g. CA or CAN)"
-        ),
+        "companies[1].legal_entities[0].country": ("XX is not an ISO 3166-1 country code"),
         "companies[1].admins[0].email": "must be a valid email address",
         "companies[1].plugins.who-knows": errors["companies[1].plugins.who-knows"],
         "companies[1].plugins.who-knows.enabled": "must be true or false",

@@ -14,7 +14,10 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-Zone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Zone = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=64, extra={"expect": "a timezone like Europe/Berlin"}),
+]
 MoneyText = Annotated[str, msgspec.Meta(max_length=40)]
 CurrencyCode = Annotated[str, msgspec.Meta(min_length=1, max_length=8)]
 Direction = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]

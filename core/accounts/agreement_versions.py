@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import msgspec
 
-from core.accounts import legal_entities
 from core.accounts.agreement_schemas import (
     EMAIL_FIELDS,
     TERM_FIELDS,
@@ -35,6 +34,7 @@ from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.db.engine import is_postgres, transaction
 from core.errors import Conflict, Invalid, NotFound
 from core.money import MoneyError, amount_text, to_micros
+from core.validation import Problems, clean_email_list
 from tenants.scope import Scope, in_scope
 
 TABLE = "agreement_versions"
@@ -153,18 +153,6 @@ def describe(start: datetime, till: datetime | None) -> str:
     return f"{start:%Y-%m-%d %H:%M} UTC to {end}"
 
 
-def clean_email_list(field: str, items: list[str]) -> list[str]:
-    """The legal entities' address rules (syntax, de-duplication, 20 at most) under ``field``."""
-    try:
-        return legal_entities.clean_emails(items)
-    except Invalid as exc:
-        messages = [e["message"] for e in exc.errors] or [exc.detail]
-        raise Invalid(
-            f"{field}: " + "; ".join(messages),
-            [{"field": field, "message": m} for m in messages],
-        ) from None
-
-
 def emails(value) -> list[str]:
     return json.loads(value) if isinstance(value, str) else list(value or [])
 
@@ -184,7 +172,8 @@ def _credit_limit(raw) -> int | None:
     except MoneyError as exc:
         raise Invalid.field("credit_limit", f"{exc}; use a decimal such as 1500.00") from None
     except ArithmeticError:  # decimal.InvalidOperation: more digits than Decimal can quantize
-        raise Invalid.field("credit_limit", "is too large to store") from None
+        side = "too small" if str(raw).strip().startswith("-") else "too large"
+        raise Invalid.field("credit_limit", f"is {side} to store") from None
     if micros < 0:
         raise Invalid.field("credit_limit", "must be 0 or more (leave it empty for unlimited)")
     return micros
@@ -204,24 +193,30 @@ def _billing_day(period: str, day: int | None) -> int:
     return day
 
 
-def clean_terms(values: dict) -> dict:
-    """Validated terms as stored: UTC instants, micro-units, checked zones, days and emails."""
-    tz = zone(values["timezone"], "timezone")
-    start, till = period_instants(values, tz)
-    zone(values["billing_timezone"], "billing_timezone")
+def clean_terms(values: dict, problems: Problems | None = None) -> dict:
+    """Validated terms as stored: UTC instants, micro-units, checked zones, days and emails.
+
+    Every broken term is reported in one Invalid (with those already in ``problems``); an
+    unknown zone still lets the period be checked, read in UTC.
+    """
+    problems = problems or Problems()
+    tz = problems.attempt(zone, values["timezone"], "timezone", default=ZoneInfo("UTC"))
+    start, till = problems.attempt(period_instants, values, tz, default=(None, None))
+    problems.attempt(zone, values["billing_timezone"], "billing_timezone")
     period = values["billing_period"]
-    day = _billing_day(period, values.get("billing_day"))
+    day = problems.attempt(_billing_day, period, values.get("billing_day"))
     split = bool(values.get("split_by_month"))
     if split and period not in ("daily", "weekly"):
-        raise Invalid.field("split_by_month", "only daily and weekly periods can be split by month")
+        problems.add("split_by_month", "only daily and weekly periods can be split by month")
     days = values["days_for_payment"]
     if not 0 <= days <= 365:
-        raise Invalid.field("days_for_payment", "must be between 0 and 365")
+        side = "too small" if days < 0 else "too large"
+        problems.add("days_for_payment", f"{side}: use 0 to 365")
     cleaned = {
         "effective_from": start,
         "effective_till": till,
         "timezone": tz.key,
-        "credit_limit": _credit_limit(values.get("credit_limit")),
+        "credit_limit": problems.attempt(_credit_limit, values.get("credit_limit")),
         "billing_timezone": values["billing_timezone"].strip(),
         "billing_period": period,
         "billing_day": day,
@@ -229,7 +224,9 @@ def clean_terms(values: dict) -> dict:
         "days_for_payment": days,
     }
     for field in EMAIL_FIELDS:
-        cleaned[field] = clean_email_list(field, list(values.get(field) or []))
+        items = list(values.get(field) or [])
+        cleaned[field] = problems.attempt(clean_email_list, field, items)
+    problems.raise_if_any()
     return cleaned
 
 

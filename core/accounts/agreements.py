@@ -31,6 +31,7 @@ from core.audit.recorder import AuditContext, Change, diff, record_event, snapsh
 from core.db.engine import is_postgres, transaction
 from core.errors import Conflict, Invalid
 from core.money import amount_text, from_micros
+from core.validation import Problems
 from core.web.listing import ListQuery, contains, fetch_page
 from tenants.models import Company
 from tenants.scope import Scope
@@ -188,50 +189,53 @@ async def _check_code(scope: Scope, code: str, keep_id: int | None) -> str:
     return code
 
 
-async def _check_parties(scope: Scope, values: dict) -> None:
+async def _check_parties(scope: Scope, values: dict, problems: Problems) -> None:
     """Entities and accounts must belong to the right side of the agreement."""
     if not await LegalEntity.exists().where(
         LegalEntity.id == values["legal_entity"], LegalEntity.company == values["company"]
     ):
-        raise Invalid.field("legal_entity_id", "no such legal entity of the chosen company")
+        problems.add("legal_entity_id", "no such legal entity of the chosen company")
     if not await LegalEntity.exists().where(
         LegalEntity.id == values["own_legal_entity"], LegalEntity.company == scope.company_id
     ):
-        raise Invalid.field("own_legal_entity_id", "no such legal entity among your own")
+        problems.add("own_legal_entity_id", "no such legal entity among your own")
     if values.get("bank_account") is not None and not await BankAccount.exists().where(
         BankAccount.id == values["bank_account"],
         BankAccount.legal_entity == values["legal_entity"],
         BankAccount.company == values["company"],
     ):
-        raise Invalid.field("bank_account_id", "no such bank account of the chosen legal entity")
+        problems.add("bank_account_id", "no such bank account of the chosen legal entity")
     if values.get("own_bank_account") is not None and not await BankAccount.exists().where(
         BankAccount.id == values["own_bank_account"],
         BankAccount.legal_entity == values["own_legal_entity"],
         BankAccount.company == scope.company_id,
     ):
-        raise Invalid.field(
+        problems.add(
             "own_bank_account_id", "no such own bank account of the chosen own legal entity"
         )
 
 
-def _refuse_balance(data) -> None:
+def _refuse_balance(data, problems: Problems) -> None:
     if data.balance is not msgspec.UNSET:
-        raise Invalid.field(
+        problems.add(
             "balance", "the balance moves only through payments and charges; it cannot be set"
         )
 
 
 async def create_agreement(ctx: AuditContext, scope: Scope, data: AgreementCreate) -> AgreementOut:
-    _refuse_balance(data)
+    problems = Problems()
+    _refuse_balance(data, problems)
     if data.direction == "vendor":
-        raise Invalid.field("direction", "vendor agreements are not supported yet")
-    if data.direction != "client":
-        raise Invalid.field("direction", "must be client")
+        problems.add("direction", "vendor agreements are not supported yet")
+    elif data.direction != "client":
+        problems.add("direction", "must be client")
+    if not data.code.strip():
+        problems.add("code", "must not be blank")
     async with transaction():
         if not await Company.exists().where(
             Company.id == data.company_id, Company.parent == scope.company_id
         ):
-            raise Invalid.field("company_id", "no such company among the companies you created")
+            problems.add("company_id", "no such company among the companies you created")
         values = {
             "company": data.company_id,
             "direction": data.direction,
@@ -240,10 +244,10 @@ async def create_agreement(ctx: AuditContext, scope: Scope, data: AgreementCreat
             "bank_account": data.bank_account_id,
             "own_bank_account": data.own_bank_account_id,
             "agreement_date": data.agreement_date,
-            "currency": normalise_currency(data.currency),
+            "currency": problems.attempt(normalise_currency, data.currency),
         }
-        await _check_parties(scope, values)
-        terms = versions.clean_terms(versions.terms_of(data))
+        await _check_parties(scope, values, problems)
+        terms = versions.clean_terms(versions.terms_of(data), problems)
         await _lock_company(scope.company_id)
         values["code"] = await _check_code(scope, data.code, None)
         agreement = Agreement(**values, balance=0)
@@ -260,7 +264,8 @@ async def create_agreement(ctx: AuditContext, scope: Scope, data: AgreementCreat
 async def update_agreement(
     ctx: AuditContext, scope: Scope, agreement_id: int, data: AgreementUpdate
 ) -> AgreementOut:
-    _refuse_balance(data)
+    problems = Problems()
+    _refuse_balance(data, problems)
     async with transaction():
         old = await versions.agreement_row(scope, agreement_id, *AUDITED)
         fixed = {"company_id": old["company"], "direction": old["direction"]}
@@ -272,12 +277,15 @@ async def update_agreement(
             if field == "currency":
                 given = str(given).strip().upper()
             if given != fixed[field]:
-                raise Invalid.field(field, "cannot be changed once the agreement exists")
+                problems.add(field, "cannot be changed once the agreement exists")
         values = dict(old)
         for key, value in msgspec.structs.asdict(data).items():
             if value is not msgspec.UNSET and key not in (*FIXED, "balance"):
                 values[FIELD_COLUMNS.get(key, key)] = value
-        await _check_parties(scope, values)
+        await _check_parties(scope, values, problems)
+        if not values["code"].strip():
+            problems.add("code", "must not be blank")
+        problems.raise_if_any()
         if values["code"] != old["code"]:
             await _lock_company(scope.company_id)
             values["code"] = await _check_code(scope, values["code"], agreement_id)

@@ -22,6 +22,7 @@ from core.accounts.models import Bank
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import transaction
 from core.errors import Invalid, NotFound
+from core.validation import Problems, country_name, normalise_country
 from core.web.listing import ListQuery, contains, fetch_page
 from tenants.scope import Scope
 from tenants.tree import ancestor_ids
@@ -53,30 +54,6 @@ SORTABLE = {
 # Codes SWIFT uses that ISO 3166-1 has not assigned (Kosovo).
 SWIFT_EXTRA_COUNTRIES = {"XK"}
 TEXT_FIELDS = ("name", "description", "address", "branch_code", "bank_code")
-
-
-def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code) if code else None
-    return country.name if country else code
-
-
-def normalise_country(raw: str, field: str = "country") -> str:
-    """An ISO 3166-1 alpha-2 or alpha-3 code (any case) as the alpha-2 code that is stored."""
-    code = raw.strip()
-    if not code:
-        raise Invalid.field(field, "must not be blank")
-    country = None
-    if len(code) == 2 and code.isalpha():
-        country = pycountry.countries.get(alpha_2=code)
-    elif len(code) == 3 and code.isalpha():
-        country = pycountry.countries.get(alpha_3=code)
-    else:
-        raise Invalid.field(
-            field, "use an ISO 3166-1 country code of two or three letters, e.g. DE or DEU"
-        )
-    if country is None:
-        raise Invalid.field(field, f"{code.upper()} is not an ISO 3166-1 country code")
-    return country.alpha_2
 
 
 def normalise_swift(raw: str) -> str:
@@ -166,13 +143,15 @@ async def get_own_bank(scope: Scope, bank_id: int) -> BankOut:
 
 
 def _clean(values: dict) -> dict:
-    """Trimmed values with country and SWIFT normalised; raises on the first broken rule."""
+    """Trimmed values with country and SWIFT normalised; raises naming every broken rule."""
+    problems = Problems()
     cleaned = {k: values[k].strip() for k in TEXT_FIELDS}
     for key in ("name", "address"):
         if not cleaned[key]:
-            raise Invalid.field(key, "must not be blank")
-    cleaned["country"] = normalise_country(values["country"])
-    cleaned["swift"] = normalise_swift(values["swift"])
+            problems.add(key, "must not be blank")
+    cleaned["country"] = problems.attempt(normalise_country, values["country"])
+    cleaned["swift"] = problems.attempt(normalise_swift, values["swift"])
+    problems.raise_if_any()
     return cleaned
 
 

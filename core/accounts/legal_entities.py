@@ -10,10 +10,8 @@ transaction (after locking the company row on PostgreSQL; SQLite writers are ser
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Literal
 
 import msgspec
@@ -28,6 +26,7 @@ from core.accounts.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
 from core.errors import Invalid, NotFound
+from core.validation import Problems, clean_email_list, country_name, normalise_country
 from core.web.listing import ListQuery, contains, fetch_page
 from tenants.models import Company, Portal
 from tenants.scope import Scope, in_scope
@@ -69,58 +68,6 @@ SORTABLE = {
 }
 FIELD_COLUMNS = {"portal_id": "portal"}
 LABEL = {"own": "Own legal entity", "clients": "Legal entity"}
-MAX_EMAILS = 20
-_EMAIL = re.compile(
-    r"^(?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}(?<!\.)@"
-    r"(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
-
-
-@lru_cache(maxsize=512)
-def _country(code: str):
-    import pycountry
-
-    code = code.strip().upper()
-    if len(code) == 2:
-        return pycountry.countries.get(alpha_2=code)
-    if len(code) == 3:
-        return pycountry.countries.get(alpha_3=code)
-    return None
-
-
-def normalize_country(code: str) -> str:
-    """ISO 3166-1 alpha-2 or alpha-3 in, the stored alpha-2 out."""
-    country = _country(code or "")
-    if country is None:
-        raise Invalid.field("country", "must be an ISO 3166-1 country code (e.g. CA or CAN)")
-    return country.alpha_2
-
-
-def country_name(code: str) -> str:
-    country = _country(code) if code else None
-    return country.name if country else code
-
-
-def clean_emails(items: list[str]) -> list[str]:
-    """Trimmed, syntactically valid, de-duplicated ignoring case (first spelling kept)."""
-    errors, seen, kept = [], set(), []
-    for position, raw in enumerate(items, start=1):
-        value = raw.strip()
-        if not _EMAIL.match(value):
-            shown = value or "(empty)"
-            errors.append(f"address {position} “{shown}” is not a valid email address")
-            continue
-        if value.lower() not in seen:
-            seen.add(value.lower())
-            kept.append(value)
-    if not errors and len(kept) > MAX_EMAILS:
-        errors.append(f"at most {MAX_EMAILS} addresses are allowed, got {len(kept)}")
-    if errors:
-        raise Invalid(
-            "notification_emails: " + "; ".join(errors),
-            [{"field": "notification_emails", "message": m} for m in errors],
-        )
-    return kept
 
 
 @dataclass(frozen=True)
@@ -139,7 +86,7 @@ class LegalEntityFilters:
         if self.company_id is not None:
             clauses.append(LegalEntity.company == self.company_id)
         if self.country:
-            clauses.append(LegalEntity.country == normalize_country(self.country))
+            clauses.append(LegalEntity.country == normalise_country(self.country))
         if self.is_default is not None:
             clauses.append(LegalEntity.is_default == self.is_default)
         return clauses
@@ -230,29 +177,32 @@ async def _target_company(scope: Scope, realm: Realm, data: OwnLegalEntityCreate
     return data.company_id
 
 
-async def _clean(scope: Scope, values: dict, company_id: int) -> dict:
-    """Field rules beyond the Struct's: name not blank, ISO country, portal, emails.
+async def _clean(
+    scope: Scope, values: dict, company_id: int, problems: Problems | None = None
+) -> dict:
+    """Field rules beyond the Struct's: name not blank, ISO country, portal, emails;
+    every broken one is reported at once (with those already in ``problems``).
 
     The portal may be the caller's or one of the entity's own company: a tenant that made a
     portal for its reseller assigns it to the reseller's legal entity (guide §14.2 step 8).
     """
-    values["name"] = values["name"].strip()
-    values["legal_name"] = values["legal_name"].strip()
-    if not values["name"]:
-        raise Invalid.field("name", "must not be blank")
-    if not values["legal_name"]:
-        raise Invalid.field("legal_name", "must not be blank")
-    values["country"] = normalize_country(values["country"])
+    problems = problems or Problems()
+    for key in ("name", "legal_name"):
+        values[key] = values[key].strip()
+        if not values[key]:
+            problems.add(key, "must not be blank")
+    values["country"] = problems.attempt(normalise_country, values["country"])
     if values.get("portal") is not None:
         owned = await Portal.exists().where(
             Portal.id == values["portal"],
             Portal.company.is_in([scope.company_id, company_id]),
         )
         if not owned:
-            raise Invalid.field(
-                "portal_id", "no such portal among yours or this legal entity's company's"
-            )
-    values["notification_emails"] = clean_emails(values["notification_emails"])
+            problems.add("portal_id", "no such portal among yours or this legal entity's company's")
+    values["notification_emails"] = problems.attempt(
+        clean_email_list, "notification_emails", values["notification_emails"]
+    )
+    problems.raise_if_any()
     return values
 
 
@@ -291,8 +241,14 @@ async def create_legal_entity(
     fields.pop("company_id", None)
     values = {FIELD_COLUMNS.get(k, k): v for k, v in fields.items()}
     async with transaction():
-        company_id = await _target_company(scope, realm, data)
-        values = await _clean(scope, values, company_id)
+        if realm == "own":
+            _refuse_client(scope)
+        problems = Problems()
+        company_id = None
+        with problems.check():
+            company_id = await _target_company(scope, realm, data)
+        values = await _clean(scope, values, company_id or scope.company_id, problems)
+        assert company_id is not None  # _clean raised every problem, the company's too
         await _lock_company(company_id)
         first = not await LegalEntity.exists().where(LegalEntity.company == company_id)
         values["is_default"] = values["is_default"] or first

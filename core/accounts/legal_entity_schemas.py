@@ -13,7 +13,10 @@ import msgspec
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 LegalName = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
-CountryCode = Annotated[str, msgspec.Meta(min_length=2, max_length=3)]
+# ``extra["expect"]`` is what core.validation tells a sender whose value has the wrong shape.
+CountryCode = Annotated[
+    str, msgspec.Meta(min_length=2, max_length=3, extra={"expect": "a country code like DE or DEU"})
+]
 Identifier = Annotated[str, msgspec.Meta(max_length=64)]
 Address = Annotated[str, msgspec.Meta(max_length=2000)]
 EmailText = Annotated[str, msgspec.Meta(max_length=254)]

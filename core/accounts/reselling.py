@@ -12,6 +12,7 @@ Instants are stored in UTC with the zone they were entered in, so they read back
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -20,8 +21,9 @@ from core.accounts.models import Agreement, LegalEntity, ResellingAssociation
 from core.accounts.reselling_schemas import AssociationCreate, AssociationOut, AssociationUpdate
 from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.db.engine import is_postgres, transaction
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, NotFound
 from core.money import amount_text
+from core.validation import Problems
 from tenants.scope import Scope
 
 TABLE = "reselling_associations"
@@ -147,16 +149,17 @@ async def _lock_entity(entity_id: int) -> None:
 
 
 async def _clean(scope: Scope, entity: dict, values: dict) -> dict:
+    """The agreement, zone and period checked together: one Invalid names all broken ones."""
+    problems = Problems()
     if not await Agreement.exists().where(
         Agreement.id == values["agreement_id"],
         Agreement.company == entity["company"],
         versions.managed(scope),
     ):
-        raise Invalid.field(
-            "agreement_id", f"no such agreement with {entity['company_name']} among yours"
-        )
-    tz = versions.zone(values["timezone"])
-    start, till = versions.period_instants(values, tz)
+        problems.add("agreement_id", f"no such agreement with {entity['company_name']} among yours")
+    tz = problems.attempt(versions.zone, values["timezone"], default=ZoneInfo("UTC"))
+    start, till = problems.attempt(versions.period_instants, values, tz, default=(None, None))
+    problems.raise_if_any()
     return {
         "agreement": values["agreement_id"],
         "effective_from": start,

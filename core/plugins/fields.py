@@ -16,10 +16,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from core.errors import Invalid
+from core.validation import is_email
 
 FIELD_TYPES = ("string", "integer", "decimal", "boolean", "choice", "secret", "url", "email")
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TRUE = {"true", "on", "yes", "1"}
 _FALSE = {"false", "off", "no", "0"}
 _DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
@@ -111,7 +111,7 @@ class Field:
             parsed = urlparse(value)
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
                 raise ValueError("must be an http:// or https:// address")
-        if kind == "email" and not _EMAIL.match(value):
+        if kind == "email" and not is_email(value):
             raise ValueError("must be an email address")
         return value
 

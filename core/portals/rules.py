@@ -11,11 +11,9 @@ from functools import lru_cache
 
 from core.errors import Invalid
 from core.portals.domain import normalize_fqdn, normalize_host
+from core.validation import Problems, check_email
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_EMAIL = re.compile(
-    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\.[A-Za-z]{2,63}$"
-)
 _APP_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 
@@ -84,9 +82,7 @@ def clean_color(value: str) -> str:
 
 def clean_email(value: str) -> str:
     value = value.strip()
-    if value and not _EMAIL.match(value):
-        raise Invalid.field("support_email", f"“{value}” is not a valid email address")
-    return value
+    return check_email(value, "support_email") if value else value
 
 
 def clean_intercom(enabled: bool, app_id: str) -> str:
@@ -108,22 +104,27 @@ def clean_theme(name: str) -> str:
 
 
 def clean_values(values: dict) -> dict:
-    """Every field rule over a full set of portal values (create, or update merged with old)."""
+    """Every field rule over a full set of portal values (create, or update merged with old);
+    one Invalid names every broken field."""
+    problems = Problems()
     values["name"] = values["name"].strip()
     if not values["name"]:
-        raise Invalid.field("name", "must not be blank")
-    values["fqdn"] = normalize_fqdn(values["fqdn"])
-    values["theme"] = clean_theme(values["theme"])
+        problems.add("name", "must not be blank")
+    values["fqdn"] = problems.attempt(normalize_fqdn, values["fqdn"])
+    values["theme"] = problems.attempt(clean_theme, values["theme"])
     values["title"] = values["title"].strip()
-    values["languages"] = clean_languages(values["languages"])
-    values["login_descriptions"] = clean_descriptions(
-        values["login_descriptions"], values["languages"]
-    )
-    values["primary_color"] = clean_color(values["primary_color"])
+    languages = problems.attempt(clean_languages, values["languages"])
+    values["languages"] = languages
+    if languages is not None:
+        values["login_descriptions"] = problems.attempt(
+            clean_descriptions, values["login_descriptions"], languages
+        )
+    values["primary_color"] = problems.attempt(clean_color, values["primary_color"])
     shortener = values["shortener_domain"].strip()
-    values["shortener_domain"] = normalize_host(shortener) if shortener else ""
-    values["intercom_app_id"] = clean_intercom(
-        values["intercom_enabled"], values["intercom_app_id"]
+    values["shortener_domain"] = problems.attempt(normalize_host, shortener) if shortener else ""
+    values["intercom_app_id"] = problems.attempt(
+        clean_intercom, values["intercom_enabled"], values["intercom_app_id"]
     )
-    values["support_email"] = clean_email(values["support_email"])
+    values["support_email"] = problems.attempt(clean_email, values["support_email"])
+    problems.raise_if_any()
     return values

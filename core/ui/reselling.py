@@ -50,14 +50,7 @@ def _parse(values: dict[str, Any], struct: type, item: AssociationOut | None = N
         # a started association keeps its start; resending it unchanged (the form has minutes
         # only, or another zone was chosen for the end) must not count as a move
         data.pop("effective_from")
-    sent = data
-    data, errors = parse(sent, struct)
-    for error in errors:
-        if "RFC3339" in error["message"]:
-            error["message"] = "Enter a date and time."
-        elif error["field"] in sent and sent[error["field"]] is None:
-            error["message"] = "This field is required."  # no agreement chosen
-    return data, errors
+    return parse(data, struct)
 
 
 def _values(item: AssociationOut) -> dict[str, Any]:

@@ -96,9 +96,10 @@ def _group_label(group: str) -> str:
 
 
 def normalize_email(email: str) -> str:
+    from core.validation import is_email
+
     value = (email or "").strip().lower()
-    local, at, domain = value.partition("@")
-    if not at or not local or "." not in domain or len(value) > 254 or " " in value:
+    if len(value) > 254 or not is_email(value):
         raise Invalid.field("email", "must be a valid email address")
     return value
 

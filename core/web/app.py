@@ -20,6 +20,7 @@ from core.db.engine import close_pool, start_pool
 from core.errors import problem_response
 from core.plugins.manager import collect
 from core.settings import Settings, get_settings
+from core.web.guard import check_request
 from core.web.health import health
 
 API_PREFIX = "/api/v1"
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
             exclude=["/api/", "/health", "/static/"],
         ),
         exception_handlers={Exception: _exception_handler},
+        before_request=check_request,
         openapi_config=OpenAPIConfig(
             title="BackOffice API",
             version=core.__version__,

@@ -13,12 +13,16 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
 from piccolo.columns import Column
 from piccolo.columns.combination import Where
+from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.table import Table
 
 from core.errors import Invalid
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 25
+# Offsets are 64-bit integers in both databases; any page past this one is empty anyway.
+MAX_OFFSET = 2**63 - 1
+MAX_PAGE = MAX_OFFSET // MAX_PAGE_SIZE
 
 
 class Page(msgspec.Struct):
@@ -41,6 +45,11 @@ class ListQuery:
             raise Invalid.field("page", "must be 1 or more")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise Invalid.field("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")
+        if (self.page - 1) * self.page_size > MAX_OFFSET:
+            top = MAX_OFFSET // self.page_size + 1
+            raise Invalid.field(
+                "page", f"Too large: with {self.page_size} rows a page, use {top} or less"
+            )
         if self.sort not in sortable:
             raise Invalid.field("sort", f"must be one of: {', '.join(sorted(sortable))}")
         if self.order not in ("asc", "desc"):
@@ -82,20 +91,35 @@ def make_page(items: list, total: int, query: ListQuery, page_class: type = Page
 ListQueryParam = NamedDependency[ListQuery]
 
 
+class _LikeEscaped(ComparisonOperator):
+    template = "{name} LIKE {value} ESCAPE '\\'"
+
+
+class _ILikeEscaped(ComparisonOperator):
+    template = "{name} ILIKE {value} ESCAPE '\\'"
+
+
+def like_pattern(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern: ``%`` and ``_`` match only themselves."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def contains(column: Column, text: str) -> Where:
     """Case-insensitive substring match: ILIKE on PostgreSQL, LIKE on SQLite (already
-    case-insensitive there for ASCII, and piccolo warns on every ILIKE it rewrites)."""
+    case-insensitive there for ASCII, and piccolo warns on every ILIKE it rewrites). The
+    ESCAPE clause is spelled out because SQLite has no default escape character."""
     from core.db.engine import is_postgres
 
-    pattern = f"%{text}%"
-    return column.ilike(pattern) if is_postgres() else column.like(pattern)
+    operator = _ILikeEscaped if is_postgres() else _LikeEscaped
+    return Where(column=column, value=like_pattern(text), operator=operator)
 
 
 def paging(default_sort: str = "id") -> Provide:
     """A litestar dependency giving handlers a ``ListQuery`` from the standard query params."""
 
     async def list_query(
-        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
         sort: Annotated[str, QueryParameter(max_length=64)] = default_sort,
         order: FromQuery[Literal["asc", "desc"]] = "desc",
