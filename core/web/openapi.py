@@ -3,8 +3,7 @@
 litestar derives most of the document from the handlers; what it cannot know is declared here
 once for every operation instead of on each handler: the problem+json error answers
 (``core.errors``), that request Structs refuse unknown fields, that list operations also answer
-CSV. A schema fuzzer (tests/test_openapi_fuzz.py) holds the
-document to the server's behaviour.
+CSV. A schema fuzzer (tests/test_openapi_fuzz.py) holds the document to the server's behaviour.
 
 Swagger UI's assets are served from the ``swagger-ui-bundle-v2`` package: production machines
 have no internet, and litestar's default CDN links leave the docs page blank there.
@@ -49,8 +48,8 @@ _ERRORS = {
     403: "The token or the user's role does not allow this",
     404: "No such object visible to this user (other tenants' objects included)",
     409: "The change conflicts with the current state (in use, duplicate, race)",
-    422: "The request parsed but breaks a rule; `errors` says which field and why",
     410: "The link has expired",
+    422: "The request parsed but breaks a rule; `errors` says which field and why",
     423: "Locked after too many wrong codes",
     429: "Too many attempts; try again later",
 }
@@ -157,13 +156,13 @@ def _declares_csv(operation: Operation) -> bool:
 
 def _finish_operation(operation: Operation) -> None:
     responses = operation.responses = operation.responses or {}
-    for status in COMMON_ERRORS:
-        responses[str(status)] = _problem_response(status)  # litestar's 400 has its own shape
-    for status in list(responses):
-        if int(status) in _ERRORS:  # a handler's extra ones (problem_responses) likewise
+    # Replaced even where declared: litestar's own 400 describes a body of another shape, and
+    # a handler's problem_responses() carry no schema yet.
+    for status in sorted({*map(str, COMMON_ERRORS), *responses}):
+        if int(status) in _ERRORS:
             responses[status] = _problem_response(int(status))
-    if _declares_csv(operation) and "200" in (operation.responses or {}):
-        ok = operation.responses["200"]
+    if _declares_csv(operation) and "200" in responses:
+        ok = responses["200"]
         csv = MediaTypeSpec(schema=Schema(type=OpenAPIType.STRING))
         ok.content = {**(ok.content or {}), CSV_MEDIA_TYPE: csv}
 
