@@ -90,7 +90,7 @@ async def test_avatar_is_checked_by_content_and_size(bo_factory, bo_api):
     api = await bo_api(user)
 
     async def upload(name: str, content: bytes, ctype: str = "image/png"):
-        return await api.put("/api/v1/me/avatar", files={"data": (name, content, ctype)})
+        return await api.put("/api/v1/me/avatar", files={"file": (name, content, ctype)})
 
     text = await upload("photo.png", b"this is plain text, not a picture")
     assert text.status_code == 422
@@ -117,7 +117,7 @@ async def test_avatar_is_reencoded_and_served_with_its_type(bo_factory, bo_api):
     api = await bo_api(user)
     # A JPEG named .png with trailing bytes: stored as a clean JPEG, scaled down.
     content = picture("JPEG", (1200, 800)) + b"<script>alert(1)</script>"
-    res = await api.put("/api/v1/me/avatar", files={"data": ("me.png", content, "image/png")})
+    res = await api.put("/api/v1/me/avatar", files={"file": ("me.png", content, "image/png")})
     assert res.status_code == 200, res.text
     assert res.json()["avatar_url"] == f"/account/avatar/{user['id']}"
     served = await api.get("/api/v1/me/avatar")
@@ -130,7 +130,7 @@ async def test_avatar_is_reencoded_and_served_with_its_type(bo_factory, bo_api):
     assert again.status_code == 304
 
     webp = await api.put(
-        "/api/v1/me/avatar", files={"data": ("x.bin", picture("WEBP"), "application/x")}
+        "/api/v1/me/avatar", files={"file": ("x.bin", picture("WEBP"), "application/x")}
     )
     assert webp.status_code == 200
     assert (await api.get("/api/v1/me/avatar")).headers["content-type"] == "image/webp"
@@ -258,3 +258,15 @@ async def test_schema_documents_the_account_endpoints(bo_client):
     paths = res.json()["paths"]
     assert {"/api/v1/me", "/api/v1/me/tokens", "/api/v1/me/password"} <= set(paths)
     assert "multipart/form-data" in str(paths["/api/v1/me/avatar"]["put"])
+
+
+async def test_avatar_upload_without_its_file_part_is_a_400_naming_it(bo_factory, bo_api):
+    """Regression: a multipart body without a file part crashed litestar's extractor (500)."""
+    user = await bo_factory.user(await bo_factory.owner())
+    api = await bo_api(user)
+    res = await api.put("/api/v1/me/avatar", files={"other": ("me.png", b"x", "image/png")})
+    assert res.status_code == 400
+    assert res.headers["content-type"] == "application/problem+json"
+    assert res.json()["errors"][0]["field"] == "file"
+    empty = await api.put("/api/v1/me/avatar", data={"note": "no file"})
+    assert empty.status_code == 400

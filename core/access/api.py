@@ -30,7 +30,7 @@ class RoleController(Controller):
     @get(
         "/",
         summary="List the system roles and your company's roles",
-        dependencies={"list_query": paging("name")},
+        dependencies={"list_query": paging("name", roles.SORTABLE)},
         guards=VIEW,
     )
     async def list(

@@ -6,12 +6,9 @@ ids in these paths are the caller's own tokens, and any other id answers 404.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from core.access.guards import requires, signed_in
 from core.account import avatar, deletion, password, profile
@@ -26,8 +23,9 @@ from core.account.schemas import (
 from core.auth import api_tokens
 from core.auth.api_tokens import TokenCreate, TokenCreated, TokenOut
 from core.web.context import audit_context, principal_of
+from core.web.openapi import problem_responses
+from core.web.uploads import Upload
 
-Upload = Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)]
 USERS_VIEW = requires(("users", "portal_users"), "view")
 USERS_MANAGE = requires(("users", "portal_users"), "manage")
 
@@ -73,7 +71,7 @@ class MeController(Controller):
 
     @put("/avatar", summary="Upload your picture (PNG, JPEG or WebP, at most 2 MB)")
     async def upload_avatar(self, request: Request, data: Upload) -> ProfileOut:
-        content = await read_upload(data)
+        content = await read_upload(data.file)
         return await avatar.set_avatar(
             audit_context(request), principal_of(request).user_id, content
         )
@@ -87,7 +85,12 @@ class MeController(Controller):
     async def remove_avatar(self, request: Request) -> None:
         await avatar.remove_avatar(audit_context(request), principal_of(request).user_id)
 
-    @post("/password", summary="Change your password", status_code=204)
+    @post(
+        "/password",
+        summary="Change your password",
+        status_code=204,
+        responses=problem_responses(429),
+    )
     async def change_password(self, request: Request, data: JSONBody[PasswordChange]) -> None:
         p = principal_of(request)
         await password.change_password(audit_context(request), p.user_id, data, p.token_id)
@@ -96,6 +99,7 @@ class MeController(Controller):
         "/delete",
         summary="Delete your account (password and the phrase delete-account)",
         status_code=204,
+        responses=problem_responses(429),
     )
     async def delete_account(self, request: Request, data: JSONBody[AccountDelete]) -> None:
         await deletion.delete_own_account(

@@ -36,7 +36,7 @@ class AgreementController(Controller):
     @get(
         "/",
         summary="List the agreements with the companies your company created",
-        dependencies={"list_query": paging("id")},
+        dependencies={"list_query": paging("id", service.SORTABLE)},
         guards=VIEW,
     )
     async def list(

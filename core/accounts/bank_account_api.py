@@ -31,7 +31,7 @@ class BankAccountController(Controller):
     @get(
         "/",
         summary="List the bank accounts of the companies your company created",
-        dependencies={"list_query": paging("id")},
+        dependencies={"list_query": paging("id", service.SORTABLE)},
         guards=VIEW,
     )
     async def list(
@@ -102,7 +102,7 @@ class OwnBankAccountController(Controller):
     @get(
         "/",
         summary="List your company's own bank accounts, including those your tenant opened",
-        dependencies={"list_query": paging("id")},
+        dependencies={"list_query": paging("id", service.SORTABLE)},
         guards=OWN_VIEW,
     )
     async def list(

@@ -23,7 +23,7 @@ class BankController(Controller):
     @get(
         "/",
         summary="List your banks and, read-only, those of the tenants above you",
-        dependencies={"list_query": paging("id")},
+        dependencies={"list_query": paging("id", banks.SORTABLE)},
         guards=VIEW,
     )
     async def list(

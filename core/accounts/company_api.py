@@ -31,7 +31,7 @@ class CompanyController(Controller):
     @get(
         "/",
         summary="List the companies your company created",
-        dependencies={"list_query": paging("id")},
+        dependencies={"list_query": paging("id", companies.SORTABLE)},
         guards=VIEW,
     )
     async def list(

@@ -31,7 +31,7 @@ class LegalEntityController(Controller):
     @get(
         "/",
         summary="List the legal entities of the companies your company created",
-        dependencies={"list_query": paging("id")},
+        dependencies={"list_query": paging("id", service.SORTABLE)},
         guards=VIEW,
     )
     async def list(
@@ -93,7 +93,7 @@ class OwnLegalEntityController(Controller):
     @get(
         "/",
         summary="List your company's own legal entities",
-        dependencies={"list_query": paging("id")},
+        dependencies={"list_query": paging("id", service.SORTABLE)},
         guards=VIEW,
     )
     async def list(

@@ -12,6 +12,7 @@ from core.audit import export, service
 from core.audit.service import AuditEventDetail, AuditEventPage, AuditFilters
 from core.jobs.api import JobController
 from core.jobs.schemas import JobOut
+from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
 
@@ -29,7 +30,7 @@ class AuditController(Controller):
     @get(
         "/",
         summary="The audit log of your company and the companies it created",
-        dependencies={"list_query": paging("created_at")},
+        dependencies={"list_query": paging("created_at", service.SORTABLE)},
     )
     async def list(
         self,
@@ -65,13 +66,17 @@ class AuditController(Controller):
     async def read(self, request: Request, event_id: FromPath[int]) -> AuditEventDetail:
         return await service.get_event(principal_of(request).scope, event_id)
 
-    @get("/{event_id:int}/csv", summary="One event's changes as CSV")
+    @get(
+        "/{event_id:int}/csv",
+        summary="One event's changes as CSV",
+        media_type=csv_export.MEDIA_TYPE,
+    )
     async def read_csv(self, request: Request, event_id: FromPath[int]) -> Response:
         detail = await service.get_event(principal_of(request).scope, event_id)
         name = export.event_csv_name(event_id)
         return Response(
             content=export.render_event_csv(detail),
-            media_type="text/csv; charset=utf-8",
+            media_type=csv_export.MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 

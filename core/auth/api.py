@@ -19,6 +19,7 @@ from core.auth.tokens import revoke_token
 from core.errors import PROBLEM_JSON, problem
 from core.settings import get_settings
 from core.web.context import client_ip, principal_of
+from core.web.openapi import problem_responses
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -48,6 +49,7 @@ class AuthController(Controller):
     "/auth/token",
     summary="Exchange a login (or email) and password for a bearer token",
     tags=["Authentication"],
+    responses=problem_responses(423, 429),
 )
 async def token(request: Request, data: JSONBody[TokenRequest]) -> TokenOut | Response:
     """Errors: 401 bad credentials, or ``second_factor_required`` with ``methods`` and

@@ -15,6 +15,10 @@ from litestar.params import JSONBody
 from core.access.guards import signed_in
 from core.auth import twofactor_setup as setup
 from core.web.context import audit_context, principal_of
+from core.web.openapi import problem_responses
+
+# Wrong codes lock two-factor changes for a while (core.auth.twofactor.AccountLocked).
+LOCKED = problem_responses(423)
 
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 
@@ -59,14 +63,24 @@ class TwoFactorController(Controller):
     async def show(self, request: Request) -> StatusOut:
         return StatusOut(**await setup.status(principal_of(request).user_id))
 
-    @post("/phone", summary="Send a confirmation code to a new 2FA phone", status_code=202)
+    @post(
+        "/phone",
+        summary="Send a confirmation code to a new 2FA phone",
+        status_code=202,
+        responses=LOCKED,
+    )
     async def phone(self, request: Request, data: JSONBody[PhoneIn]) -> CodeSentOut:
         from core.auth.sms import mask_phone
 
         phone = await setup.start_phone(principal_of(request).user_id, data.phone, resend=True)
         return CodeSentOut(phone=mask_phone(phone))
 
-    @post("/phone/confirm", summary="Confirm the phone; other sessions end", status_code=200)
+    @post(
+        "/phone/confirm",
+        summary="Confirm the phone; other sessions end",
+        status_code=200,
+        responses=LOCKED,
+    )
     async def phone_confirm(self, request: Request, data: JSONBody[CodeIn]) -> RecoveryCodesOut:
         p = principal_of(request)
         codes = await setup.confirm_phone(
@@ -79,7 +93,12 @@ class TwoFactorController(Controller):
         started = await setup.start_totp(principal_of(request).user_id)
         return TotpSetupOut(secret=started["secret"], otpauth_uri=started["uri"])
 
-    @post("/totp/confirm", summary="Confirm the authenticator app with a code", status_code=200)
+    @post(
+        "/totp/confirm",
+        summary="Confirm the authenticator app with a code",
+        status_code=200,
+        responses=LOCKED,
+    )
     async def totp_confirm(self, request: Request, data: JSONBody[CodeIn]) -> RecoveryCodesOut:
         p = principal_of(request)
         codes = await setup.confirm_totp(

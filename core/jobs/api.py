@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -12,6 +13,7 @@ from litestar.response import File
 from core.access.guards import requires
 from core.jobs import service
 from core.jobs.schemas import JobOut, JobPage
+from core.web import csv_export
 from core.web.context import principal_of
 from core.web.listing import ListQueryParam, make_page, paging
 
@@ -28,7 +30,7 @@ class JobController(Controller):
     @get(
         "/",
         summary="List your company's background jobs",
-        dependencies={"list_query": paging("created_at")},
+        dependencies={"list_query": paging("created_at", service.SORTABLE)},
     )
     async def list(
         self,
@@ -46,13 +48,19 @@ class JobController(Controller):
     async def read(self, request: Request, job_id: FromPath[int]) -> JobOut:
         return await service.get_job(principal_of(request).scope, job_id)
 
-    @get("/{job_id:int}/download", summary="The result file of a finished job")
+    @get(
+        "/{job_id:int}/download",
+        summary="The result file of a finished job (the audit export's CSV)",
+        media_type=csv_export.MEDIA_TYPE,
+    )
     async def download(self, request: Request, job_id: FromPath[int]) -> Response:
         name, content = await service.open_result(principal_of(request).scope, job_id)
         if isinstance(content, Path):
             return File(path=content, filename=name, content_disposition_type="attachment")
+        # Typed by its name as File does for a local path, so both storages answer alike.
+        guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
         return Response(
             content=content,
-            media_type="application/octet-stream",
+            media_type=guessed,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )

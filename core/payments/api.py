@@ -32,7 +32,7 @@ class PaymentSystemController(Controller):
     @get(
         "/",
         summary="List the payment systems your company configured",
-        dependencies={"list_query": paging("id")},
+        dependencies={"list_query": paging("id", service.SORTABLE)},
         guards=VIEW,
     )
     async def list(

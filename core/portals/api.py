@@ -6,12 +6,9 @@ Branding files are uploaded as ``multipart/form-data`` with one part named ``fil
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect
 
 from core.access.guards import requires
@@ -29,10 +26,10 @@ from core.portals.uploads import MAX_UPLOAD, SLOTS, SVG_CSP
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
+from core.web.uploads import Upload
 
 VIEW = [requires("portals", "view")]
 MANAGE = [requires("portals", "manage")]
-Upload = Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)]
 # The largest slot (10 MB PDFs) plus room for the multipart envelope.
 BODY_LIMIT = MAX_UPLOAD + 64 * 1024
 
@@ -68,7 +65,7 @@ class PortalController(Controller):
     @get(
         "/",
         summary="List the portals of your company and of the companies it created",
-        dependencies={"list_query": paging("id")},
+        dependencies={"list_query": paging("id", service.SORTABLE)},
         guards=VIEW,
     )
     async def list(
@@ -158,7 +155,7 @@ class PortalController(Controller):
             principal_of(request).scope,
             portal_id,
             slot,
-            await read_upload(data, slot),
+            await read_upload(data.file, slot),
         )
 
     @get("/{portal_id:int}/files/{slot:str}", summary="A branding file (any status)", guards=VIEW)

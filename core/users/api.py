@@ -4,6 +4,7 @@ client-portal callers "portal_users" (and see client-portal users of their compa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from litestar import Controller, Request, delete, get, patch, post
@@ -26,7 +27,15 @@ from core.users.schemas import (
 )
 from core.users.signup import accept_invitation
 from core.web.context import audit_context, client_ip, principal_of
-from core.web.listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListQuery, ListQueryParam, make_page
+from core.web.listing import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    ListQuery,
+    ListQueryParam,
+    describe_sort,
+    make_page,
+)
+from core.web.openapi import problem_responses
 
 AREAS = ("users", "portal_users")
 VIEW = [requires(AREAS, "view")]
@@ -35,17 +44,19 @@ Group = Literal["backoffice", "portal"]
 Status = Literal["invited", "expired", "revoked", "active", "inactive"]
 
 
-async def _by_email(
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
-    page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-    sort: Annotated[str, QueryParameter(max_length=64)] = "email",
-    order: FromQuery[Literal["asc", "desc"]] = "asc",
-) -> ListQuery:
-    """Paging with the users list's own default: by email, ascending."""
-    return ListQuery(page=page, page_size=page_size, sort=sort, order=order)
+def _by_email(sortable: Iterable[str]) -> dict:
+    """Paging with the users lists' own default: by email, ascending."""
 
+    async def list_query(
+        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+        sort: Annotated[str, QueryParameter(max_length=64)] = "email",
+        order: FromQuery[Literal["asc", "desc"]] = "asc",
+    ) -> ListQuery:
+        return ListQuery(page=page, page_size=page_size, sort=sort, order=order)
 
-BY_EMAIL = {"list_query": Provide(_by_email)}
+    describe_sort(list_query, sortable)
+    return {"list_query": Provide(list_query)}
 
 
 class UserController(Controller):
@@ -55,7 +66,7 @@ class UserController(Controller):
     @get(
         "/",
         summary="Invitations then users of one group, of your company and the ones it created",
-        dependencies=BY_EMAIL,
+        dependencies=_by_email(directory.SORT_KEYS),
         guards=VIEW,
     )
     async def list(
@@ -95,7 +106,12 @@ class InvitationController(Controller):
     path = "/invitations"
     tags = ["Users"]
 
-    @get("/", summary="Invitations not yet accepted", dependencies=BY_EMAIL, guards=VIEW)
+    @get(
+        "/",
+        summary="Invitations not yet accepted",
+        dependencies=_by_email(invitations.SORTABLE),
+        guards=VIEW,
+    )
     async def list(
         self,
         request: Request,
@@ -177,7 +193,11 @@ class SignupController(Controller):
     path = "/signup"
     tags = ["Users"]
 
-    @get("/{token:str}", summary="What an invitation link is for (404 unknown, 410 expired)")
+    @get(
+        "/{token:str}",
+        summary="What an invitation link is for (404 unknown, 410 expired)",
+        responses=problem_responses(410),
+    )
     async def read(self, token: FromPath[str]) -> SignupInfo:
         row = await invitations.find_by_token(token)
         return SignupInfo(
@@ -188,7 +208,12 @@ class SignupController(Controller):
             expires_at=row["expires_at"],
         )
 
-    @post("/{token:str}", summary="Create the account of an invitation", status_code=201)
+    @post(
+        "/{token:str}",
+        summary="Create the account of an invitation",
+        status_code=201,
+        responses=problem_responses(410),
+    )
     async def create(
         self, request: Request, token: FromPath[str], data: JSONBody[SignupRequest]
     ) -> SignupDone:

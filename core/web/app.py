@@ -6,8 +6,7 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.exceptions import HTTPException
 
 import core
 from core.account.api import API_HANDLERS as ACCOUNT_HANDLERS
@@ -20,6 +19,7 @@ from core.db.engine import close_pool, start_pool
 from core.errors import problem_response
 from core.plugins.manager import collect
 from core.settings import Settings, get_settings
+from core.web import openapi
 from core.web.guard import check_request
 from core.web.health import health
 
@@ -66,7 +66,10 @@ def _ui_handlers() -> list:
 
 def _exception_handler(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/api") or request.url.path == "/health":
-        return problem_response(request, exc)
+        response = problem_response(request, exc)
+        if isinstance(exc, HTTPException) and exc.headers:
+            response.headers.update(exc.headers)  # e.g. a 405's Allow
+        return response
     from core.ui.errors import html_error
 
     return html_error(request, exc)
@@ -106,9 +109,17 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
         path=API_PREFIX,
         route_handlers=_api_handlers(),
         guards=[require_api_user, require_token_scope],
+        security=openapi.SECURITY,
     )
-    return Litestar(
-        route_handlers=[health, public_api, api, *_ui_handlers(), *collect("register_routes")],
+    app = Litestar(
+        route_handlers=[
+            health,
+            public_api,
+            api,
+            openapi.assets_router(),
+            *_ui_handlers(),
+            *collect("register_routes"),
+        ],
         middleware=[AuthMiddleware()],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -119,12 +130,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
         ),
         exception_handlers={Exception: _exception_handler},
         before_request=check_request,
-        openapi_config=OpenAPIConfig(
-            title="BackOffice API",
-            version=core.__version__,
-            path="/api/schema",
-            render_plugins=[SwaggerRenderPlugin(), ScalarRenderPlugin(path="/scalar")],
-        ),
+        openapi_config=openapi.config("BackOffice API", core.__version__),
+        plugins=[openapi.StrictStructSchemaPlugin()],
         lifespan=[_lifespan(settings, run_jobs)],
         debug=settings.debug,
     )
+    return openapi.install(app)
