@@ -54,37 +54,6 @@ EXCLUDED = {
 }
 
 
-def _strings(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for k, v in value.items() for s in _strings(k) + _strings(v)]
-    if isinstance(value, list | tuple):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
-def _offset_past_int64(case) -> bool:
-    query = case.query or {}
-    try:
-        page, size = int(query.get("page", 1)), int(query.get("page_size", 25))
-    except (TypeError, ValueError):
-        return False
-    return (page - 1) * size >= 2**63
-
-
-def _has_nul(case) -> bool:
-    parts = (case.body, case.query, case.path_parameters)
-    return any("\x00" in text for part in parts for text in _strings(part))
-
-
-# Server errors this run finds that the validation work of issue 8 is fixing (core/web/listing.py
-# and core/errors.py are that work's files): recognised here, reported by name, and turning the
-# test into an xfail only when nothing else failed. Remove an entry once its fix has landed.
-KNOWN_DEFECTS = {
-    "a page whose offset passes 2^63 answers 500": (_offset_past_int64),
-    "a NUL byte in text answers 500 on PostgreSQL": _has_nul,
-}
 STATUSES: dict[str, set[int]] = defaultdict(set)
 
 
@@ -184,15 +153,7 @@ def _failure_text(error: FailureGroup) -> str:
     return "; ".join(sorted({f"{f.title}: {f.message}"[:300] for f in error.exceptions}))
 
 
-def _known_defect(case, response) -> str | None:
-    if response.status_code < 500:
-        return None
-    return next((name for name, hit in KNOWN_DEFECTS.items() if hit(case)), None)
-
-
-def run_operation(
-    operation, base_url: str, headers: dict, known: dict, known_hits: set[str]
-) -> list[str]:
+def run_operation(operation, base_url: str, headers: dict, known: dict) -> list[str]:
     found: list[str] = []
     statuses = STATUSES[f"{operation.method.upper()} {operation.path}"]
 
@@ -209,9 +170,6 @@ def run_operation(
         try:
             response = case.call(base_url=base_url, headers=headers, timeout=30)
             statuses.add(response.status_code)
-            if defect := _known_defect(case, response):
-                known_hits.add(f"{defect}: e.g. {operation.method.upper()} {operation.path}")
-                return
             case.validate_response(response, checks=CHECKS, headers=headers)
         except FailureGroup as error:
             found.append(_failure_text(error))
@@ -222,19 +180,16 @@ def run_operation(
 
 async def test_every_operation_answers_as_described(fuzz_target):
     app, base_url, seeded = fuzz_target
-    report, known_hits = await asyncio.to_thread(fuzz, app, base_url, seeded)
+    report = await asyncio.to_thread(fuzz, app, base_url, seeded)
     assert not report, "\n".join(f"{op}:\n  " + "\n  ".join(f) for op, f in report.items())
-    if known_hits:
-        pytest.xfail("known defects, being fixed elsewhere: " + "; ".join(sorted(known_hits)))
 
 
-def fuzz(app, base_url: str, seeded: dict) -> tuple[dict[str, list[str]], set[str]]:
-    """Every operation but ``EXCLUDED``: failures by operation, and known defects met."""
+def fuzz(app, base_url: str, seeded: dict) -> dict[str, list[str]]:
+    """Every operation but ``EXCLUDED``: the failures found, by operation."""
     schema = schemathesis.openapi.from_dict(schema_document(app))
     headers = {"Authorization": f"Bearer {seeded['token']}"}
     known = _known_values(seeded)
     report: dict[str, list[str]] = {}
-    known_hits: set[str] = set()
     ran = 0
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -242,11 +197,11 @@ def fuzz(app, base_url: str, seeded: dict) -> tuple[dict[str, list[str]], set[st
         if key in EXCLUDED:
             continue
         ran += 1
-        found = run_operation(operation, base_url, headers, known, known_hits)
+        found = run_operation(operation, base_url, headers, known)
         if found:
             report[f"{key[0]} {key[1]}"] = found
     assert ran > 100
     # Signed in and aimed well enough that success paths ran, not only 401s and 404s.
     succeeded = [op for op, seen in STATUSES.items() if any(200 <= code < 300 for code in seen)]
     assert len(succeeded) >= 50, sorted(STATUSES.items())
-    return report, known_hits
+    return report
