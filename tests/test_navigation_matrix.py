@@ -16,13 +16,15 @@ each kind of object is opened, and:
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
 from test_authorization_matrix import PARAM, Route, _world, all_routes
 
 from core.access.models import Role
 from core.access.service import at_least
-from core.accounts.models import Bank, LegalEntity
+from core.accounts.models import Agreement, AgreementVersion, Bank, BankAccount, LegalEntity
+from core.users.models import Invitation
 from core.audit.recorder import AuditContext, record_event
 from core.ui.render import NAV
 from tenants.models import Portal
@@ -104,7 +106,51 @@ async def _objects(world) -> dict[str, int]:
     await own.save()
     ctx = AuditContext(company_id=r1["id"], user_id=None, user_label="x", ip="")
     event = await record_event(ctx, "Something happened", [])
+    account = BankAccount(
+        company=c1["id"],
+        legal_entity=entity.id,
+        bank=bank.id,
+        name="Client EUR",
+        holder="C",
+        number="DE89370400440532013000",
+    )
+    await account.save()
+    own_account = BankAccount(
+        company=r1["id"],
+        legal_entity=own.id,
+        bank=bank.id,
+        name="Own EUR",
+        holder="R",
+        number="DE02120300000000202051",
+    )
+    await own_account.save()
+    agreement = Agreement(
+        company=c1["id"],
+        legal_entity=entity.id,
+        own_legal_entity=own.id,
+        code="AG-1",
+        agreement_date=date(2025, 1, 1),
+        currency="EUR",
+    )
+    await agreement.save()
+    await AgreementVersion(
+        agreement=agreement.id, effective_from=datetime(2025, 1, 1, tzinfo=UTC)
+    ).save()
+    await AgreementVersion(
+        agreement=agreement.id, effective_from=datetime(2090, 1, 1, tzinfo=UTC)
+    ).save()
+    invitation = Invitation(
+        company=r1["id"],
+        email="someone@example.test",
+        token_hash="f" * 64,
+        expires_at=datetime.now(UTC) + timedelta(days=2),
+    )
+    await invitation.save()
     return {
+        "account": account.id,
+        "own_account": own_account.id,
+        "agreement": agreement.id,
+        "invitation": invitation.id,
         "role": role.id,
         "portal": portal.id,
         "bank": bank.id,
@@ -127,6 +173,11 @@ def _pages(ids: dict[str, int]) -> list[str]:
         f"/legal-entities/{ids['entity']}",
         f"/own-legal-entities/{ids['own']}",
         f"/audit/{ids['event']}",
+        f"/bank-accounts/{ids['account']}",
+        f"/own-bank-accounts/{ids['own_account']}",
+        f"/agreements/{ids['agreement']}",
+        f"/users/invitations/{ids['invitation']}",
+        f"/users/{ids['user']}",
     ]
 
 
@@ -151,6 +202,7 @@ async def _get(client, url: str, session: str):
 async def test_menu_and_buttons_show_exactly_what_each_role_may_open(bo_factory, bo_client, bo_app):
     world, holders, _ = await _world(bo_factory, bo_client)
     ids = await _objects(world)
+    ids["user"] = next(user["id"] for name, _, user in holders if name == "no role")
     find = _matcher(all_routes(bo_app))
     pages = _pages(ids)
     admin = next(user for name, _, user in holders if name == "backoffice Admin")
