@@ -24,9 +24,9 @@ from test_authorization_matrix import PARAM, Route, _world, all_routes
 from core.access.models import Role
 from core.access.service import at_least
 from core.accounts.models import Agreement, AgreementVersion, Bank, BankAccount, LegalEntity
-from core.users.models import Invitation
 from core.audit.recorder import AuditContext, record_event
 from core.ui.render import NAV
+from core.users.models import Invitation
 from tenants.models import Portal
 
 # Entries with a ``when`` (owner-only and dev pages) are covered by the last test.
