@@ -189,3 +189,20 @@ async def test_role_permissions_show_area_labels(bo_client, bo_factory):
     )
     text = (await bo_client.get(f"/audit/{event['id']}")).text
     assert "Account management: view" in text and "account_management" not in text
+
+
+def test_values_read_as_a_person_writes_them():
+    from core.ui.audit_display import Names, field_label, plain, shown
+    from tenants.scope import Scope
+
+    names = Names(Scope(1, "1", "owner"))
+    assert plain(True) == "Yes" and plain(False) == "No" and plain(None) == "—"
+    assert plain(["en"]) == "en" and plain(["a@x.test", "b@x.test"]) == "a@x.test, b@x.test"
+    assert plain("2026-01-01T00:00:00+00:00") == "2026-01-01 00:00 UTC"
+    assert plain("2026-01-01T00:00:00+01:00") == "2026-01-01 00:00 +01:00"
+    assert plain("not-a-dateT12:00") == "not-a-dateT12:00"
+    assert shown("credit_limit", 500_000_000, names).text == "500.00"
+    assert shown("balance", -1_234_567, names).text == "-1.234567"
+    assert shown("company_id", 424242, names).text == "ID 424242"  # unknown or not visible
+    assert field_label("company_id") == "Company" and field_label("is_admin") == "No restrictions"
+    assert field_label("billing_day") == "Billing day"

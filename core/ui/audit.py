@@ -78,7 +78,6 @@ async def audit_detail(request: Request, event_id: FromPath[int]) -> Response:
     scope = principal_of(request).scope
     event = await service.get_event(scope, event_id)
     names = display.Names(scope)
-    names.want("users", event.user_id)
     names.want("companies", event.company_id)
     for change in event.changes:
         display.want_references(names, change)

@@ -8,8 +8,10 @@ nothing; each lookup is one query per table for the whole event.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from piccolo.table import Table
@@ -18,6 +20,7 @@ from core.access.areas import get_area
 from core.access.models import Role
 from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
 from core.auth.models import User
+from core.money import from_micros
 from core.payments.models import PaymentSystemConfig
 from tenants.models import Company, Portal
 from tenants.scope import Scope, in_scope
@@ -122,6 +125,11 @@ LABELS = {
 }
 
 
+# Columns stored in micro-units of a currency (see core.money).
+MONEY_KEYS = {"balance", "credit_limit", "amount"}
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
+
+
 def field_label(key: str) -> str:
     if key in LABELS:
         return LABELS[key]
@@ -177,12 +185,32 @@ class Names:
         return KINDS[table].page(row, self.scope) if row else None
 
 
+def _moment(text: str) -> str:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    shown = moment.strftime("%Y-%m-%d %H:%M")
+    if moment.utcoffset() is None:
+        return shown
+    offset = moment.strftime("%z")
+    return f"{shown} UTC" if offset == "+0000" else f"{shown} {offset[:3]}:{offset[3:]}"
+
+
+def _money(micros: int) -> str:
+    amount = from_micros(micros)
+    return f"{amount:.2f}" if amount == round(amount, 2) else format(amount.normalize(), "f")
+
+
 def plain(value: Any) -> str:
-    """A stored value as a person writes it: Yes/No, lists joined, nothing as a dash."""
+    """A stored value as a person writes it: Yes/No, lists joined, moments without the
+    ISO ``T``, nothing as a dash."""
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, str) and ISO_MOMENT.match(value):
+        try:
+            return _moment(value)
+        except ValueError:
+            return value
     if isinstance(value, list | tuple):
         return ", ".join(plain(v) for v in value)
     if isinstance(value, dict):
@@ -215,6 +243,8 @@ def shown(key: str, value: Any, names: Names) -> Shown:
         return Shown(f"ID {value}")
     if key == "permissions":
         return Shown(_permissions(value))
+    if key in MONEY_KEYS and isinstance(value, int) and not isinstance(value, bool):
+        return Shown(_money(value))
     return Shown(plain(value))
 
 
