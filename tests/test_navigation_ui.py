@@ -91,3 +91,23 @@ async def test_an_admin_is_offered_every_group_and_level(bo_client, bo_factory):
     res = await bo_client.get("/roles/new")
     assert '<option value="portal"' in res.text and '<option value="backoffice"' in res.text
     assert _radios(res.text, "settings") == ["none", "view", "manage"]
+
+
+async def test_access_can_answers_like_the_guards(bo_app, bo_factory):
+    from core.access.visibility import access_for
+
+    reseller, noc = await _holder(bo_factory, "NOC engineer")
+    from core.auth.tokens import resolve_token
+
+    principal = await resolve_token(await bo_factory.token(noc, "session"), "session")
+    access = await access_for(bo_app, principal, {})
+    assert access.can("/roles") and access.can("/roles/12?tab=x")  # users: view
+    assert not access.can("/roles/new", "POST") and not access.can("/roles/12/edit", "POST")
+    assert access.can("/audit") and access.can("/audit/export", "POST")  # export: manage
+    assert not access.can("/nowhere") and not access.can("/roles", "DELETE")
+    assert access.can("/account")  # any signed-in BackOffice user
+    client = await bo_factory.company(reseller, "client")
+    portal = await user_with_role(bo_factory, client, "portal", await role_id("portal", "Admin"))
+    principal = await resolve_token(await bo_factory.token(portal, "session"), "session")
+    access = await access_for(bo_app, principal, {})
+    assert access.portal_user and not access.can("/account") and not access.can("/audit")
