@@ -6,8 +6,12 @@
    level gets 403; a role at the level is let through (a list page answers 200, any other call
    may answer 400/404/422 for its dummy input, never 403). Guards run before the body or the ids
    are looked at, so placeholder ids and empty bodies are enough to probe the guard. Plain
-   reads (lists) must answer 200 to a role allowed on them.
-3. Under manage, another tenant's objects still answer 404.
+   reads (lists) must answer 200 to a role allowed on them. Client-portal roles are refused
+   everywhere (403) until the client portal exists (issue 8).
+3. Under manage, another tenant's objects still answer 404 (client-portal users: 403).
+
+What the UI shows for each role (menu entries, action buttons) is walked in
+``test_navigation_matrix.py``.
 """
 
 from __future__ import annotations
