@@ -86,11 +86,13 @@ async def test_editing_keeps_a_stored_level_above_the_editors_own(bo_client, bo_
 
 async def test_an_admin_is_offered_every_group_and_level(bo_client, bo_factory):
     owner = await bo_factory.owner()
-    admin = await bo_factory.user(await bo_factory.company(owner, "reseller"))
-    await _as(bo_client, bo_factory, admin)
-    res = await bo_client.get("/roles/new")
-    assert '<option value="portal"' in res.text and '<option value="backoffice"' in res.text
-    assert _radios(res.text, "settings") == ["none", "view", "manage"]
+    reseller_admin = await bo_factory.user(await bo_factory.company(owner, "reseller"))
+    # the system owner makes client-portal roles for its resellers' clients too
+    for admin in (reseller_admin, await bo_factory.user(owner)):
+        await _as(bo_client, bo_factory, admin)
+        res = await bo_client.get("/roles/new")
+        assert '<option value="portal"' in res.text and '<option value="backoffice"' in res.text
+        assert _radios(res.text, "settings") == ["none", "view", "manage"]
 
 
 async def test_access_can_answers_like_the_guards(bo_app, bo_factory):

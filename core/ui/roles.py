@@ -63,12 +63,11 @@ async def grantable(principal: Principal) -> dict[str, str]:
 
 
 def offered_groups(principal: Principal, limits: dict[str, str]) -> dict[str, str]:
-    """Groups the company has users in and in which the user can grant more than none."""
-    kinds = {g: roles.GROUP_KINDS[g] for g in GROUP_LABELS}
+    """Groups in which the user can grant more than none (a client company: its portal only)."""
     return {
         g: label
         for g, label in GROUP_LABELS.items()
-        if principal.company_kind in kinds[g]
+        if (principal.company_kind != "client" or g == "portal")
         and any(limits.get(a.key, "none") != "none" for a in areas_of(g))
     }
 
