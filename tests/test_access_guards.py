@@ -69,8 +69,11 @@ async def test_a_role_of_the_other_group_grants_nothing(bo_factory, bo_api):
         bo_factory, reseller, "portal", await role_id("portal", "Admin")
     )
     api = await bo_api(portal_admin)
-    assert (await api.get("/api/v1/audit")).status_code == 200  # portal_audit
-    assert (await api.get("/api/v1/companies")).status_code == 403  # no portal area for it
+    # Issue 8: until the client portal exists, client-portal users get 403 on every API call
+    res = await api.get("/api/v1/audit")
+    assert res.status_code == 403 and "client-portal users" in res.json()["detail"]
+    assert (await api.get("/api/v1/companies")).status_code == 403
+    assert (await api.get("/api/v1/me")).status_code == 403
     assert await service.effective_level(portal_user_principal(portal_user), "users") == "none"
 
 
@@ -240,40 +243,32 @@ def test_area_declarations_are_checked():
         Area("ok_key", "Ok", "portal", "X", "", {"admin": "owner"}).validate()
 
 
-async def test_the_start_page_is_one_the_user_may_open(bo_factory, bo_client):
+async def test_the_start_page_is_the_dashboard_and_portal_users_get_their_own_page(
+    bo_factory, bo_client
+):
+    """Issue 8: "/" is the dashboard for every BackOffice user (no more redirect to the first
+    allowed list); a client-portal user gets the page saying BackOffice is not for them."""
     owner = await bo_factory.owner()
     reseller = await bo_factory.company(owner, "reseller")
     client = await bo_factory.company(reseller, "client")
-    cases = [
-        (await bo_factory.user(reseller), "/companies"),
-        (
-            await user_with_role(
-                bo_factory, reseller, "backoffice", await role_id("backoffice", "Rate manager")
-            ),
-            "/companies",
+    for user in (
+        await bo_factory.user(reseller),
+        await user_with_role(
+            bo_factory, reseller, "backoffice", await role_id("backoffice", "Rate manager")
         ),
-        (
-            await user_with_role(
-                bo_factory, client, "portal", await role_id("portal", "NOC engineer")
-            ),
-            "/roles",
-        ),
-        (
-            await user_with_role(
-                bo_factory, client, "portal", await role_id("portal", "Finance manager")
-            ),
-            "/audit",
-        ),
-        (
-            await user_with_role(
-                bo_factory, client, "portal", await role_id("portal", "Broadcast manager")
-            ),
-            "/account",
-        ),
-    ]
-    for user, expected in cases:
+        await user_with_role(bo_factory, reseller, "backoffice", None),
+    ):
         bo_client.cookies.clear()
         bo_client.cookies.set("bo_session", await bo_factory.token(user, kind="session"))
         res = await bo_client.get("/")
-        assert res.status_code == 303 and res.headers["location"] == expected, user["email"]
-        assert (await bo_client.get(expected)).status_code == 200
+        assert res.status_code == 200 and "Welcome" in res.text, user["email"]
+    for name in ("NOC engineer", "Finance manager", "Broadcast manager", "Admin"):
+        user = await user_with_role(bo_factory, client, "portal", await role_id("portal", name))
+        bo_client.cookies.clear()
+        bo_client.cookies.set("bo_session", await bo_factory.token(user, kind="session"))
+        for path in ("/", "/roles", "/audit", "/account"):
+            res = await bo_client.get(path)
+            assert res.status_code == 403, (name, path)
+            assert "BackOffice is not for client-portal users" in res.text
+            assert 'class="menu' not in res.text
+    bo_client.cookies.clear()

@@ -291,7 +291,10 @@ async def test_foreign_ids_answer_404_on_every_page(bo_client, bo_factory):
         f"{reselling}/{item_id}/edit",
         f"{reselling}/{item_id}/delete",
     ]
-    for user in ("sibling_user", "client_user"):
+    await sign_in(bo_client, w["client_user"])
+    for url in pages:  # issue 8: a client-portal user is refused every BackOffice page
+        assert (await bo_client.get(url)).status_code == 403, url
+    for user in ("sibling_user",):
         await sign_in(bo_client, w[user])
         for url in pages:
             assert (await bo_client.get(url)).status_code == 404, (user, url)

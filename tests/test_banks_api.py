@@ -173,11 +173,13 @@ async def test_reseller_sees_ancestor_banks_read_only(bo_factory, bo_api):
 async def test_sibling_and_client_users_get_404_on_every_id_route(bo_factory, bo_api):
     owner, r1, r2, sub, c1 = await _tree(bo_factory)
     bank = await _bank(r1, "Private Bank")
-    for outsider in (r2, c1, sub):
+    client_api = await bo_api(await bo_factory.user(c1))
+    assert (await client_api.get(f"/api/v1/banks/{bank['id']}")).status_code == 403  # issue 8
+    for outsider in (r2, sub):
         api = await bo_api(await bo_factory.user(outsider))
         can_read = outsider is not r2
         read = await api.get(f"/api/v1/banks/{bank['id']}")
-        # the client and sub-reseller of r1 may read r1's bank, the sibling may not
+        # the sub-reseller of r1 may read r1's bank, the sibling may not
         assert read.status_code == (200 if can_read else 404)
         res = await api.patch(f"/api/v1/banks/{bank['id']}", json={"name": "Hijacked"})
         assert res.status_code == 404

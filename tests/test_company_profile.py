@@ -104,14 +104,15 @@ async def test_period_must_be_day_month_or_year(bo_factory, bo_api):
 
 async def test_profile_of_a_foreign_company_answers_404(bo_factory, bo_api, bo_client):
     owner, r1, c1, r2 = await _world(bo_factory)
-    for outsider in (await bo_factory.user(r2), await bo_factory.user(c1)):
+    # issue 8: the client's own user is a client-portal user, refused (403) before any lookup
+    for outsider, status in ((await bo_factory.user(r2), 404), (await bo_factory.user(c1), 403)):
         api = await bo_api(outsider)
         res = await api.get(f"/api/v1/companies/{c1['id']}/profile")
-        assert res.status_code == 404
-        assert (await api.get(f"/api/v1/companies/{r1['id']}/profile")).status_code == 404
+        assert res.status_code == status
+        assert (await api.get(f"/api/v1/companies/{r1['id']}/profile")).status_code == status
         await sign_in(bo_client, outsider)
-        assert (await bo_client.get(f"/companies/{c1['id']}")).status_code == 404
-        assert (await bo_client.get(f"/companies/{c1['id']}/block")).status_code == 404
+        assert (await bo_client.get(f"/companies/{c1['id']}")).status_code == status
+        assert (await bo_client.get(f"/companies/{c1['id']}/block")).status_code == status
 
 
 async def test_profile_page_tabs(bo_factory, bo_client):

@@ -118,9 +118,10 @@ async def test_agreements_export_keeps_amounts_exact(bo_factory, bo_api):
 
     filtered = parse(await api.get("/api/v1/agreements?format=csv&q=AG-1"))
     assert column(filtered, "code") == ["AG-1"]
-    for outsider in (w["sibling_user"], w["client_user"]):
-        theirs = parse(await (await bo_api(outsider)).get("/api/v1/agreements?format=csv"))
-        assert len(theirs) == 1  # the header alone
+    theirs = parse(await (await bo_api(w["sibling_user"])).get("/api/v1/agreements?format=csv"))
+    assert len(theirs) == 1  # the header alone
+    client = await bo_api(w["client_user"])  # issue 8: refused outright
+    assert (await client.get("/api/v1/agreements?format=csv")).status_code == 403
 
 
 async def test_own_bank_accounts_export_is_scoped_and_filtered(bo_factory, bo_api):
@@ -144,10 +145,11 @@ async def test_own_bank_accounts_export_is_scoped_and_filtered(bo_factory, bo_ap
     clients = parse(await api.get("/api/v1/bank-accounts?format=csv"))
     assert column(clients, "name") == ["Client EUR"]
 
-    for company, expected in ((r2, ["Sibling EUR"]), (c1, ["Client EUR"])):
-        other = await bo_api(await bo_factory.user(company))
-        theirs = parse(await other.get("/api/v1/own-bank-accounts?format=csv"))
-        assert column(theirs, "name") == expected
+    other = await bo_api(await bo_factory.user(r2))
+    theirs = parse(await other.get("/api/v1/own-bank-accounts?format=csv"))
+    assert column(theirs, "name") == ["Sibling EUR"]
+    client = await bo_api(await bo_factory.user(c1))  # issue 8: client users are refused
+    assert (await client.get("/api/v1/own-bank-accounts?format=csv")).status_code == 403
 
 
 async def test_ui_lists_link_to_an_export_of_the_same_filters(bo_factory, bo_client):

@@ -7,8 +7,8 @@ from core.plugins.hookspecs import hookimpl
 
 async def _api(bo_factory, bo_api):
     owner = await bo_factory.owner()
-    client = await bo_factory.company(owner, "client")
-    return await bo_api(await bo_factory.user(client, is_admin=False))
+    reseller = await bo_factory.company(owner, "reseller")  # client users are refused (issue 8)
+    return await bo_api(await bo_factory.user(reseller, is_admin=False))
 
 
 async def test_dictionaries_need_a_bearer_token(bo_client):

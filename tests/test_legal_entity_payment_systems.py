@@ -135,16 +135,16 @@ async def test_foreign_entities_answer_404(fakepay, bo_factory, bo_api):
     (_, r1, _, c1), apis = await _world(bo_factory, bo_api)
     entity_id = await _entity(r1, "Own One")
     client_entity = await _entity(c1, "Client's entity")
-    for who in ("tenant", "sibling", "client"):
+    for who, status in (("tenant", 404), ("sibling", 404), ("client", 403)):  # 403: issue 8
         other = apis[who]
-        assert (await other.get(url(entity_id))).status_code == 404
+        assert (await other.get(url(entity_id))).status_code == status
         res = await other.put(url(entity_id), json={"payment_system_ids": []})
-        assert res.status_code == 404
+        assert res.status_code == status
     # a client entity is not an own entity of the reseller that keeps it
     mine = apis["mine"]
     assert (await mine.get(url(client_entity))).status_code == 404
     assert (await mine.put(url(client_entity), json={"payment_system_ids": []})).status_code == 404
-    # the client reads its own entity's (empty) list but cannot change it
-    assert (await apis["client"].get(url(client_entity))).status_code == 200
+    # issue 8: the client's users are client-portal users, refused even on its own entity
+    assert (await apis["client"].get(url(client_entity))).status_code == 403
     res = await apis["client"].put(url(client_entity), json={"payment_system_ids": []})
-    assert res.status_code == 422
+    assert res.status_code == 403

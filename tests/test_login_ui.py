@@ -107,7 +107,7 @@ async def test_expired_password_then_code_order(bo_client, bo_factory):
 
 
 async def test_company_requirement_forces_sms_enrolment(bo_client, bo_factory):
-    company = await bo_factory.company(two_factor_required=True)
+    company = await bo_factory.company(kind="reseller", two_factor_required=True)  # issue 8
     user = await bo_factory.user(company, is_admin=False)
     res = await start(bo_client, user)
     assert res.headers["location"] == "/login/enrol?next=/account"
@@ -133,7 +133,7 @@ async def test_company_requirement_forces_sms_enrolment(bo_client, bo_factory):
 
 
 async def test_totp_enrolment_during_sign_in(bo_client, bo_factory):
-    company = await bo_factory.company(two_factor_required=True)
+    company = await bo_factory.company(kind="reseller", two_factor_required=True)  # issue 8
     user = await bo_factory.user(company, is_admin=False)
     await start(bo_client, user)
     page = await bo_client.get("/login/enrol/totp?next=/account")

@@ -29,6 +29,7 @@ def test_the_hook_list_is_the_expected_one():
         "register_actors",
         "register_channels",
         "register_cli_commands",
+        "register_dashboard_blocks",
         "register_dictionaries",
         "register_payment_systems",
         "register_permission_areas",

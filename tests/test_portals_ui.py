@@ -210,28 +210,30 @@ async def test_sibling_and_client_users_get_404_on_every_portal_page(bo_client, 
     base = f"/portals/{theirs}"
     for outsider in (sibling, client):
         await sign_in(bo_client, await bo_factory.user(outsider))
+        expected = 403 if outsider is client else 404  # issue 8: client users are refused
         for path in (base, f"{base}/edit", f"{base}/delete", f"{base}/files/favicon"):
-            assert (await bo_client.get(path)).status_code == 404, (outsider["name"], path)
+            assert (await bo_client.get(path)).status_code == expected, (outsider["name"], path)
         for path in (
             f"{base}/edit",
             f"{base}/delete",
             f"{base}/check-domain",
             f"{base}/files/favicon/delete",
         ):
-            res = await post_form(bo_client, path, {"name": "X"}, page="/portals")
-            assert res.status_code == 404, (outsider["name"], path)
+            token = csrf_of((await bo_client.get("/portals")).text)
+            res = await bo_client.post(path, data={"_csrf_token": token, "name": "X"})
+            assert res.status_code == expected, (outsider["name"], path)
         token = csrf_of((await bo_client.get("/portals")).text)
         res = await bo_client.post(
             f"{base}/certificate",
             data={"_csrf_token": token, "certificate_pem": "x", "private_key_pem": "y"},
         )
-        assert res.status_code == 404, (outsider["name"], res.status_code)
+        assert res.status_code == expected, (outsider["name"], res.status_code)
         res = await bo_client.post(
             f"{base}/files/favicon",
             data={"_csrf_token": token},
             files={"file": ("x.png", image("PNG"), "image/png")},
         )
-        assert res.status_code == 404, (outsider["name"], res.status_code)
+        assert res.status_code == expected, (outsider["name"], res.status_code)
     row = await Portal.select().where(Portal.id == theirs).first()
     assert row["name"] == "Theirs" and row["favicon"] == "" and row["certificate_pem"] == ""
 

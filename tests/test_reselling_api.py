@@ -189,19 +189,21 @@ async def test_foreign_ids_answer_404(bo_factory, bo_api):
     item_url = f"{tenant_url(w['rr_le'])}/{res.json()['id']}"
     for user in ("sibling_user", "client_user", "sub_user"):
         api = await bo_api(w[user])
-        assert (await api.get(tenant_url(w["rr_le"]))).status_code == 404
+        expected = 403 if user == "client_user" else 404  # issue 8: client users are refused
+        assert (await api.get(tenant_url(w["rr_le"]))).status_code == expected
         res = await api.post(
             tenant_url(w["rr_le"]),
             json={"agreement_id": agreement["id"], "effective_from": "2026-01-01T00:00:00"},
         )
-        assert res.status_code == 404
-        assert (await api.get(item_url)).status_code == 404
+        assert res.status_code == expected
+        assert (await api.get(item_url)).status_code == expected
         res = await api.patch(item_url, json={"effective_till": "2031-01-01T00:00:00"})
-        assert res.status_code == 404
-        assert (await api.delete(item_url)).status_code == 404
+        assert res.status_code == expected
+        assert (await api.delete(item_url)).status_code == expected
     for user in ("sibling_user", "client_user"):
         api = await bo_api(w[user])
-        assert (await api.get(own_url(w["rr_le"]))).status_code == 404
+        expected = 403 if user == "client_user" else 404
+        assert (await api.get(own_url(w["rr_le"]))).status_code == expected
     assert await ResellingAssociation.count() == 1
     stored = await ResellingAssociation.select().first()
     assert stored["effective_till"] is None

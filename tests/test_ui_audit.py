@@ -36,9 +36,10 @@ async def test_list_and_detail_of_an_event(bo_client, bo_factory):
 
     detail = await bo_client.get(f"/audit/{event_id}")
     assert detail.status_code == 200
-    for text in ("Table", "Operation", "Object ID", "Old value", "New value", "Company ID"):
+    # Issue 8: labels, names and a before/after table replace raw table/column dumps
+    for text in ("Field", "Value", "Company", "IP address"):  # a creation: values it set
         assert f">{text}<" in detail.text
-    assert "companies" in detail.text and "name: Audited Co" in detail.text
+    assert re.search(r">Name</th>\s*<td>Audited Co</td>", detail.text)
     assert f'href="/audit/{event_id}/csv"' in detail.text
 
     csv = await bo_client.get(f"/audit/{event_id}/csv")
@@ -121,3 +122,87 @@ async def test_export_with_invalid_filters_is_refused(bo_client, bo_factory):
     token = await token_for(bo_client, "/audit")
     res = await bo_client.post("/audit/export", data={"_csrf_token": token, "date_to": "soon"})
     assert res.status_code == 422 and "must be a date" in res.text
+
+
+async def test_the_detail_reads_like_a_person_wrote_it(bo_client, bo_factory):
+    """Labels, names for ids, Yes/No and plain lists, and the changed values highlighted."""
+    from core.audit.recorder import AuditContext, Change, record_event
+
+    owner = await bo_factory.owner()
+    reseller = await bo_factory.company(owner, "reseller", name="Acme Reseller")
+    client = await bo_factory.company(reseller, "client", name="Blue Client")
+    admin = await bo_factory.user(reseller)
+    theirs = await bo_factory.company(
+        await bo_factory.company(owner, "reseller", name="Other Reseller"), "client", name="Hidden"
+    )
+    ctx = AuditContext(company_id=reseller["id"], user_id=admin["id"], user_label="a", ip="")
+    event = await record_event(
+        ctx,
+        "Company changed",
+        [
+            Change(
+                "companies",
+                "update",
+                client["id"],
+                {"enabled": True, "languages": ["en"], "parent": theirs["id"], "name": "Old"},
+                {
+                    "enabled": False,
+                    "languages": ["en", "de"],
+                    "parent": reseller["id"],
+                    "name": "Old",
+                },
+                reseller["id"],
+            )
+        ],
+    )
+    await sign_in(bo_client, admin)
+    res = await bo_client.get(f"/audit/{event}")
+    assert res.status_code == 200
+    text = res.text
+    assert "Changed</span> Company: " in text
+    assert f'<a href="/companies/{client["id"]}">Blue Client (ID {client["id"]})</a>' in text
+    assert "True" not in text and "False" not in text and "[&#39;en&#39;]" not in text
+    assert re.search(r">Enabled</th>\s*<td><del>Yes</del></td>\s*<td><ins>No</ins></td>", text)
+    assert re.search(r">Languages</th>\s*<td><del>en</del></td>\s*<td><ins>en, de</ins>", text)
+    # another tenant's company stays an id; the own one is named
+    assert f"<del>ID {theirs['id']}</del>" in text and "Hidden" not in text
+    assert "<ins>Acme Reseller</ins>" in text
+    # an unchanged value is shown but not highlighted
+    assert re.search(r'<tr>\s*<th scope="row">Name</th>\s*<td>Old</td>\s*<td>Old</td>', text)
+
+
+async def test_role_permissions_show_area_labels(bo_client, bo_factory):
+    owner = await bo_factory.owner()
+    admin = await bo_factory.user(owner)
+    await sign_in(bo_client, admin)
+    res = await post_form(
+        bo_client,
+        "/roles/new",
+        {"name": "Readers", "group": "backoffice", "perm.account_management": "view"},
+    )
+    assert res.status_code == 303, res.text
+    event = (
+        await AuditEvent.select(AuditEvent.id)
+        .where(AuditEvent.action == "Role created")
+        .order_by(AuditEvent.id, ascending=False)
+        .first()
+    )
+    text = (await bo_client.get(f"/audit/{event['id']}")).text
+    assert "Account management: view" in text and "account_management" not in text
+
+
+def test_values_read_as_a_person_writes_them():
+    from core.ui.audit_display import Names, field_label, plain, shown
+    from tenants.scope import Scope
+
+    names = Names(Scope(1, "1", "owner"))
+    assert plain(True) == "Yes" and plain(False) == "No" and plain(None) == "—"
+    assert plain(["en"]) == "en" and plain(["a@x.test", "b@x.test"]) == "a@x.test, b@x.test"
+    assert plain("2026-01-01T00:00:00+00:00") == "2026-01-01 00:00 UTC"
+    assert plain("2026-01-01T00:00:00+01:00") == "2026-01-01 00:00 +01:00"
+    assert plain("not-a-dateT12:00") == "not-a-dateT12:00"
+    assert shown("credit_limit", 500_000_000, names).text == "500.00"
+    assert shown("balance", -1_234_567, names).text == "-1.234567"
+    assert shown("company_id", 424242, names).text == "ID 424242"  # unknown or not visible
+    assert field_label("company_id") == "Company" and field_label("is_admin") == "No restrictions"
+    assert field_label("billing_day") == "Billing day"

@@ -108,8 +108,8 @@ async def test_my_account_and_layout(bo_client, bo_factory):
     assert 'action="/logout"' in res.text
     guide = await bo_client.get("/help/guide")
     assert guide.status_code == 200 and "Companies" in guide.text
-    home = await bo_client.get("/")
-    assert home.status_code == 303 and home.headers["location"] == "/companies"
+    home = await bo_client.get("/")  # the dashboard (issue 8), no longer a redirect
+    assert home.status_code == 200 and 'data-block="companies"' in home.text
 
 
 async def test_unknown_page_is_a_friendly_html_404(bo_client, bo_factory):

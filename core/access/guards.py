@@ -4,6 +4,8 @@ The guard object carries its ``Requirement`` so tooling (the authorization matri
 can read what each route needs without calling it. A route open to BackOffice and client-portal
 users names both areas, ``requires(("audit", "portal_audit"), "view")``: the better level wins.
 Routes for any signed-in user (their own account, reference data) use ``signed_in()``.
+Client-portal users are refused on every guarded route until the client portal exists: the
+BackOffice is not for them (``NotForPortalUsers``, a 403 with its own page in the UI).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from litestar.handlers import BaseRouteHandler
 from core.access.areas import get_area
 from core.access.service import at_least, best_level
 from core.auth.guards import LoginRequired
+from core.auth.principal import Principal
 from core.errors import Forbidden, Unauthorized
 
 SIGNED_IN = "*"
@@ -32,6 +35,33 @@ class Requirement:
     @property
     def any_signed_in(self) -> bool:
         return SIGNED_IN in self.areas
+
+
+class NotForPortalUsers(Forbidden):
+    title = "Not for client-portal users"
+
+
+class MissingPermission(Forbidden):
+    """The role lacks a level; keeps what was needed so the UI can say it in plain words."""
+
+    def __init__(self, detail: str, areas: tuple[str, ...], level: str, granted: str) -> None:
+        super().__init__(detail)
+        self.areas, self.level, self.granted = areas, level, granted
+
+    @property
+    def area_label(self) -> str:
+        return _label(self.areas)
+
+
+PORTAL_USER_MESSAGE = (
+    "BackOffice is for the staff of resellers and of the platform owner; client-portal users "
+    "sign in at their client portal instead"
+)
+
+
+def is_portal_user(principal: Principal) -> bool:
+    """A client-portal user (every user of a client company is one): BackOffice is not theirs."""
+    return principal.group == "portal" or principal.company_kind == "client"
 
 
 def _label(areas: tuple[str, ...]) -> str:
@@ -57,13 +87,18 @@ def requires(area: str | tuple[str, ...], level: str = "view"):
             if connection.scope.get("path", "").startswith("/api/"):
                 raise Unauthorized("a valid bearer token is required")
             raise LoginRequired()
+        if is_portal_user(principal):
+            raise NotForPortalUsers(PORTAL_USER_MESSAGE)
         if requirement.any_signed_in:
             return
         granted = await best_level(principal, areas, connection.scope)
         if not at_least(granted, level):
-            raise Forbidden(
+            raise MissingPermission(
                 f"your role does not allow you to {VERBS[level]} {_label(areas)} "
-                f"(needs {level}, you have {granted})"
+                f"(needs {level}, you have {granted})",
+                areas,
+                level,
+                granted,
             )
 
     setattr(guard, REQUIREMENT_ATTR, requirement)

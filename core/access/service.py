@@ -82,18 +82,3 @@ async def assignable_role_ids(company_id: int, group: str) -> set[int]:
         RoleCompany.company == company_id, RoleCompany.role.group == group
     )
     return {r["id"] for r in system} | {r["role"] for r in custom}
-
-
-START_PAGES = (
-    (("account_management",), "/companies"),
-    (("users", "portal_users"), "/roles"),
-    (("audit", "portal_audit"), "/audit"),
-)
-
-
-async def start_page(principal: Principal, cache: MutableMapping[str, Any] | None = None) -> str:
-    """The first page the user may open, so signing in never lands on a 403."""
-    for areas, path in START_PAGES:
-        if at_least(await best_level(principal, areas, cache), "view"):
-            return path
-    return "/account"

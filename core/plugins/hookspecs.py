@@ -110,6 +110,19 @@ def register_permission_areas() -> list:
     """
 
 
+@hookspec
+def register_dashboard_blocks() -> list:
+    """Return blocks (``core.dashboard.DashboardBlock``) for the home dashboard at ``/``.
+
+    A block names the permission areas and level that make it visible and an async ``load``
+    that answers its numbers and links for the signed-in principal; count within the
+    principal's tenant scope (``principal.scope``). Links the user could not open are dropped.
+
+    Returns:
+        A list of ``DashboardBlock`` declarations; keys must be unique across core and plugins.
+    """
+
+
 @hookspec(firstresult=True)
 def request_certificate(portal: dict) -> dict | None:
     """Start (or finish) issuing a TLS certificate for a portal in automatic mode.

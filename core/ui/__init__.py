@@ -32,6 +32,7 @@ def ui_handlers() -> list:
         bank_accounts,
         banks,
         companies,
+        dashboard,
         legal_entities,
         login_steps,
         mailbox,
@@ -50,6 +51,7 @@ def ui_handlers() -> list:
         path="/",
         route_handlers=[
             *account.SIGNED_IN_HANDLERS,
+            *dashboard.HANDLERS,
             *my_account.HANDLERS,
             *security.HANDLERS,
             *companies.HANDLERS,

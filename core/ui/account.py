@@ -97,17 +97,10 @@ async def logout(request: Request) -> Response:
     return response
 
 
-@get("/", include_in_schema=False, guards=[signed_in()])
-async def home(request: Request) -> Response:
-    from core.access.service import start_page
-
-    return redirect(await start_page(request.scope["user"], request.scope))
-
-
 @get("/help/guide", include_in_schema=False, guards=[signed_in()])
 async def guide(request: Request) -> Response:
     return await page(request, "guide.html", active="guide")
 
 
 PUBLIC_HANDLERS = [login_page, login_submit, logout]
-SIGNED_IN_HANDLERS = [home, guide]  # the /account pages live in core.ui.my_account
+SIGNED_IN_HANDLERS = [guide]  # "/" is core.ui.dashboard; /account is core.ui.my_account

@@ -17,6 +17,7 @@ from core.audit import export, service
 from core.errors import Invalid
 from core.jobs import service as jobs
 from core.jobs.schemas import JobOut
+from core.ui import audit_display as display
 from core.ui.forms import by_field, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, pager, register
@@ -72,23 +73,43 @@ async def audit_list(request: Request) -> Response:
     )
 
 
-def _values(values: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(key, "—" if value is None else str(value)) for key, value in sorted(values.items())]
-
-
 @get("/audit/{event_id:int}", include_in_schema=False, guards=AUDIT_VIEW)
 async def audit_detail(request: Request, event_id: FromPath[int]) -> Response:
-    event = await service.get_event(principal_of(request).scope, event_id)
+    scope = principal_of(request).scope
+    event = await service.get_event(scope, event_id)
+    names = display.Names(scope)
+    names.want("companies", event.company_id)
+    for change in event.changes:
+        display.want_references(names, change)
+    await names.load()
     changes = [
         {
             "change": change,
+            "table": display.table_label(change.table),
+            "object": _object(names, change.table, change.object_id),
             "operation": OPERATIONS.get(change.operation, change.operation),
-            "old": _values(change.old_values),
-            "new": _values(change.new_values),
+            "rows": display.diff_rows(change, names),
+            "company": _object(names, "companies", change.company_id),
         }
         for change in event.changes
     ]
-    return await page(request, "audit/detail.html", active="audit", event=event, changes=changes)
+    return await page(
+        request,
+        "audit/detail.html",
+        active="audit",
+        event=event,
+        changes=changes,
+        company=_object(names, "companies", event.company_id),
+    )
+
+
+def _object(names: display.Names, table: str, object_id: int | None) -> display.Shown:
+    if object_id is None:
+        return display.Shown("—")
+    name = names.name(table, object_id) if table in display.KINDS else None
+    if name is None:
+        return display.Shown(f"ID {object_id}")
+    return display.Shown(f"{name} (ID {object_id})", names.page(table, object_id))
 
 
 @get("/audit/{event_id:int}/csv", include_in_schema=False, guards=AUDIT_VIEW)

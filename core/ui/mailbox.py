@@ -23,10 +23,14 @@ LINK = re.compile(r"https?://[^\s<>\"']+")
 GUARDS = [requires("settings", "manage")]
 
 
+def mailbox_available(principal) -> bool:
+    """Shared with the menu, which lists the mailbox exactly when it would open."""
+    owner_admin = principal.is_admin and principal.company_kind == "owner"
+    return owner_admin and not get_settings().smtp_configured
+
+
 def _check_allowed(request: Request) -> None:
-    principal = principal_of(request)
-    allowed = principal.is_admin and principal.company_kind == "owner"
-    if not allowed or get_settings().smtp_configured:
+    if not mailbox_available(principal_of(request)):
         raise NotFound("no such page")
 
 
@@ -51,7 +55,13 @@ async def mailbox(request: Request) -> Response:
     )
     pages = max(1, -(-total // PAGE_SIZE))
     return await page(
-        request, "mailbox/list.html", items=rows, total=total, page_no=page_no, pages=pages
+        request,
+        "mailbox/list.html",
+        active="mailbox",
+        items=rows,
+        total=total,
+        page_no=page_no,
+        pages=pages,
     )
 
 
@@ -66,7 +76,7 @@ async def mailbox_message(request: Request, email_id: FromPath[int]) -> Response
     if row is None:
         raise NotFound(f"email {email_id} not found")
     links = list(dict.fromkeys(LINK.findall(row["text_body"])))
-    return await page(request, "mailbox/detail.html", message=row, links=links)
+    return await page(request, "mailbox/detail.html", active="mailbox", message=row, links=links)
 
 
 HANDLERS = [mailbox, mailbox_message]

@@ -11,11 +11,33 @@ from litestar.enums import MediaType
 from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
+from core.access.visibility import Access, access_for
 from core.web.themes import Branding, branding_for_host, environment
 
 FLASH_COOKIE = "bo_flash"
 CSRF_COOKIE = "bo_csrf"
+
+
+def _owner(p: Any) -> bool:
+    return p.company_kind == "owner"
+
+
+def _dev_mailbox(p: Any) -> bool:
+    from core.ui.mailbox import mailbox_available
+
+    return mailbox_available(p)
+
+
+def _dev_sms(p: Any) -> bool:
+    from core.ui.security import dev_sms_available
+
+    return dev_sms_available(p)
+
+
+# Each entry is shown when its page's guards let the user in (``Access.can``) and, for pages
+# that exist only in some setups, when ``when(principal)`` holds too.
 NAV = (
+    {"label": None, "items": ({"label": "Home", "href": "/", "key": "home"},)},
     {
         "label": "Account management",
         "items": (
@@ -48,10 +70,42 @@ NAV = (
             },
             {"label": "Portals", "href": "/portals", "key": "portals"},
             {"label": "Payment systems", "href": "/payment-systems", "key": "payment_systems"},
+            {
+                "label": "Password policy",
+                "href": "/settings/password-policy",
+                "key": "policy",
+                "when": _owner,
+            },
         ),
     },
     {"label": None, "items": ({"label": "Audit", "href": "/audit", "key": "audit"},)},
+    {
+        "label": "Development",
+        "items": (
+            {
+                "label": "Dev mailbox",
+                "href": "/dev/mailbox",
+                "key": "mailbox",
+                "when": _dev_mailbox,
+            },
+            {"label": "Dev SMS outbox", "href": "/dev/sms", "key": "dev_sms", "when": _dev_sms},
+        ),
+    },
 )
+
+
+def nav_for(access: Access) -> list[dict]:
+    """The menu groups with only the entries ``access`` may open; empty groups are dropped."""
+    groups = []
+    for group in NAV:
+        items = [
+            item
+            for item in group["items"]
+            if access.can(item["href"]) and ("when" not in item or item["when"](access.principal))
+        ]
+        if items:
+            groups.append({"label": group["label"], "items": items})
+    return groups
 
 
 def csrf_token(request: Request) -> str:
@@ -84,8 +138,17 @@ def local_path(value: str | None, fallback: str = "/") -> str:
     return value
 
 
+async def load_access(request: Request) -> Access:
+    """The visitor's levels, loaded before rendering because templates cannot await."""
+    return await access_for(request.app, request.scope.get("user"), request.scope)
+
+
 def render_html(request: Request, brand: Branding, template: str, context: dict[str, Any]) -> str:
+    """Needs ``load_access`` to have run for this request when someone is signed in."""
     flash = unquote(request.cookies.get(FLASH_COOKIE, ""))[:300]
+    access = request.scope.get("bo_access")
+    if not isinstance(access, Access):
+        access = Access(None, {}, [])
     return (
         environment(brand.theme)
         .get_template(template)
@@ -94,7 +157,9 @@ def render_html(request: Request, brand: Branding, template: str, context: dict[
             user=request.scope.get("user"),
             brand=brand,
             csrf_token=csrf_token(request),
-            nav=NAV,
+            nav=nav_for(access),
+            can=access.can,
+            access=access,
             flash=flash,
             url_with=lambda **kw: url_with(request, **kw),
             **context,
@@ -109,6 +174,7 @@ def _drop_flash(request: Request, response: Response) -> Response:
 
 
 async def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+    await load_access(request)
     html = render_html(request, await branding(request), template, context)
     response = Response(content=html, media_type=MediaType.HTML, status_code=status)
     response.headers["Cache-Control"] = "no-store"

@@ -1,8 +1,11 @@
 """Users → Roles: list, view, create from a template, edit and delete custom roles.
 
 All rules (scope, system roles being read-only, grants, the audit trail) live in
-``core.access.roles``. Picking the group and the template is a plain GET form that reloads the
-new-role page with the template's levels filled in, so no script is needed.
+``core.access.roles``. The form offers only what the service would accept: a group in which the
+user can grant something, and per area the levels up to their own (or up to the role's stored
+level when editing, which the service lets stay). Picking the group and the template is a plain
+GET form that reloads the new-role page with the template's levels filled in, so no script is
+needed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from core.access.api import MANAGE, VIEW
 from core.access.areas import GROUP_LABELS, areas_of
 from core.access.models import LEVELS
 from core.access.schemas import RoleCreate, RoleOut, RoleUpdate
+from core.access.service import RANK, load_permissions
+from core.auth.principal import Principal
 from core.errors import Conflict, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
@@ -46,6 +51,40 @@ def _sections(group: str) -> list[tuple[str, list]]:
     for area in areas_of(group):
         sections.setdefault(area.section, []).append(area)
     return list(sections.items())
+
+
+async def grantable(principal: Principal) -> dict[str, str]:
+    """The highest level ``principal`` may grant per area (the rule of ``_check_grants``)."""
+    keys = [a.key for g in GROUP_LABELS for a in areas_of(g)]
+    if principal.is_admin:
+        return dict.fromkeys(keys, "manage")
+    own = await load_permissions(principal)
+    return {k: own.get(k, "none") for k in keys}
+
+
+def offered_groups(principal: Principal, limits: dict[str, str]) -> dict[str, str]:
+    """Groups in which the user can grant more than none (a client company: its portal only)."""
+    return {
+        g: label
+        for g, label in GROUP_LABELS.items()
+        if (principal.company_kind != "client" or g == "portal")
+        and any(limits.get(a.key, "none") != "none" for a in areas_of(g))
+    }
+
+
+def _offered_levels(group: str, limits: dict[str, str], stored: dict[str, str]) -> dict:
+    out = {}
+    for area in areas_of(group):
+        top = max(RANK[limits.get(area.key, "none")], RANK[stored.get(area.key, "none")])
+        out[area.key] = [lvl for lvl in LEVELS if RANK[lvl] <= top]
+    return out
+
+
+def _capped(permissions: dict[str, str], limits: dict[str, str]) -> dict[str, str]:
+    return {
+        k: v if RANK[v] <= RANK[limits.get(k, "none")] else limits.get(k, "none")
+        for k, v in permissions.items()
+    }
 
 
 async def _company_choices(request: Request, group: str) -> list[dict]:
@@ -102,6 +141,7 @@ async def _form(
     status: int = 200,
 ) -> Response:
     group = role.group if role else values["group"]
+    limits = await grantable(principal_of(request))
     return await page(
         request,
         "roles/form.html",
@@ -110,8 +150,9 @@ async def _form(
         role=role,
         values=values,
         errors=by_field(errors),
-        groups=GROUP_LABELS,
+        groups=GROUP_LABELS if role else offered_groups(principal_of(request), limits),
         levels=LEVELS,
+        offered=_offered_levels(group, limits, role.permissions if role else {}),
         sections=_sections(group),
         companies=await _company_choices(request, group),
         templates=[
@@ -122,16 +163,19 @@ async def _form(
     )
 
 
-def _default_group(request: Request) -> str:
-    wanted = request.query_params.get("group")
-    if wanted in GROUP_LABELS:
+def _default_group(request: Request, offered: dict[str, str], wanted: Any = None) -> str:
+    wanted = request.query_params.get("group") if wanted is None else wanted
+    if wanted in offered:
         return wanted
+    if offered:
+        return next(iter(offered))
     return "portal" if principal_of(request).company_kind == "client" else "backoffice"
 
 
 @get("/roles/new", include_in_schema=False, guards=MANAGE)
 async def role_new(request: Request) -> Response:
-    group = _default_group(request)
+    limits = await grantable(principal_of(request))
+    group = _default_group(request, offered_groups(principal_of(request), limits))
     values = {"name": "", "description": "", "group": group, "template_id": "", "company_ids": []}
     permissions: dict[str, str] = {}
     errors: list[dict] = []
@@ -144,7 +188,7 @@ async def role_new(request: Request) -> Response:
             values["template_id"] = str(template_id)
         except Invalid as exc:
             errors = domain_errors(exc)
-    values["permissions"] = permissions
+    values["permissions"] = _capped(permissions, limits)
     return await _form(request, values, errors, status=422 if errors else 200)
 
 
@@ -163,8 +207,14 @@ async def _posted(request: Request, group: str) -> dict[str, Any]:
 @post("/roles/new", include_in_schema=False, guards=MANAGE)
 async def role_create(request: Request) -> Response:
     data = await read_form(request)
-    group = data.get("group") if data.get("group") in GROUP_LABELS else _default_group(request)
+    offered = offered_groups(principal_of(request), await grantable(principal_of(request)))
+    group = _default_group(request, offered, data.get("group"))
     values = {**await _posted(request, group), "group": group}
+    if data.get("group") not in offered:
+        values["template_id"] = str(as_int(data.get("template_id"), 0) or "")
+        label = GROUP_LABELS.get(str(data.get("group")), "this group")
+        error = {"field": "group", "message": f"you cannot grant any {label} permission"}
+        return await _form(request, values, [error], status=422)
     template = as_int(data.get("template_id"), 0) or None
     values["template_id"] = str(template or "")
     # Every area is posted, so the radios (pre-filled from the template) override it entirely.

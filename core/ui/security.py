@@ -192,13 +192,19 @@ async def policy_save(request: Request) -> Response:
     return redirect(POLICY_PAGE, flash="The password policy was saved.")
 
 
+def dev_sms_available(p) -> bool:
+    """Shared with the menu, which lists the outbox exactly when it would open."""
+    return p.is_admin and p.company_kind == "owner" and isinstance(get_sender(), DevSmsSender)
+
+
 @get("/dev/sms", include_in_schema=False, guards=[signed_in()])
 async def dev_sms(request: Request) -> Response:
     """The dev sender's outbox for system-owner admins, only while no real sender is installed."""
-    p = principal_of(request)
-    if not (p.is_admin and p.company_kind == "owner" and isinstance(get_sender(), DevSmsSender)):
+    if not dev_sms_available(principal_of(request)):
         raise NotFound("no such page")
-    return await page(request, "security/dev_sms.html", items=DevSmsSender.recent(50))
+    return await page(
+        request, "security/dev_sms.html", active="dev_sms", items=DevSmsSender.recent(50)
+    )
 
 
 HANDLERS = [

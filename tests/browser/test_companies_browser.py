@@ -70,7 +70,9 @@ async def test_create_company_and_see_it_in_the_audit_log(bo_factory, live_serve
             await page.screenshot(path=str(SHOTS / "bo_audit.png"), full_page=True)
             await entry.locator("a.row-link").click()
             await expect(page.locator("h1")).to_contain_text("Company created")
-            await expect(page.locator("table.changes")).to_contain_text("name: Browser Reseller")
+            # issue 8: a readable table of field labels and values replaced "name: ..." dumps
+            name_row = page.locator("table.audit-diff tr", has_text="Name")
+            await expect(name_row.first).to_contain_text("Browser Reseller")
             await expect(page.locator("text=Download CSV")).to_be_visible()
             await page.screenshot(path=str(SHOTS / "bo_audit_detail.png"), full_page=True)
 
