@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from test_agreements_api import make, world
 from test_ui_helpers import post_form, sign_in
 
 from core.users.models import Invitation
@@ -28,3 +29,17 @@ async def test_users_list_tells_an_invitation_from_a_user_with_the_same_id(bo_cl
     invitation = await Invitation.select(Invitation.id).first()
     cells = re.findall(r'<td class="col-id">([^<]*)</td>', (await bo_client.get("/users")).text)
     assert f"User {admin['id']}" in cells and f"Invitation {invitation['id']}" in cells
+
+
+async def test_amounts_in_forms_show_as_typed(bo_client, bo_factory, bo_api):
+    w = await world(bo_factory)
+    created = await make(await bo_api(w["user"]), w, credit_limit="500", code="AMT")
+    await sign_in(bo_client, w["user"])
+    version = created["current_version"]["id"]
+    for path in (
+        f"/agreements/{created['id']}/versions/new",
+        f"/agreements/{created['id']}/versions/{version}/edit",
+    ):
+        text = (await bo_client.get(path)).text
+        assert 'name="credit_limit" inputmode="decimal" value="500.00"' in text, path
+        assert "500.000000" not in text

@@ -27,6 +27,7 @@ from core.accounts.agreement_schemas import (
     VersionUpdate,
 )
 from core.errors import Conflict, Invalid
+from core.money import input_amount
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_int, pager, register
@@ -130,7 +131,7 @@ def version_values(version: VersionOut | None) -> dict[str, Any]:
     }
     values["effective_from"] = version.effective_from_local[:16]
     values["effective_till"] = (version.effective_till_local or "")[:16]
-    values["credit_limit"] = version.credit_limit or ""
+    values["credit_limit"] = input_amount(version.credit_limit)
     for field in EMAIL_FIELDS:
         values[field] = "\n".join(getattr(version, field))
     return values
