@@ -43,3 +43,19 @@ async def test_amounts_in_forms_show_as_typed(bo_client, bo_factory, bo_api):
         text = (await bo_client.get(path)).text
         assert 'name="credit_limit" inputmode="decimal" value="500.00"' in text, path
         assert "500.000000" not in text
+
+
+async def test_two_factor_warning_renders_only_when_ticked(bo_client, bo_factory):
+    owner = await bo_factory.owner()
+    await sign_in(bo_client, await bo_factory.user(owner))
+    warning = re.compile(
+        r'<div class="alert alert-info"[^>]*data-shown-when="two_factor_required"([^>]*)>'
+    )
+    (attrs,) = warning.findall((await bo_client.get("/companies/new")).text)
+    assert "hidden" in attrs  # not ticked: the warning is there for the script, but hidden
+    res = await post_form(
+        bo_client, "/companies/new", {"name": "", "type": "client", "two_factor_required": "1"}
+    )
+    assert res.status_code == 422
+    (attrs,) = warning.findall(res.text)
+    assert "hidden" not in attrs  # ticked: shown, also without JavaScript

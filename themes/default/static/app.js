@@ -44,6 +44,16 @@
     sync();
   });
 
+  // A note shown only while the checkbox it names is ticked (the server renders the same state).
+  document.querySelectorAll("[data-shown-when]").forEach(function (note) {
+    var form = note.closest("form");
+    var box = form && form.querySelector("input[type=checkbox][name='" + note.getAttribute("data-shown-when") + "']");
+    if (!box) return;
+    function sync() { note.hidden = !box.checked; }
+    box.addEventListener("change", sync);
+    sync();
+  });
+
   // Whole table rows open their detail page.
   document.querySelectorAll("tr[data-href]").forEach(function (row) {
     row.classList.add("clickable");
