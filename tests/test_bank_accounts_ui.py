@@ -119,8 +119,9 @@ async def test_add_view_edit_through_the_forms(bo_client, bo_factory):
         "number": "de89 3704 0044 0532 0130 00",
     }
     res = await post_form(bo_client, "/bank-accounts/new", data)
-    assert res.status_code == 303 and res.headers["location"] == "/bank-accounts"
     row = await BankAccount.select().where(BankAccount.name == "Main EUR").first()
+    # issue 8: creating lands on the new object's page, as for every entity
+    assert res.status_code == 303 and res.headers["location"] == f"/bank-accounts/{row['id']}"
     assert row["company"] == client["id"] and row["number"] == "DE89370400440532013000"
     assert row["created_by_company"] == reseller["id"]
     assert "was created" in (await bo_client.get("/bank-accounts")).text
