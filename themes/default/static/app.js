@@ -56,8 +56,9 @@
 
   // Dependent selects: <select data-depends-on="company_id" data-options-url="/ui/options/x?company_id=">
   // is refilled from the URL plus the chosen value when the select it depends on changes, and
-  // gets back the full list the server rendered when that choice is emptied. The server renders
-  // every choice, so the form works without this; the services still refuse a mismatch.
+  // gets back the full list the server rendered (nothing picked) when that choice is emptied.
+  // The server renders every choice, so the form works without this; the services still refuse
+  // a mismatch.
   document.querySelectorAll("select[data-depends-on][data-options-url]").forEach(function (select) {
     var form = select.form;
     var parent = form && form.elements.namedItem(select.getAttribute("data-depends-on"));
@@ -65,17 +66,17 @@
     var rendered = Array.prototype.slice.call(select.children);
     var blank = select.options.length && select.options[0].value === "" ? select.options[0] : null;
     var request = 0;
-    function show(nodes) {
-      var keep = select.value;
+    function show(nodes, keep) {
+      var before = select.value;
       select.replaceChildren.apply(select, nodes);
       select.value = keep;
       if (select.selectedIndex < 0) select.selectedIndex = 0;
-      if (select.value !== keep) select.dispatchEvent(new Event("change", { bubbles: true }));
+      if (select.value !== before) select.dispatchEvent(new Event("change", { bubbles: true }));
     }
     function refresh() {
       var mine = ++request;
-      if (!parent.value) {
-        show(rendered.map(function (node) { return node.cloneNode(true); }));
+      if (!parent.value) {  // nothing chosen above: every choice again, and none picked
+        show(rendered.map(function (node) { return node.cloneNode(true); }), "");
         return;
       }
       select.setAttribute("aria-busy", "true");
@@ -90,7 +91,7 @@
           if (mine !== request) return;
           show((blank ? [blank.cloneNode(true)] : []).concat(options.map(function (o) {
             return new Option(o.label, o.value);
-          })));
+          })), select.value);
         })
         .catch(function () { /* keep what is shown: the server checks the pair anyway */ })
         .then(function () { if (mine === request) select.removeAttribute("aria-busy"); });
