@@ -59,3 +59,31 @@ async def test_two_factor_warning_renders_only_when_ticked(bo_client, bo_factory
     assert res.status_code == 422
     (attrs,) = warning.findall(res.text)
     assert "hidden" not in attrs  # ticked: shown, also without JavaScript
+
+
+async def test_finance_tab_shows_agreement_dates_in_the_zone_they_were_entered_in(
+    bo_client, bo_factory, bo_api
+):
+    w = await world(bo_factory)
+    api = await bo_api(w["user"])
+    await make(api, w, effective_from="2026-01-01T00:00:00", timezone="Europe/Berlin", code="TZ")
+    await make(
+        api,
+        w,
+        code="TZ-2",
+        effective_from="2026-01-01T00:00:00",
+        effective_till="2099-06-30T00:00:00",
+        timezone="Europe/Berlin",
+    )
+    profile = (await api.get(f"/api/v1/companies/{w['c1']['id']}/profile")).json()
+    first = profile["finance"]["agreements"][0]
+    assert first["effective_from"].startswith("2025-12-31T23:00:00")  # the instant, in UTC
+    assert first["effective_from_local"] == "2026-01-01T00:00:00"
+    assert first["timezone"] == "Europe/Berlin"
+    await sign_in(bo_client, w["user"])
+    tab = (await bo_client.get(f"/companies/{w['c1']['id']}?tab=finance")).text
+    assert "from 2026-01-01 00:00 indefinitely" in tab and "2025-12-31" not in tab
+    assert "from 2026-01-01 00:00 till 2099-06-30 00:00" in tab
+    assert '<span class="muted">Europe/Berlin</span>' in tab
+    view = (await bo_client.get(f"/agreements/{first['id']}")).text
+    assert "2026-01-01 00:00" in view  # the agreement page says the same
