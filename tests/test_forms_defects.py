@@ -87,3 +87,18 @@ async def test_finance_tab_shows_agreement_dates_in_the_zone_they_were_entered_i
     assert '<span class="muted">Europe/Berlin</span>' in tab
     view = (await bo_client.get(f"/agreements/{first['id']}")).text
     assert "2026-01-01 00:00" in view  # the agreement page says the same
+
+
+async def test_export_page_and_help_agree_that_the_export_runs_on_without_the_page(
+    bo_client, bo_factory
+):
+    owner = await bo_factory.owner()
+    await sign_in(bo_client, await bo_factory.user(owner))
+    res = await post_form(bo_client, "/audit/export", {}, page="/audit")
+    assert res.status_code == 303 and res.headers["location"].startswith("/jobs/")
+    job = (await bo_client.get(res.headers["location"])).text
+    assert "you may leave this page, the export keeps running" in job
+    assert "for 7 days after it is ready" in job
+    help_text = (await bo_client.get("/help/guide")).text
+    assert "You may leave its page while it runs" in help_text
+    assert "keep the page open" not in help_text
