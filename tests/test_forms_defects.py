@@ -102,3 +102,44 @@ async def test_export_page_and_help_agree_that_the_export_runs_on_without_the_pa
     help_text = (await bo_client.get("/help/guide")).text
     assert "You may leave its page while it runs" in help_text
     assert "keep the page open" not in help_text
+
+
+def _cli(args: list[str]):
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from core.cli import main
+
+    return asyncio.to_thread(CliRunner().invoke, main, args)
+
+
+async def test_demo_password_is_shell_friendly_or_chosen_and_the_output_promises_nothing(
+    bo_app, monkeypatch
+):
+    from core.auth.policy import SPECIALS
+    from core.demo import SHELL_SAFE, shell_safe_password
+
+    for _ in range(50):
+        password = shell_safe_password()
+        assert len(password) == 16
+        assert all(c.isalnum() or c in SHELL_SAFE for c in password), password
+        assert any(c in SPECIALS for c in password)
+    monkeypatch.delenv("BACKOFFICE_DEMO_PASSWORD", raising=False)
+    result = await _cli(["demo"])
+    assert result.exit_code == 0, result.output
+    assert "later issue" not in result.output and "BACKOFFICE_DEMO_PASSWORD" in result.output
+    monkeypatch.setenv("BACKOFFICE_DEMO_PASSWORD", "short")
+    result = await _cli(["demo"])
+    assert result.exit_code != 0
+    assert "BACKOFFICE_DEMO_PASSWORD: must be at least" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_make_run_migrates_once():
+    from pathlib import Path
+
+    recipe = Path(__file__).resolve().parents[1].joinpath("Makefile").read_text()
+    run = recipe.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "backoffice demo" in run and "db migrate" not in run  # the demo migrates
+    assert "backoffice run --no-migrate" in run
