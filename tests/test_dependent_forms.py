@@ -72,6 +72,8 @@ async def test_forms_mark_the_dependent_selects(bo_client, bo_factory):
     assert '<select name="company_id">' in form
     assert 'data-depends-on="company_id"' in form
     assert "data-depends-on" not in (await bo_client.get("/own-bank-accounts/new")).text
+    listing = (await bo_client.get("/bank-accounts")).text  # the list filters follow too
+    assert '<select name="legal_entity_id" data-depends-on="company_id"' in listing
 
 
 async def test_a_mismatch_sent_without_the_script_is_refused(bo_client, bo_factory):
