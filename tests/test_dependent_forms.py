@@ -72,6 +72,20 @@ async def test_forms_mark_the_dependent_selects(bo_client, bo_factory):
     assert '<select name="company_id">' in form
     assert 'data-depends-on="company_id"' in form
     assert "data-depends-on" not in (await bo_client.get("/own-bank-accounts/new")).text
+    # an existing agreement keeps its company: its form offers that company's entities only
+    import msgspec
+    from test_agreements_api import body
+
+    from core.accounts import agreements
+    from core.accounts.agreement_schemas import AgreementCreate
+    from core.audit.recorder import AuditContext
+    from tenants.scope import Scope
+
+    ctx = AuditContext(company_id=w["r1"]["id"], user_id=None, user_label="t", ip="")
+    data = msgspec.convert(body(w), AgreementCreate)
+    created = await agreements.create_agreement(ctx, Scope.of(w["r1"]), data)
+    edit = (await bo_client.get(f"/agreements/{created.id}/edit")).text
+    assert "Client Entity" in edit and "Reseller Entity" not in edit
     listing = (await bo_client.get("/bank-accounts")).text  # the list filters follow too
     assert '<select name="legal_entity_id" data-depends-on="company_id"' in listing
 
