@@ -20,9 +20,8 @@ install: $(BIN)/.installed
 
 ## Embedded mode: SQLite file ./backoffice.db, in-process jobs, demo data, http://127.0.0.1:8000
 run: install
-	$(BIN)/backoffice db migrate
 	$(BIN)/backoffice demo
-	$(BIN)/backoffice run
+	$(BIN)/backoffice run --no-migrate
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -61,9 +61,13 @@ def users_create_admin(email: str, password: str, login: str | None) -> None:
 @main.command()
 def demo() -> None:
     """Seed a demo system owner, reseller and client; print how to sign in."""
-    from core.demo import seed_demo
+    from core.demo import DemoPasswordRefused, seed_demo
 
-    for line in asyncio.run(seed_demo()):
+    try:
+        lines = asyncio.run(seed_demo())
+    except DemoPasswordRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in lines:
         click.echo(line)
 
 
@@ -119,11 +123,13 @@ def serve(workers: int | None) -> None:
 
 
 @main.command()
-def run() -> None:
+@click.option("--no-migrate", is_flag=True, help="skip migrating (`make run` seeds the demo first)")
+def run(no_migrate: bool) -> None:
     """Embedded mode: migrate, then serve with the in-process worker and scheduler."""
     from core.db.migrate import migrate
 
-    asyncio.run(migrate())
+    if not no_migrate:
+        asyncio.run(migrate())
     settings = _settings()
     click.echo(f"BackOffice on http://{settings.host}:{settings.port}  (API docs: /api/schema)")
     _serve(1)

@@ -63,9 +63,22 @@ def round_money(value: Decimal) -> Decimal:
     return value.quantize(QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
+def _places(value: Decimal) -> int:
+    """At least two decimals, and every significant one beyond (a sub-cent price keeps them)."""
+    return max(2, -value.normalize().as_tuple().exponent)
+
+
 def display_amount(amount: Decimal | str | int) -> str:
     """An exact amount for reading: thousands grouped by a narrow space, at least two decimals,
     never rounded (a sub-cent price keeps all its digits)."""
     value = to_decimal(amount)
-    places = max(2, -value.normalize().as_tuple().exponent)
-    return f"{value:,.{places}f}".replace(",", "\u202f")
+    return f"{value:,.{_places(value)}f}".replace(",", "\u202f")
+
+
+def input_amount(amount: Decimal | str | int | None) -> str:
+    """An amount as a person types it back into a form ("500.00", not "500.000000"): no
+    grouping, so the form reads it again unchanged; ``None`` is an empty field."""
+    if amount is None or amount == "":
+        return ""
+    value = to_decimal(amount)
+    return f"{value:.{_places(value)}f}"

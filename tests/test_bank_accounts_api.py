@@ -161,7 +161,8 @@ async def test_validation_errors_name_the_field(bo_factory, bo_api):
         assert res.status_code == status, (extra, res.text)
         assert res.json()["errors"][0]["field"].endswith(field), (extra, res.json())
     res = await api.post(BA, json=_body(entity, bank, number="DE89 3704 0044 0532 0130 01"))
-    assert "not a valid one (invalid checksum digits)" in res.json()["errors"][0]["message"]
+    message = res.json()["errors"][0]["message"]
+    assert "not a valid one: the check digits do not match" in message
     res = await api.post(OWN, json=_body(entity, bank))  # a client's entity is not own
     assert res.status_code == 422 and res.json()["errors"][0]["field"] == "legal_entity_id"
     assert await BankAccount.count() == 0

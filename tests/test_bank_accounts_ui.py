@@ -119,8 +119,9 @@ async def test_add_view_edit_through_the_forms(bo_client, bo_factory):
         "number": "de89 3704 0044 0532 0130 00",
     }
     res = await post_form(bo_client, "/bank-accounts/new", data)
-    assert res.status_code == 303 and res.headers["location"] == "/bank-accounts"
     row = await BankAccount.select().where(BankAccount.name == "Main EUR").first()
+    # issue 8: creating lands on the new object's page, as for every entity
+    assert res.status_code == 303 and res.headers["location"] == f"/bank-accounts/{row['id']}"
     assert row["company"] == client["id"] and row["number"] == "DE89370400440532013000"
     assert row["created_by_company"] == reseller["id"]
     assert "was created" in (await bo_client.get("/bank-accounts")).text
@@ -146,8 +147,16 @@ async def test_validation_errors_are_shown_by_field(bo_client, bo_factory):
     entity = await _entity(client, "Client Ltd")
     await _account(client, entity, bank, "Taken", number="555")
     base = {"name": "New", "legal_entity_id": str(entity), "bank_id": str(bank), "holder": "H"}
+    # issue 8: a number starting like an IBAN must be one, whatever its length (was accepted)
+    res = await post_form(bo_client, "/bank-accounts/new", {**base, "number": "GB00BADIBAN000"})
+    assert res.status_code == 422
+    assert "an IBAN from GB has 22 characters, this one has 14" in res.text
     res = await post_form(bo_client, "/bank-accounts/new", {**base, "number": "DE00 1234"})
-    assert res.status_code == 303  # too short for an IBAN: kept as a plain number
+    assert res.status_code == 422 and "an IBAN from DE has 22 characters" in res.text
+    res = await post_form(bo_client, "/bank-accounts/new", {**base, "number": "AB12 345"})
+    assert res.status_code == 422 and "AB is not a country that uses IBANs" in res.text
+    res = await post_form(bo_client, "/bank-accounts/new", {**base, "number": "0012 3456"})
+    assert res.status_code == 303  # a domestic number is kept as typed
     res = await post_form(
         bo_client, "/bank-accounts/new", {**base, "number": "DE89 3704 0044 0532 0130 01"}
     )

@@ -97,8 +97,9 @@ async def test_create_company_through_the_form(bo_client, bo_factory):
             "description": "Our best partner",
         },
     )
-    assert res.status_code == 303 and res.headers["location"] == "/companies"
     row = await Company.select().where(Company.name == "Acme Reseller").first()
+    # issue 8: creating lands on the new object's page, as for every entity
+    assert res.status_code == 303 and res.headers["location"] == f"/companies/{row['id']}"
     assert row["kind"] == "reseller" and row["parent"] == owner["id"]
     assert row["creator_of_resellers"] and row["moderation"] and row["enabled"]
     assert row["description"] == "Our best partner"

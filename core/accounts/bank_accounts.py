@@ -7,9 +7,10 @@ directly: picking a legal entity the realm allows is what pins the account to a 
 opened for it from the ones it added itself; both are its own and it may change either.
 
 Account numbers are stored without spaces and upper-cased, so "de89 3704…" and "DE893704…" are
-one number. A number shaped like an IBAN is checked with ``schwifty`` (country format and
-checksum). Within one bank a number may appear once among the accounts the caller can see; a
-duplicate elsewhere stays invisible rather than being revealed by the error.
+one number. A number that starts like an IBAN (two letters, two digits) must be a valid IBAN,
+checked with ``schwifty``; the refusal says what is wrong (checksum, length for the country, …) so
+a typing error can be found. Within one bank a number may appear once among the accounts the
+caller can see; a duplicate elsewhere stays invisible rather than being revealed by the error.
 """
 
 from __future__ import annotations
@@ -73,8 +74,9 @@ LABEL = {"own": "Own bank account", "clients": "Bank account"}
 MAX_NUMBER = 64
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9./-]*$")
-# Two letters, two check digits, then 11-30 letters or digits: the 15-34 characters an IBAN has.
-_IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+# Two letters and two check digits: how every IBAN starts, whatever its length. A shorter or
+# longer number starting like that is far more likely a mistyped IBAN than a domestic number.
+_IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]*$")
 
 
 def looks_like_iban(number: str) -> bool:
@@ -83,9 +85,6 @@ def looks_like_iban(number: str) -> bool:
 
 def normalise_number(raw: str) -> str:
     """Spaces dropped and letters upper-cased; an IBAN-shaped number must be a valid IBAN."""
-    from schwifty import IBAN
-    from schwifty.exceptions import SchwiftyException
-
     number = _SPACES.sub("", raw).upper()
     if not number:
         raise Invalid.field("number", "must not be blank")
@@ -94,13 +93,33 @@ def normalise_number(raw: str) -> str:
     if not _NUMBER.match(number):
         raise Invalid.field("number", "use letters, digits, dots, slashes and hyphens only")
     if looks_like_iban(number):
-        try:
-            IBAN(number)
-        except SchwiftyException as exc:
-            reason = str(exc)[:1].lower() + str(exc)[1:]
-            message = f"looks like an IBAN but is not a valid one ({reason})"
-            raise Invalid.field("number", message) from None
+        reason = iban_problem(number)
+        if reason:
+            raise Invalid.field("number", f"looks like an IBAN but is not a valid one: {reason}")
     return number
+
+
+def iban_problem(number: str) -> str | None:
+    """Why ``number`` is not a valid IBAN, in words a person can act on; None when it is."""
+    from schwifty import IBAN, registry
+    from schwifty import exceptions as bad
+
+    country = number[:2]
+    try:
+        expected = registry.get_iban_spec(country).iban_length
+    except bad.InvalidCountryCode:
+        return f"{country} is not a country that uses IBANs"
+    if len(number) != expected:
+        return f"an IBAN from {country} has {expected} characters, this one has {len(number)}"
+    try:
+        IBAN(number)
+    except bad.InvalidChecksumDigits:
+        return "the check digits do not match the rest of the number (is a character mistyped?)"
+    except (bad.InvalidStructure, bad.InvalidBankCode, bad.InvalidBranchCode):
+        return f"the bank or account part does not have the format used in {country}"
+    except bad.SchwiftyException as exc:
+        return str(exc)[:1].lower() + str(exc)[1:]
+    return None
 
 
 @dataclass(frozen=True)
@@ -154,7 +173,7 @@ def to_out(row: dict) -> BankAccountOut:
         bank_name=row["bank_name"],
         holder=row["holder"],
         number=row["number"],
-        is_iban=looks_like_iban(row["number"]),
+        is_iban=looks_like_iban(row["number"]) and iban_problem(row["number"]) is None,
         created_by_company_id=creator,
         created_by_company_name=row["created_by_company_name"],
         assigned_by_tenant=creator is not None and creator != row["company"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.accounts.agreement_versions import versions_in_force
+from core.accounts.agreement_versions import local_text, versions_in_force
 from core.accounts.companies import get_company
 from core.accounts.company_schemas import (
     AgreementSummary,
@@ -48,6 +48,12 @@ def _traffic() -> list[TrafficRow]:
     return [TrafficRow(key, channels[key].name, 0, 0) for key in sorted(channels)]
 
 
+def _local(version: dict | None, key: str) -> str | None:
+    """A version's bound in the zone it was entered in: the Finance tab must show the start the
+    agreement pages show ("2026-01-01 00:00 Europe/Berlin"), not its UTC instant's day."""
+    return local_text(version[key], version["timezone"]) if version else None
+
+
 async def _agreements(company_id: int, at: datetime) -> list[AgreementSummary]:
     rows = await (
         Agreement.select(
@@ -78,6 +84,9 @@ async def _agreements(company_id: int, at: datetime) -> list[AgreementSummary]:
                 version_id=version["id"] if version else None,
                 effective_from=version["effective_from"] if version else None,
                 effective_till=version["effective_till"] if version else None,
+                timezone=version["timezone"] if version else None,
+                effective_from_local=_local(version, "effective_from"),
+                effective_till_local=_local(version, "effective_till"),
             )
         )
     return items

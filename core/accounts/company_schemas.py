@@ -121,6 +121,10 @@ class AgreementSummary(msgspec.Struct):
     version_id: int | None
     effective_from: datetime | None
     effective_till: datetime | None
+    # the same instants in the zone they were entered in, as the agreement pages show them
+    timezone: str | None = None
+    effective_from_local: str | None = None
+    effective_till_local: str | None = None
 
 
 class Finance(msgspec.Struct):

@@ -2,7 +2,8 @@
 
 A failed domain check (the name does not resolve, or resolves elsewhere) puts the portal into
 "error" so it stops being served; a successful one takes it out of "error" back to "draft",
-for the user to activate again on purpose. "not_configured" judges nothing and changes nothing.
+for the user to activate again on purpose. "not_configured" (a gap in this platform's set-up) and
+"timeout" (DNS too slow to answer) judge nothing and leave the status alone.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ async def request_certificate(ctx: AuditContext, portal_id: int) -> None:
     )
     if row is None or row["certificate_mode"] != "automatic":
         return
-    answer = certificates.request_automatic(
+    answer = await certificates.request_automatic(
         {"id": row["id"], "company_id": row["company"], "name": row["name"], "fqdn": row["fqdn"]}
     )
     fields = {

@@ -8,6 +8,7 @@ portal's host (a wildcard covers exactly one label). Automatic issuance is not b
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ NO_PLUGIN = (
     "or switch to manual management and upload a certificate."
 )
 STATUSES = ("pending", "valid", "error", "expired")
+# The hook is asked to answer quickly (enqueue the ACME work); one that does not is given up on
+# rather than holding the request that saved the portal.
+PLUGIN_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -153,12 +157,25 @@ def still_covers(certificate_pem: str, fqdn: str) -> bool:
         return False
 
 
-def request_automatic(portal: dict) -> dict:
-    """Ask the certificate plugin (if any) for a certificate; never raises for a plugin bug."""
+async def request_automatic(portal: dict) -> dict:
+    """Ask the certificate plugin (if any) for a certificate; never raises for a plugin bug.
+
+    pluggy hooks are synchronous and a plugin may do network I/O in one, so the hook runs in a
+    worker thread and is waited for at most ``PLUGIN_TIMEOUT`` seconds: the event loop keeps
+    serving other requests meanwhile, and a hung plugin costs one thread, not the server."""
     from core.plugins.manager import plugin_manager
 
+    hook = plugin_manager().hook.request_certificate
     try:
-        answer = plugin_manager().hook.request_certificate(portal=portal)
+        async with asyncio.timeout(PLUGIN_TIMEOUT):
+            answer = await asyncio.to_thread(hook, portal=portal)
+    except TimeoutError:
+        log.error("certificate plugin gave no answer for portal %s in time", portal.get("id"))
+        return {
+            "status": "error",
+            "message": f"The certificate plugin did not answer within {PLUGIN_TIMEOUT:g} "
+            "seconds. Save the portal again to retry.",
+        }
     except Exception as exc:
         log.exception("certificate plugin failed for portal %s", portal.get("id"))
         return {"status": "error", "message": f"The certificate plugin failed: {exc}"}

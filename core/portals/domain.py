@@ -109,19 +109,31 @@ def backoffice_url(fqdn: str) -> str:
 
 
 async def resolve_addresses(host: str) -> list[str]:
-    """Every address the name resolves to (A and AAAA), sorted; [] when it does not resolve."""
+    """Every address the name resolves to (A and AAAA), sorted; [] when it does not resolve.
+
+    ``socket.getaddrinfo`` blocks; the loop's version runs it in a worker thread, so the event
+    loop keeps serving meanwhile. The caller (``check``) bounds the wait."""
     loop = asyncio.get_running_loop()
     try:
-        async with asyncio.timeout(RESOLVE_TIMEOUT):
-            infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except (TimeoutError, OSError, UnicodeError):
+        infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
         return []
     return sorted({str(ipaddress.ip_address(info[4][0].split("%")[0])) for info in infos})
 
 
+async def _resolve(host: str, resolver: Resolver) -> list[str] | None:
+    """The resolver's answer, or None when it took longer than ``RESOLVE_TIMEOUT``: a slow DNS
+    server (or a slow resolver swapped in) never holds a request longer than that."""
+    try:
+        async with asyncio.timeout(RESOLVE_TIMEOUT):
+            return await resolver(host)
+    except TimeoutError:
+        return None
+
+
 @dataclass(frozen=True)
 class DomainCheck:
-    status: str  # ok | mismatch | unresolved | not_configured
+    status: str  # ok | mismatch | unresolved | not_configured | timeout
     message: str
 
 
@@ -139,20 +151,27 @@ async def check(fqdn: str, resolver: Resolver | None = None) -> DomainCheck:
     host = host.strip("[]")
     expected = get_settings().public_addresses
     if _ip(host) is not None:
-        found = [str(ipaddress.ip_address(host))]
+        found: list[str] | None = [str(ipaddress.ip_address(host))]
     else:
-        found = await (resolver or resolve_addresses)(host)
+        found = await _resolve(host, resolver or resolve_addresses)
+    if found is None:
+        return DomainCheck(
+            "timeout",
+            f"Looking up {host} took longer than {RESOLVE_TIMEOUT:g} seconds; "
+            "try again in a moment.",
+        )
+    if not expected:  # a gap in this platform's set-up, not a fault of the portal
+        resolved = f"resolves to {_listed(found)}" if found else "does not resolve yet"
+        return DomainCheck(
+            "not_configured",
+            f"This platform's public addresses are not configured "
+            f"(BACKOFFICE_PUBLIC_ADDRESSES), so the domain cannot be checked; {host} {resolved}.",
+        )
     if not found:
         return DomainCheck(
             "unresolved",
             f"{host} does not resolve to any address; expected {_listed(expected)}. "
             "Create an A (and AAAA) record for it, then check again.",
-        )
-    if not expected:
-        return DomainCheck(
-            "not_configured",
-            f"{host} resolves to {_listed(found)}, but this platform's public addresses are "
-            "not configured (BACKOFFICE_PUBLIC_ADDRESSES), so they cannot be compared.",
         )
     foreign = [a for a in found if a not in expected]
     if foreign:

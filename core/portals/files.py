@@ -18,6 +18,7 @@ from core.portals.schemas import PortalOut
 from core.portals.service import TABLE, forget_cached, get_portal, now, portal_row, refuse_client
 from core.portals.uploads import SLOTS, Slot, check_file, extension, media_type
 from core.storage import get_storage
+from core.web.themes import LOOK_SLOTS
 from tenants.models import Portal
 from tenants.scope import Scope
 
@@ -108,13 +109,19 @@ async def read_file(scope: Scope, portal_id: int, slot_name: str) -> tuple[bytes
 
 
 async def public_file(portal_id: int, slot_name: str) -> tuple[bytes, str, str]:
-    """A file of an active portal, for anyone (login pages need them before sign-in)."""
+    """A file of an active portal, for anyone (login pages need them before sign-in).
+
+    With "display branding" off the pages show none of the look (logos, favicon, background),
+    so those files are not served either: turning branding off must hide it from a direct link
+    too. The documents (licence, privacy) stay, as the pages keep linking them."""
     slot = SLOTS.get(slot_name)
     if slot is None:
         raise NotFound("no such file")
     row = await (
-        Portal.select(getattr(Portal, slot.name))
+        Portal.select(getattr(Portal, slot.name), Portal.display_branding)
         .where(Portal.id == portal_id, Portal.status == "active")
         .first()
     )
+    if row is not None and slot.name in LOOK_SLOTS and not row["display_branding"]:
+        row = None
     return await _load((row or {}).get(slot.name) or "", "file")

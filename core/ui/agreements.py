@@ -27,6 +27,7 @@ from core.accounts.agreement_schemas import (
     VersionUpdate,
 )
 from core.errors import Conflict, Invalid
+from core.money import input_amount
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_int, pager, register
@@ -121,7 +122,7 @@ def version_values(version: VersionOut | None) -> dict[str, Any]:
     }
     values["effective_from"] = version.effective_from_local[:16]
     values["effective_till"] = (version.effective_till_local or "")[:16]
-    values["credit_limit"] = version.credit_limit or ""
+    values["credit_limit"] = input_amount(version.credit_limit)
     for field in EMAIL_FIELDS:
         values[field] = "\n".join(getattr(version, field))
     return values
@@ -159,14 +160,20 @@ def _agreement_data(values: dict[str, Any], creating: bool) -> dict[str, Any]:
     return data
 
 
-async def _choices(request: Request) -> dict[str, Any]:
+async def _choices(request: Request, agreement: AgreementOut | None) -> dict[str, Any]:
+    """Every choice the service could accept; an existing agreement keeps its company, so its
+    form offers that company's entities and accounts only. On a new agreement the script of
+    ``app.js`` narrows the lists to the chosen company (see ``core.ui.options``)."""
     scope = principal_of(request).scope
     companies = await service.company_choices(scope)
     names = {c["id"]: c["name"] for c in companies}
     entities = await service.legal_entity_choices(scope)
+    accounts = await service.bank_account_choices(scope)
+    if agreement is not None:
+        entities = [e for e in entities if e["company"] == agreement.company_id]
+        accounts = [a for a in accounts if a["company"] in (agreement.company_id, scope.company_id)]
     for e in entities:
         e["label"] = f"{names.get(e['company'], '')} — {e['name']}"
-    accounts = await service.bank_account_choices(scope)
     own = [a for a in accounts if a["company"] == scope.company_id]
     return {
         "companies": companies,
@@ -188,7 +195,7 @@ async def _form(request, values, errors, agreement=None, status=200) -> Response
         agreement=agreement,
         values=values,
         errors=by_field(errors),
-        **await _choices(request),
+        **await _choices(request, agreement),
     )
 
 

@@ -16,6 +16,7 @@ from core.access.guards import requires
 from core.audit import export, service
 from core.errors import Invalid
 from core.jobs import service as jobs
+from core.jobs.purge import JOB_RETENTION_DAYS
 from core.jobs.schemas import JobOut
 from core.ui import audit_display as display
 from core.ui.forms import by_field, read_form
@@ -151,7 +152,14 @@ def job_state(job: JobOut) -> dict[str, Any]:
 @get("/jobs/{job_id:int}", include_in_schema=False, guards=EXPORT_VIEW)
 async def job_page(request: Request, job_id: FromPath[int]) -> Response:
     job = await jobs.get_job(principal_of(request).scope, job_id)
-    return await page(request, "job.html", active="audit", job=job, state=job_state(job))
+    return await page(
+        request,
+        "job.html",
+        active="audit",
+        job=job,
+        state=job_state(job),
+        retention_days=JOB_RETENTION_DAYS,
+    )
 
 
 @get("/ui/jobs/{job_id:int}/status", include_in_schema=False, guards=EXPORT_VIEW)

@@ -148,6 +148,8 @@ def _make_handlers(section: Section) -> list:
         return rows
 
     async def _form(request, values, errors, account=None, status=200) -> Response:
+        scope = principal_of(request).scope
+        asks = section.asks_company and account is None
         return await page(
             request,
             "bank_accounts/form.html",
@@ -158,8 +160,21 @@ def _make_handlers(section: Section) -> list:
             values=values,
             errors=by_field(errors),
             entities=await _entities(request, account),
-            banks=await service.bank_choices(principal_of(request).scope),
+            banks=await service.bank_choices(scope),
+            companies=await company_choices(scope) if asks else [],
         )
+
+    async def _company_mismatch(request: Request, values: dict[str, Any]) -> list[dict]:
+        """The company select only narrows the legal entities; a pick from another company
+        (possible without JavaScript) is pointed out rather than silently taken."""
+        chosen = as_int(values.get("company_id"), 0)
+        entity = as_int(values.get("legal_entity_id"), 0)
+        if not (section.asks_company and chosen and entity):
+            return []
+        rows = await service.entity_choices(principal_of(request).scope, realm)
+        if any(r["id"] == entity and r["company"] != chosen for r in rows):
+            return [{"field": "legal_entity_id", "message": "belongs to another company"}]
+        return []
 
     @get(base, include_in_schema=False, guards=section.view)
     async def account_list(request: Request) -> Response:
@@ -199,7 +214,8 @@ def _make_handlers(section: Section) -> list:
     async def account_create(request: Request) -> Response:
         values = await read_form(request)
         data, errors = parse(_as_data(values), struct[True])
-        if data is None:
+        errors += await _company_mismatch(request, values)
+        if data is None or errors:
             return await _form(request, values, errors, status=422)
         try:
             created = await service.create_bank_account(
@@ -207,7 +223,9 @@ def _make_handlers(section: Section) -> list:
             )
         except (Invalid, Conflict, Forbidden) as exc:
             return await _form(request, values, domain_errors(exc), status=exc.status_code)
-        return redirect(base, flash=f"{section.singular} “{created.name}” was created.")
+        return redirect(
+            f"{base}/{created.id}", flash=f"{section.singular} “{created.name}” was created."
+        )
 
     @get(f"{base}/{{account_id:int}}", include_in_schema=False, guards=section.view)
     async def account_view(request: Request, account_id: FromPath[int]) -> Response:

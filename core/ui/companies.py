@@ -186,7 +186,7 @@ async def company_create(request: Request) -> Response:
         )
     except (Invalid, Conflict) as exc:
         return await _form(request, values, domain_errors(exc), status=exc.status_code)
-    return redirect("/companies", flash=f"Company “{created.name}” was created.")
+    return redirect(f"/companies/{created.id}", flash=f"Company “{created.name}” was created.")
 
 
 @get("/companies/{company_id:int}", include_in_schema=False, guards=VIEW)

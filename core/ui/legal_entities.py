@@ -201,7 +201,9 @@ def _make_handlers(section: Section) -> list:
             )
         except (Invalid, Conflict) as exc:
             return await _form(request, values, domain_errors(exc), status=exc.status_code)
-        return redirect(base, flash=f"{section.singular} “{created.name}” was created.")
+        return redirect(
+            f"{base}/{created.id}", flash=f"{section.singular} “{created.name}” was created."
+        )
 
     @get(f"{base}/{{entity_id:int}}", include_in_schema=False, guards=VIEW)
     async def entity_view(request: Request, entity_id: FromPath[int]) -> Response:

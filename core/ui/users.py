@@ -146,10 +146,12 @@ async def invite_create(request: Request) -> Response:
     if data is None:
         return await _invite_form(request, shown, errors, 422)
     try:
-        await invitations.create_invitation(audit_context(request), principal_of(request), data)
+        created = await invitations.create_invitation(
+            audit_context(request), principal_of(request), data
+        )
     except DomainError as exc:
         return await _invite_form(request, shown, domain_errors(exc), exc.status_code)
-    return redirect(f"/users?group={data.group}", flash=f"Invitation sent to {data.email}.")
+    return redirect(f"/users/invitations/{created}", flash=f"Invitation sent to {data.email}.")
 
 
 @get("/users/invitations/{invitation_id:int}", guards=VIEW, include_in_schema=False)

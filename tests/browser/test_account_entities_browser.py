@@ -84,6 +84,7 @@ async def test_bank_and_own_bank_account_create_list_edit_delete(
     await page.fill("input[name=number]", "DE89370400440532013000")
     await _save(page)
     await expect(page.locator(".alert-success")).to_contain_text("Operating EUR")
+    await page.goto(live_server + "/own-bank-accounts")  # creating lands on its page
     row = page.locator("tbody tr", has_text="Operating EUR")
     await expect(row).to_contain_text("DE89 3704 0044 0532 0130 00")
     await expect(row).to_contain_text("Reseller HQ")
@@ -150,6 +151,7 @@ async def test_legal_entities_and_own_legal_entities_with_the_default_flag(
     await page.select_option("select[name=company_id]", label="Client Co")
     await _save(page)
     await expect(page.locator(".alert-success")).to_contain_text("Client Main")
+    await page.goto(live_server + "/legal-entities")  # creating lands on its page
     row = page.locator("tbody tr", has_text="Client Main")
     await expect(row).to_contain_text("Client Co")
     await expect(row).to_contain_text("Germany")
@@ -162,6 +164,7 @@ async def test_legal_entities_and_own_legal_entities_with_the_default_flag(
     await page.check("input[name=is_default]")
     await _save(page)
     await expect(page.locator(".alert-success")).to_contain_text("Client Second")
+    await page.goto(live_server + "/legal-entities")  # creating lands on its page
     await expect(_default_of(page, "Client Second")).to_have_text("Yes")
     await expect(_default_of(page, "Client Main")).to_have_text("No")
     await page.screenshot(path=str(SHOTS / "bo_legal_entities.png"), full_page=True)
@@ -195,6 +198,7 @@ async def test_legal_entities_and_own_legal_entities_with_the_default_flag(
     await _fill_entity(page, "Reseller HQ")
     await _save(page)
     await expect(page.locator(".alert-success")).to_contain_text("Reseller HQ")
+    await page.goto(live_server + "/own-legal-entities")  # creating lands on its page
     await expect(_default_of(page, "Reseller HQ")).to_have_text("Yes")
     await page.locator("tbody tr", has_text="Reseller HQ").locator("text=Edit").click()
     await page.fill("input[name=vat_id]", "DE123456789")

@@ -31,7 +31,7 @@ async def test_agreement_create_list_add_version_delete(bo_factory, live_server,
 
     await page.click("text=New agreement")
     await page.select_option("select[name=company_id]", label="Hooves Client")
-    await page.select_option("select[name=legal_entity_id]", label="Hooves Client — Hooves Entity")
+    await page.select_option("select[name=legal_entity_id]", label="Hooves Entity")  # narrowed
     await page.select_option("select[name=own_legal_entity_id]", label="Tenant Own Entity")
     await page.fill("input[name=code]", "BR-100")
     await page.select_option("select[name=currency]", "EUR")

@@ -35,6 +35,7 @@ async def test_bank_account_create_list_edit_delete(bo_factory, live_server, bro
     await page.fill("input[name=number]", "de89 3704 0044 0532 0130 00")
     await page.click("button:has-text('Save')")
     await expect(page.locator(".alert-success")).to_contain_text("Main EUR")
+    await page.goto(live_server + "/bank-accounts")  # creating lands on its page
     row = page.locator("tr", has_text="Main EUR")
     await expect(row).to_contain_text("DE89 3704 0044 0532 0130 00")
     await expect(row).to_contain_text("Client Co")

@@ -44,6 +44,7 @@ async def test_create_company_and_see_it_in_the_audit_log(bo_factory, live_serve
             await page.fill("textarea[name=description]", "Created from a real browser")
             await page.click("button:has-text('Save')")
             await expect(page.locator(".alert-success")).to_contain_text("Browser Reseller")
+            await page.goto(live_server + "/companies")  # creating lands on its page
             row = page.locator("tr", has_text="Browser Reseller")
             await expect(row).to_have_count(1)
             await expect(row.locator(".badge-yes")).to_have_count(2)  # reseller, creator

@@ -28,6 +28,7 @@ async def test_company_create_list_edit_block_unblock_delete(bo_factory, live_se
     await page.check("input[name=invoices_enabled]")
     await page.click("button:has-text('Save')")
     await expect(page.locator(".alert-success")).to_contain_text("Lifecycle Client")
+    await page.goto(live_server + "/companies")  # creating lands on its page
     row = page.locator("tr", has_text="Lifecycle Client")
     await expect(row).to_contain_text("Seller GmbH")
 

@@ -44,6 +44,62 @@
     sync();
   });
 
+  // A note shown only while the checkbox it names is ticked (the server renders the same state).
+  document.querySelectorAll("[data-shown-when]").forEach(function (note) {
+    var form = note.closest("form");
+    var box = form && form.querySelector("input[type=checkbox][name='" + note.getAttribute("data-shown-when") + "']");
+    if (!box) return;
+    function sync() { note.hidden = !box.checked; }
+    box.addEventListener("change", sync);
+    sync();
+  });
+
+  // Dependent selects: <select data-depends-on="company_id" data-options-url="/ui/options/x?company_id=">
+  // is refilled from the URL plus the chosen value when the select it depends on changes, and
+  // gets back the full list the server rendered (nothing picked) when that choice is emptied.
+  // The server renders every choice, so the form works without this; the services still refuse
+  // a mismatch.
+  document.querySelectorAll("select[data-depends-on][data-options-url]").forEach(function (select) {
+    var form = select.form;
+    var parent = form && form.elements.namedItem(select.getAttribute("data-depends-on"));
+    if (!parent || !parent.addEventListener) return;
+    var rendered = Array.prototype.slice.call(select.children);
+    var blank = select.options.length && select.options[0].value === "" ? select.options[0] : null;
+    var request = 0;
+    function show(nodes, keep) {
+      var before = select.value;
+      select.replaceChildren.apply(select, nodes);
+      select.value = keep;
+      if (select.selectedIndex < 0) select.selectedIndex = 0;
+      if (select.value !== before) select.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    function refresh() {
+      var mine = ++request;
+      if (!parent.value) {  // nothing chosen above: every choice again, and none picked
+        show(rendered.map(function (node) { return node.cloneNode(true); }), "");
+        return;
+      }
+      select.setAttribute("aria-busy", "true");
+      fetch(select.getAttribute("data-options-url") + encodeURIComponent(parent.value), {
+        headers: { Accept: "application/json" }, credentials: "same-origin"
+      })
+        .then(function (response) {
+          if (!response.ok) throw new Error("options: " + response.status);
+          return response.json();
+        })
+        .then(function (options) {
+          if (mine !== request) return;
+          show((blank ? [blank.cloneNode(true)] : []).concat(options.map(function (o) {
+            return new Option(o.label, o.value);
+          })), select.value);
+        })
+        .catch(function () { /* keep what is shown: the server checks the pair anyway */ })
+        .then(function () { if (mine === request) select.removeAttribute("aria-busy"); });
+    }
+    parent.addEventListener("change", refresh);
+    if (parent.value) refresh();
+  });
+
   // Whole table rows open their detail page.
   document.querySelectorAll("tr[data-href]").forEach(function (row) {
     row.classList.add("clickable");
