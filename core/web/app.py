@@ -21,6 +21,7 @@ from core.errors import problem_response
 from core.plugins.manager import collect
 from core.settings import Settings, get_settings
 from core.web.health import health
+from core.web.security_headers import TrustedProxyMiddleware, add_security_headers
 
 API_PREFIX = "/api/v1"
 
@@ -108,7 +109,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     )
     return Litestar(
         route_handlers=[health, public_api, api, *_ui_handlers(), *collect("register_routes")],
-        middleware=[AuthMiddleware()],
+        middleware=[TrustedProxyMiddleware(), AuthMiddleware()],
+        before_send=[add_security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="bo_csrf",
