@@ -252,9 +252,9 @@ async def test_client_company_only_reads_its_legal_entities(bo_factory, bo_api):
     api = await bo_api(await bo_factory.user(c1))
     assert (await api.get(f"{OWN}/{kept}")).json()["name"] == "Set up by the reseller"
     res = await api.post(OWN, json=_body())
-    assert res.status_code == 422 and "client companies cannot" in res.json()["detail"]
-    assert (await api.patch(f"{OWN}/{kept}", json={"name": "Mine now"})).status_code == 422
-    assert (await api.delete(f"{OWN}/{kept}")).status_code == 422
+    assert res.status_code == 403 and "client companies cannot" in res.json()["detail"]
+    assert (await api.patch(f"{OWN}/{kept}", json={"name": "Mine now"})).status_code == 403
+    assert (await api.delete(f"{OWN}/{kept}")).status_code == 403
     assert await LegalEntity.count() == 1
     assert not await LegalEntity.exists().where(LegalEntity.name == "Mine now")
     res = await api.post(LE, json=_body(company_id=c1["id"]))

@@ -201,7 +201,7 @@ async def test_isolation_and_clients(fakepay, bo_factory, bo_api):
         assert (await other.get(PS)).json()["total"] == 0
     # a client configures none of its own
     res = await client.post(PS, json=body())
-    assert res.status_code == 422 and "client" in res.json()["detail"]
+    assert res.status_code == 403 and "client" in res.json()["detail"]
     # the tenant's own systems stay invisible to its reseller
     tenant_id = (await tenant.post(PS, json=body(name="Tenant's"))).json()["id"]
     assert (await mine.get(f"{PS}/{tenant_id}")).status_code == 404

@@ -133,7 +133,7 @@ async def test_company_is_own_or_a_created_one(bo_factory, bo_api):
         assert res.status_code == 422 and res.json()["errors"][0]["field"] == "company_id"
     client_api = await bo_api(await bo_factory.user(c1))
     res = await client_api.post(API, json=_body(fqdn="client.example.com"))
-    assert res.status_code == 422 and "client companies cannot" in res.json()["detail"]
+    assert res.status_code == 403 and "client companies cannot" in res.json()["detail"]
     assert await Portal.count() == 1
 
 
