@@ -157,7 +157,7 @@ async def test_reseller_without_permission_cannot_create_resellers(bo_client, bo
     res = await post_form(
         bo_client, "/companies/new", {"name": "Sub", "type": "client"}, page="/companies"
     )
-    assert res.status_code == 422 and "Client companies cannot create" in res.text
+    assert res.status_code == 403 and "lient companies cannot create" in res.text
 
 
 async def test_edit_company(bo_client, bo_factory):
