@@ -19,7 +19,7 @@ from core.access.models import Role, RoleCompany, RolePermission
 from core.access.system_roles import system_role_id
 from core.access.testing import user_with_role
 from core.audit.models import AuditEvent
-from core.auth.models import User
+from core.auth.models import AuthToken, User
 from core.users.invitations import hash_token, now
 from core.users.models import Invitation
 
@@ -44,6 +44,8 @@ EXPECTED = {
     "resend an admin's invitation": ADMIN_ONLY,
     "revoke an admin's invitation": ADMIN_ONLY,
     "delete an admin's invitation": ADMIN_ONLY,
+    "revoke a lower user's API token": ALL,
+    "revoke an admin's API token": ADMIN_ONLY,
 }
 
 
@@ -105,7 +107,8 @@ async def _state() -> tuple:
         Invitation.role,
         Invitation.is_admin,
     ).order_by(Invitation.id)
-    return users, invitations, await AuditEvent.count()
+    tokens = await AuthToken.select(AuthToken.id, AuthToken.revoked_at).order_by(AuthToken.id)
+    return users, invitations, tokens, await AuditEvent.count()
 
 
 @pytest.mark.parametrize("manager_name", sorted(ALL))
@@ -164,6 +167,17 @@ async def test_every_user_write_as_each_manager(bo_factory, bo_api, manager_name
 
         return prepare
 
+    def on_token(admin: bool):
+        async def prepare():
+            user = await target(admin)
+            await bo_factory.token(user, "api")
+            token_id = (
+                await AuthToken.select(AuthToken.id).where(AuthToken.user == user["id"]).first()
+            )["id"]
+            return lambda: api.delete(f"/api/v1/users/{user['id']}/tokens/{token_id}")
+
+        return prepare
+
     writes = {
         "invite no restrictions": invite(is_admin=True),
         "invite with the Admin role": invite(role_id=admin_role),
@@ -182,6 +196,8 @@ async def test_every_user_write_as_each_manager(bo_factory, bo_api, manager_name
         "resend an admin's invitation": on_invitation("resend"),
         "revoke an admin's invitation": on_invitation("revoke"),
         "delete an admin's invitation": on_invitation("delete"),
+        "revoke a lower user's API token": on_token(False),
+        "revoke an admin's API token": on_token(True),
     }
     assert set(writes) == set(EXPECTED)
     for name, prepare in writes.items():
@@ -342,3 +358,19 @@ async def test_forms_offer_only_what_the_caller_can_grant(bo_client, bo_factory)
     res = await post_form(bo_client, f"/users/{boss['id']}/delete", {}, page=f"/users/{low['id']}")
     assert res.status_code == 403
     assert await User.exists().where(User.id == boss["id"], User.status == "active")
+
+
+async def test_role_form_offers_no_level_above_the_callers(bo_client, bo_factory):
+    from test_ui_helpers import sign_in
+
+    owner, client, roles = await _world(bo_factory)
+    manager, *_ = await _manager(bo_factory, "users_only", owner, client, roles)
+    await sign_in(bo_client, manager)
+    form = (await bo_client.get("/roles/new?group=backoffice")).text
+
+    def radio(area: str, level: str) -> str:
+        return re.search(rf'<input type="radio" name="perm\.{area}" value="{level}"[^>]*>', form)[0]
+
+    assert "disabled" not in radio("users", "manage")
+    assert "disabled" not in radio("settings", "none")
+    assert "disabled" in radio("settings", "view") and "disabled" in radio("finance", "manage")

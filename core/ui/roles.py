@@ -17,6 +17,7 @@ from core.access.api import MANAGE, VIEW
 from core.access.areas import GROUP_LABELS, areas_of
 from core.access.models import LEVELS
 from core.access.schemas import RoleCreate, RoleOut, RoleUpdate
+from core.access.service import RANK, load_permissions
 from core.errors import Conflict, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
@@ -113,6 +114,7 @@ async def _form(
         groups=GROUP_LABELS,
         levels=LEVELS,
         sections=_sections(group),
+        grantable=await _grantable(principal_of(request), group, role),
         companies=await _company_choices(request, group),
         templates=[
             t
@@ -120,6 +122,21 @@ async def _form(
             if t["group"] == group
         ],
     )
+
+
+async def _grantable(principal, group: str, role: RoleOut | None) -> dict[str, list[str]] | None:
+    """Levels the form offers per area: up to the caller's own, or the role's current level if
+    higher (keeping it is allowed), the rule ``roles.create_role``/``update_role`` enforce."""
+    if principal.is_admin:
+        return None
+    own = await load_permissions(principal)
+    current = role.permissions if role else {}
+    offered = {}
+    for _, areas in _sections(group):
+        for area in areas:
+            top = max(RANK[own.get(area.key, "none")], RANK[current.get(area.key, "none")])
+            offered[area.key] = [level for level in LEVELS if RANK[level] <= top]
+    return offered
 
 
 def _default_group(request: Request) -> str:

@@ -88,3 +88,12 @@ async def check_not_above(principal: Principal, row: dict, noun: str = "user") -
             f"this {noun} holds more rights than you; "
             "only someone holding at least as much can change it"
         )
+
+
+async def check_user_not_above(principal: Principal, user_id: int) -> None:
+    """``check_not_above`` for a user known only by id (e.g. revoking their API tokens)."""
+    from core.auth.models import User
+
+    row = await User.select(User.group, User.role, User.is_admin).where(User.id == user_id).first()
+    if row is not None:
+        await check_not_above(principal, row)
