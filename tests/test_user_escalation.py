@@ -374,3 +374,29 @@ async def test_role_form_offers_no_level_above_the_callers(bo_client, bo_factory
     assert "disabled" not in radio("users", "manage")
     assert "disabled" not in radio("settings", "none")
     assert "disabled" in radio("settings", "view") and "disabled" in radio("finance", "manage")
+
+
+async def test_invitation_page_hides_actions_on_an_admin_invitation(bo_client, bo_factory):
+    from test_ui_helpers import post_form, sign_in
+
+    owner, client, roles = await _world(bo_factory)
+    manager, *_ = await _manager(bo_factory, "client_manager", owner, client, roles)
+    pending = Invitation(
+        company=owner["id"],
+        email="boss-to-be@example.test",
+        group="backoffice",
+        is_admin=True,
+        token_hash=hash_token("boss-to-be"),
+        status="invited",
+        expires_at=now() + timedelta(hours=1),
+    )
+    await pending.save()
+    await sign_in(bo_client, manager)
+    url = f"/users/invitations/{pending.id}"
+    view = (await bo_client.get(url)).text
+    assert "grants more than you hold" in view and f"{url}/revoke" not in view
+    res = await post_form(bo_client, f"{url}/revoke", {}, page=url)
+    assert res.status_code == 303 and res.headers["location"] == url
+    assert "holds more rights than you" in (await bo_client.get(url)).text
+    row = await Invitation.select(Invitation.status).where(Invitation.id == pending.id).first()
+    assert row["status"] == "invited"

@@ -164,8 +164,16 @@ async def invite_create(request: Request) -> Response:
 
 @get("/users/invitations/{invitation_id:int}", guards=VIEW, include_in_schema=False)
 async def invitation_view(request: Request, invitation_id: FromPath[int]) -> Response:
-    invitation = await invitations.get_invitation(principal_of(request), invitation_id)
-    return await page(request, "users/invitation.html", active="users", invitation=invitation)
+    principal = principal_of(request)
+    invitation = await invitations.get_invitation(principal, invitation_id)
+    row = {"group": invitation.group, "role": invitation.role_id, "is_admin": invitation.is_admin}
+    return await page(
+        request,
+        "users/invitation.html",
+        active="users",
+        invitation=invitation,
+        outranked=await standing.outranks(principal, row),
+    )
 
 
 ACTIONS = {
