@@ -30,6 +30,13 @@ PAGES = (
     "/account/tokens",
     "/account/two-factor",
     "/help/guide",
+    "/banks",
+    "/portals",
+    "/agreements",
+    "/payment-systems",
+    "/settings/password-policy",
+    "/dev/mailbox",
+    "/dev/sms",
 )
 
 
