@@ -102,7 +102,7 @@ def _serve(workers: int, reload: bool = False) -> None:
         port=settings.port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        proxy_headers=False,  # core.web.security_headers honours BACKOFFICE_TRUSTED_PROXIES
     )
 
 

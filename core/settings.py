@@ -38,6 +38,7 @@ class Settings:
     web_workers: int = 1
     worker_threads: int = 4
     public_addresses: tuple[str, ...] = field(default_factory=tuple)
+    trusted_proxies: tuple[str, ...] = field(default_factory=tuple)
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_user: str = ""
@@ -154,6 +155,24 @@ def _addresses(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def _networks(raw: str) -> tuple[str, ...]:
+    """Comma-separated addresses or networks (``10.0.0.0/8``) of reverse proxies."""
+    import ipaddress
+
+    found = []
+    for item in (a.strip() for a in raw.split(",")):
+        if not item:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"{PREFIX}TRUSTED_PROXIES must be comma-separated IP addresses or networks, "
+                f"got {item!r}"
+            ) from None
+    return tuple(dict.fromkeys(found))
+
+
 def _smtp_values(get) -> dict:
     values: dict = {}
     if (raw := get("SMTP_HOST")) is not None:
@@ -217,6 +236,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         values["worker_threads"] = _int("WORKER_THREADS", raw, 1, 64)
     if raw := get("PUBLIC_ADDRESSES"):
         values["public_addresses"] = _addresses(raw)
+    if raw := get("TRUSTED_PROXIES"):
+        values["trusted_proxies"] = _networks(raw)
     for name, high in (
         ("login_max_failures", 1000),
         ("login_max_failures_per_ip", 100000),

@@ -45,7 +45,9 @@ async def test_a_csrf_failure_still_suggests_a_reload(bo_client, bo_factory):
 
 
 def _radios(html: str, area: str) -> list[str]:
-    return re.findall(rf'name="perm\.{area}" value="(\w+)"', html)
+    """The levels a user can pick: those above their own are shown disabled."""
+    tags = re.findall(rf'<input type="radio" name="perm\.{area}" value="\w+"[^>]*>', html)
+    return [re.search(r'value="(\w+)"', t)[1] for t in tags if " disabled" not in t]
 
 
 async def test_the_role_form_offers_only_what_the_user_can_grant(bo_client, bo_factory):

@@ -19,7 +19,7 @@ def limits(monkeypatch):
         get_settings.cache_clear()
 
     yield set_limits
-    for name in ("LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_IP"):
+    for name in ("LOGIN_MAX_FAILURES", "LOGIN_MAX_FAILURES_PER_IP", "TRUSTED_PROXIES"):
         monkeypatch.delenv(f"BACKOFFICE_{name}", raising=False)
     get_settings.cache_clear()
 
@@ -133,3 +133,38 @@ def test_limit_settings_are_read_and_checked():
         load_settings({"BACKOFFICE_LOGIN_MAX_FAILURES": "0"})
     with pytest.raises(SettingsError, match="WINDOW_MINUTES"):
         load_settings({"BACKOFFICE_LOGIN_FAILURE_WINDOW_MINUTES": "soon"})
+
+
+async def _try(client, login: str, password: str, address: str | None = None) -> int:
+    headers = {"X-Forwarded-For": address} if address else {}
+    body = {"login": login, "password": password}
+    return (await client.post("/api/v1/auth/token", json=body, headers=headers)).status_code
+
+
+async def test_login_name_and_email_share_one_count(bo_client, bo_factory):
+    user = await bo_factory.user(await bo_factory.owner(), login="ann.smith")
+    for n in range(10):
+        name = "ann.smith" if n % 2 else user["email"].upper()
+        assert await _try(bo_client, name, "Wrong-pass-1") == 401
+    assert await _try(bo_client, "ann.smith", user["password"]) == 429
+    assert await _try(bo_client, user["email"], user["password"]) == 429
+
+
+async def test_one_address_cannot_lock_the_owner_out(bo_client, bo_factory, limits):
+    limits(trusted_proxies="127.0.0.1")
+    user = await bo_factory.user(await bo_factory.owner(), login="admin")
+    for _ in range(10):
+        assert await _try(bo_client, "admin", "guess-1", "203.0.113.66") == 401
+    assert await _try(bo_client, "admin", user["password"], "203.0.113.66") == 429
+    # the owner, from their own address, still gets in (and the attacker stays locked)
+    assert await _try(bo_client, "admin", user["password"], "198.51.100.10") == 201
+    assert await _try(bo_client, "admin", user["password"], "203.0.113.66") == 429
+
+
+async def test_the_account_wide_ceiling_stops_a_spread_campaign(bo_client, bo_factory, limits):
+    limits(trusted_proxies="127.0.0.1", login_max_failures=2)  # ceiling: 2 x 10 = 20
+    user = await bo_factory.user(await bo_factory.owner(), login="target")
+    for n in range(10):
+        for _ in range(2):
+            assert await _try(bo_client, "target", "guess-1", f"203.0.113.{n}") == 401
+    assert await _try(bo_client, "target", user["password"], "198.51.100.10") == 429

@@ -113,3 +113,11 @@ def signed_in():
 
 def requirements_of(guards: list[Any]) -> list[Requirement]:
     return [r for g in guards if (r := getattr(g, REQUIREMENT_ATTR, None)) is not None]
+
+
+def refuse_client_writes(scope, what: str) -> None:
+    """BackOffice-only resources (banks, own legal entities and bank accounts, payment systems,
+    portals) belong to resellers and the system owner: a client company may read what its tenant
+    shares but change none of it, and the answer is the same 403 everywhere."""
+    if scope.company_kind == "client":
+        raise Forbidden(f"client companies cannot create or change {what}")

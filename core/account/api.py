@@ -22,6 +22,7 @@ from core.account.schemas import (
 )
 from core.auth import api_tokens
 from core.auth.api_tokens import TokenCreate, TokenCreated, TokenOut
+from core.users import standing
 from core.web.context import audit_context, principal_of
 from core.web.openapi import problem_responses
 from core.web.uploads import Upload
@@ -144,6 +145,7 @@ class UserTokensController(Controller):
     ) -> None:
         p = principal_of(request)
         target = await api_tokens.user_in_scope(p.scope, user_id)
+        await standing.check_user_not_above(p, target)
         await api_tokens.revoke(audit_context(request), target, token_id)
 
 

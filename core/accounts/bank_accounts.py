@@ -23,6 +23,7 @@ from typing import Literal
 import msgspec
 from piccolo.columns.combination import Where
 
+from core.access.guards import refuse_client_writes
 from core.accounts import banks
 from core.accounts.bank_account_schemas import (
     BankAccountCreate,
@@ -33,7 +34,7 @@ from core.accounts.in_use import bank_account_usages, refuse_if_used
 from core.accounts.models import Bank, BankAccount, LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
-from core.errors import Conflict, Forbidden, Invalid, NotFound
+from core.errors import Conflict, Invalid, NotFound
 from core.web.listing import ListQuery, contains, fetch_page
 from tenants.scope import Scope, in_scope
 
@@ -208,7 +209,7 @@ async def get_bank_account(scope: Scope, realm: Realm, account_id: int) -> BankA
 def _refuse_client(scope: Scope, realm: Realm) -> None:
     """A client's accounts are kept by the tenant that created it; the client only reads them."""
     if realm == "own" and scope.company_kind == "client":
-        raise Forbidden("client companies cannot create or change their own bank accounts")
+        refuse_client_writes(scope, "their own bank accounts")
 
 
 async def _entity_company(scope: Scope, realm: Realm, entity_id: int) -> int:

@@ -17,6 +17,7 @@ import msgspec
 import pycountry
 from piccolo.columns.combination import Where
 
+from core.access.guards import refuse_client_writes
 from core.accounts.bank_schemas import BankCreate, BankOut, BankUpdate
 from core.accounts.models import Bank
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
@@ -156,6 +157,7 @@ def _clean(values: dict) -> dict:
 
 
 async def create_bank(ctx: AuditContext, scope: Scope, data: BankCreate) -> BankOut:
+    refuse_client_writes(scope, "banks")
     values = _clean(msgspec.structs.asdict(data))
     async with transaction():
         bank = Bank(company=scope.company_id, **values)
@@ -170,6 +172,7 @@ async def create_bank(ctx: AuditContext, scope: Scope, data: BankCreate) -> Bank
 
 
 async def update_bank(ctx: AuditContext, scope: Scope, bank_id: int, data: BankUpdate) -> BankOut:
+    refuse_client_writes(scope, "banks")
     async with transaction():
         old = await _row(managed(scope), bank_id, *AUDITED)
         merged = {**old}
@@ -194,6 +197,7 @@ async def update_bank(ctx: AuditContext, scope: Scope, bank_id: int, data: BankU
 async def delete_bank(ctx: AuditContext, scope: Scope, bank_id: int) -> None:
     from core.accounts.in_use import bank_usages, refuse_if_used
 
+    refuse_client_writes(scope, "banks")
     async with transaction():
         old = await _row(managed(scope), bank_id, *AUDITED)
         await refuse_if_used(f"bank “{old['name']}”", bank_usages(bank_id))

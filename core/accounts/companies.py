@@ -15,6 +15,7 @@ from datetime import datetime
 import msgspec
 from piccolo.columns.combination import WhereRaw
 
+from core.access.guards import refuse_client_writes
 from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
 from core.accounts.in_use import Usage, refuse_if_used
 from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
@@ -240,8 +241,7 @@ async def _check_rules(
     caller loses the right to create resellers; only making a new one (or a new creator of
     resellers) needs that right."""
     caller = await _caller_company(scope)
-    if caller["kind"] == "client":
-        raise Invalid("client companies cannot create or manage companies")
+    refuse_client_writes(scope, "companies")
     may_create_resellers = caller["kind"] == "owner" or caller["creator_of_resellers"]
     was_reseller = old is not None and old["kind"] == "reseller"
     if values["kind"] == "reseller" and not was_reseller and not may_create_resellers:
@@ -269,12 +269,76 @@ async def _check_rules(
             f"a company named {values['name']!r} already exists",
             [{"field": "name", "message": "already used by another of your companies"}],
         )
-    if (
-        company_id is not None
-        and values["kind"] == "client"
-        and await Company.exists().where(Company.parent == company_id)
-    ):
-        raise Invalid.field("type", "this company has its own companies; it must stay a reseller")
+    if company_id is not None and values["kind"] == "client" and old["kind"] != "client":
+        await _refuse_while_reselling(company_id)
+
+
+async def _names(table, where, column, label: str) -> str | None:
+    rows = await table.select(column.as_alias("name")).where(where).order_by(column).limit(4)
+    if not rows:
+        return None
+    count = await table.count().where(where)
+    shown = ", ".join(repr(r["name"]) for r in rows[:3])
+    more = f" and {count - 3} more" if count > 3 else ""
+    singular, plural = label.split("|")
+    return f"{count} {singular if count == 1 else plural} ({shown}{more})"
+
+
+async def _refuse_while_reselling(company_id: int) -> None:
+    """A client has none of a reseller's objects, and a client's users are client-portal users
+    only: turning a reseller into a client while it still has any would leave them orphaned or
+    give BackOffice access to a client, so the change waits until they are gone (named)."""
+    from core.users.models import Invitation
+
+    own = [
+        (
+            Company,
+            Company.parent == company_id,
+            Company.name,
+            "company it created|companies it created",
+        ),
+        (Bank, Bank.company == company_id, Bank.name, "bank|banks"),
+        (Portal, Portal.company == company_id, Portal.name, "portal|portals"),
+        (
+            PaymentSystemConfig,
+            PaymentSystemConfig.company == company_id,
+            PaymentSystemConfig.name,
+            "payment system|payment systems",
+        ),
+        (
+            LegalEntity,
+            LegalEntity.company == company_id,
+            LegalEntity.name,
+            "own legal entity|own legal entities",
+        ),
+        (
+            BankAccount,
+            BankAccount.company == company_id,
+            BankAccount.name,
+            "own bank account|own bank accounts",
+        ),
+        (
+            User,
+            (User.company == company_id) & (User.group == "backoffice"),
+            User.email,
+            "BackOffice user|BackOffice users",
+        ),
+        (
+            Invitation,
+            (Invitation.company == company_id)
+            & (Invitation.group == "backoffice")
+            & Invitation.status.is_in(["invited", "expired"]),
+            Invitation.email,
+            "BackOffice invitation|BackOffice invitations",
+        ),
+    ]
+    found = [n for t, where, column, label in own if (n := await _names(t, where, column, label))]
+    if found:
+        raise Invalid.field(
+            "type",
+            "a reseller becomes a client only once it owns no reseller objects; it still has "
+            + "; ".join(found),
+        )
 
 
 def _sent_mnp(data: CompanyCreate | CompanyUpdate) -> dict:

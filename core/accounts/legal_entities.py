@@ -16,6 +16,7 @@ from typing import Literal
 
 import msgspec
 
+from core.access.guards import refuse_client_writes
 from core.accounts.legal_entity_schemas import (
     LegalEntityCreate,
     LegalEntityOut,
@@ -161,7 +162,7 @@ async def get_legal_entity(scope: Scope, realm: Realm, entity_id: int) -> LegalE
 def _refuse_client(scope: Scope) -> None:
     """A client's entities are kept by the tenant that created it; the client only reads them."""
     if scope.company_kind == "client":
-        raise Invalid("client companies cannot create or change their own legal entities")
+        refuse_client_writes(scope, "their own legal entities")
 
 
 async def _target_company(scope: Scope, realm: Realm, data: OwnLegalEntityCreate) -> int:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from core.audit.recorder import AuditContext, Change, record_event
 from core.auth.models import AuthToken, User
 from core.auth.policy import PolicyValues, cached_policy, get_policy
-from core.auth.tokens import _aware, now
+from core.auth.tokens import _aware, now, revoke_all_tokens
 from core.db.engine import transaction
 from core.jobs import every, job
 
@@ -61,7 +61,8 @@ async def _block(user: dict, ip: str, days: int) -> None:
                     {"status": "active"},
                     {"status": "inactive"},
                     user["company"],
-                )
+                ),
+                *await revoke_all_tokens(user["id"], user["company"]),
             ],
         )
 

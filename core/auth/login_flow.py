@@ -57,7 +57,7 @@ class Step:
 
 
 async def _record_failure(login: str, ip: str, user_id: int | None, why: str) -> None:
-    await ratelimit.record_failure(login, ip)
+    await ratelimit.record_failure(ratelimit.account_key(user_id, login), ip)
     company = None
     if user_id is not None:
         company = await User.select(User.company).where(User.id == user_id).first()
@@ -77,8 +77,9 @@ async def _record_failure(login: str, ip: str, user_id: int | None, why: str) ->
 async def check_password(login: str, password: str, ip: str) -> dict:
     """The user row for a right login and password on a usable account; vague errors otherwise."""
     login = login.strip()
-    await ratelimit.check(login, ip)
     found = await find_user_for_login(login)
+    account = ratelimit.account_key(found["id"] if found else None, login)
+    await ratelimit.check(account, ip)
     if found is None or not verify_password(found["password_hash"], password):
         await _record_failure(login, ip, found["id"] if found else None, "wrong login or password")
         raise Unauthorized(BAD_CREDENTIALS)
@@ -90,7 +91,7 @@ async def check_password(login: str, password: str, ip: str) -> dict:
         raise Unauthorized(NOT_ACTIVE)
     user = await load_user(found["id"])
     ensure_not_locked(user)
-    await ratelimit.reset_account(login)
+    await ratelimit.reset_account(account, ip)
     if needs_rehash(user["password_hash"]):
         await User.update({User.password_hash: hash_password(password)}).where(
             User.id == user["id"]

@@ -1,5 +1,13 @@
 """Counting failed sign-ins per account and per IP in a fixed window.
 
+An account is locked per (account, client address) first: ``login_max_failures`` (10) wrong
+passwords from one address lock that account for that address only, so a stranger who knows a
+login cannot lock its owner out from elsewhere. A higher account-wide ceiling
+(``ACCOUNT_WIDE_FACTOR`` times that, 100) still stops a guessing campaign spread over many
+addresses, and each address has its own ceiling over all accounts (``login_max_failures_per_ip``).
+Callers pass an account key that is the same for every way of naming the account (the user id
+once the login or e-mail is resolved), so a login name and an e-mail do not get 10 tries each.
+
 With Redis the counters are shared by every web process (INCR, then EXPIRE on the first hit of
 a window); without it they live in this process, which is right for the single-process embedded
 mode. Only failures count, so a user who types the password right is never slowed down.
@@ -20,11 +28,18 @@ class TooManyAttempts(DomainError):
     title = "Too many attempts"
 
 
+ACCOUNT_WIDE_FACTOR = 10
+
+
 @dataclass(frozen=True)
 class Limits:
-    per_account: int
+    per_account: int  # per (account, address)
     per_ip: int
     window_seconds: int
+
+    @property
+    def account_wide(self) -> int:
+        return self.per_account * ACCOUNT_WIDE_FACTOR
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -95,19 +110,31 @@ def _counter() -> MemoryCounter | RedisCounter:
     return _state["counter"]
 
 
-def _keys(login: str, ip: str) -> tuple[str, str]:
-    # The typed login is hashed: keys in Redis should not list who tried to sign in.
-    digest = hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]
-    return f"login-fail:account:{digest}", f"login-fail:ip:{ip or 'unknown'}"
+def account_key(user_id: int | None, typed: str) -> str:
+    """One key per account however it was named; an unknown name is its own key."""
+    return f"user-{user_id}" if user_id is not None else typed.strip().lower()
 
 
-async def check(login: str, ip: str) -> None:
-    """Refuse before checking the password once either counter is spent."""
+def _keys(account: str, ip: str) -> tuple[str, str, str]:
+    # The account key is hashed: keys in Redis should not list who tried to sign in.
+    digest = hashlib.sha256(account.strip().lower().encode()).hexdigest()[:32]
+    address = ip or "unknown"
+    return (
+        f"login-fail:pair:{digest}:{address}",
+        f"login-fail:account:{digest}",
+        f"login-fail:ip:{address}",
+    )
+
+
+async def check(account: str, ip: str) -> None:
+    """Refuse before checking the password once any of the three counters is spent."""
     limits = Limits.from_settings(get_settings())
-    account, address = _keys(login, ip)
+    pair, whole, address = _keys(account, ip)
     counter = _counter()
-    if await counter.get(account) >= limits.per_account or await counter.get(address) >= (
-        limits.per_ip
+    if (
+        await counter.get(pair) >= limits.per_account
+        or await counter.get(whole) >= limits.account_wide
+        or await counter.get(address) >= limits.per_ip
     ):
         minutes = limits.window_seconds // 60
         raise TooManyAttempts(
@@ -115,17 +142,19 @@ async def check(login: str, ip: str) -> None:
         )
 
 
-async def record_failure(login: str, ip: str) -> None:
+async def record_failure(account: str, ip: str) -> None:
     limits = Limits.from_settings(get_settings())
-    account, address = _keys(login, ip)
     counter = _counter()
-    await counter.incr(account, limits.window_seconds)
-    await counter.incr(address, limits.window_seconds)
+    for key in _keys(account, ip):
+        await counter.incr(key, limits.window_seconds)
 
 
-async def reset_account(login: str) -> None:
-    """A successful sign-in forgets the account's failures (the IP's stay counted)."""
-    await _counter().clear(_keys(login, "")[0])
+async def reset_account(account: str, ip: str = "") -> None:
+    """A successful sign-in forgets the account's failures from that address and its
+    account-wide count (the address's count over all accounts stays)."""
+    pair, whole, _ = _keys(account, ip)
+    await _counter().clear(pair)
+    await _counter().clear(whole)
 
 
 async def reset_for_tests() -> None:

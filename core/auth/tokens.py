@@ -60,6 +60,31 @@ async def revoke_token(token_id: int) -> None:
     await AuthToken.update({AuthToken.revoked_at: now()}).where(AuthToken.id == token_id)
 
 
+async def revoke_all_tokens(user_id: int, company_id: int) -> list:
+    """Revoke every live session and API token of a user; the audit changes, one per token."""
+    from core.audit.recorder import Change
+
+    live = (AuthToken.user == user_id) & AuthToken.revoked_at.is_null()
+    rows = await AuthToken.select(AuthToken.id, AuthToken.kind).where(live)
+    if not rows:
+        return []
+    moment = now()
+    await AuthToken.update({AuthToken.revoked_at: moment}).where(
+        AuthToken.id.is_in([r["id"] for r in rows])
+    )
+    return [
+        Change(
+            "auth_tokens",
+            "update",
+            r["id"],
+            {"kind": r["kind"], "revoked_at": None},
+            {"kind": r["kind"], "revoked_at": moment.isoformat()},
+            company_id,
+        )
+        for r in rows
+    ]
+
+
 async def resolve_token(secret: str, kind: str) -> Principal | None:
     """The principal behind a live token of ``kind``, or None (expired, revoked, inactive user)."""
     if not secret or len(secret) > 200:

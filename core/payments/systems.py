@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from core.access.guards import refuse_client_writes
 from core.accounts.in_use import Usage, refuse_if_used
 from core.accounts.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
@@ -124,7 +125,7 @@ def parse_fee(text: str | None) -> int:
 def _refuse_client(scope: Scope) -> None:
     """Clients buy through their tenant's payment systems; they configure none of their own."""
     if scope.company_kind == "client":
-        raise Invalid("client companies cannot create or change payment systems")
+        refuse_client_writes(scope, "payment systems")
 
 
 def _stored_settings(row: dict) -> dict[str, Any]:

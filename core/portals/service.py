@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from core.access.guards import refuse_client_writes
 from core.accounts.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.secrets import encrypt
@@ -200,7 +201,7 @@ async def get_portal(scope: Scope, portal_id: int) -> PortalOut:
 def refuse_client(scope: Scope) -> None:
     """Portals are offered by resellers and the system owner; a client company only reads."""
     if scope.company_kind == "client":
-        raise Invalid("client companies cannot create or change portals")
+        refuse_client_writes(scope, "portals")
 
 
 async def _target_company(scope: Scope, company_id: int | None) -> int:

@@ -12,11 +12,11 @@ from litestar.params import FromPath
 
 from core.access.models import Role
 from core.auth.principal import Principal
-from core.errors import Conflict, DomainError, Invalid
+from core.errors import Conflict, DomainError, Forbidden, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_int, pager, register
-from core.users import directory, invitations, manage, rules
+from core.users import directory, invitations, manage, rules, standing
 from core.users.api import MANAGE, VIEW
 from core.users.schemas import InvitationCreate, UserUpdate
 from core.web.context import audit_context, principal_of
@@ -71,6 +71,15 @@ async def _roles(principal: Principal, group: str) -> list[dict]:
     )
 
 
+async def _grantable_roles(principal: Principal, group: str) -> list[dict]:
+    """The roles a form may offer: none that grants more than the caller holds."""
+    return [
+        r
+        for r in await _roles(principal, group)
+        if await standing.can_grant(principal, group, r["id"], False)
+    ]
+
+
 @get("/users", guards=VIEW, include_in_schema=False)
 async def user_list(request: Request) -> Response:
     principal = principal_of(request)
@@ -116,7 +125,8 @@ async def _invite_form(request: Request, values: dict, errors: list, status: int
         values=values,
         errors=by_field(errors),
         companies=await _companies(principal, group),
-        roles=await _roles(principal, group),
+        roles=await _grantable_roles(principal, group),
+        can_grant_admin=await standing.can_grant(principal, group, None, True),
     )
 
 
@@ -156,8 +166,16 @@ async def invite_create(request: Request) -> Response:
 
 @get("/users/invitations/{invitation_id:int}", guards=VIEW, include_in_schema=False)
 async def invitation_view(request: Request, invitation_id: FromPath[int]) -> Response:
-    invitation = await invitations.get_invitation(principal_of(request), invitation_id)
-    return await page(request, "users/invitation.html", active="users", invitation=invitation)
+    principal = principal_of(request)
+    invitation = await invitations.get_invitation(principal, invitation_id)
+    row = {"group": invitation.group, "role": invitation.role_id, "is_admin": invitation.is_admin}
+    return await page(
+        request,
+        "users/invitation.html",
+        active="users",
+        invitation=invitation,
+        outranked=await standing.outranks(principal, row),
+    )
 
 
 ACTIONS = {
@@ -178,7 +196,7 @@ async def invitation_action(
     run, message = ACTIONS[action]
     try:
         await run(audit_context(request), principal, invitation_id)
-    except Conflict as exc:
+    except (Conflict, Forbidden) as exc:
         return redirect(
             f"/users/invitations/{invitation_id}",
             flash=exc.detail[:1].upper() + exc.detail[1:] + ".",
@@ -212,7 +230,11 @@ async def _edit_form(request: Request, user_id: int, values: dict | None, errors
         is_self=user.id == principal.user_id,
         values=values,
         errors=by_field(errors),
-        roles=await _roles(principal, user.group),
+        roles=await _grantable_roles(principal, user.group),
+        can_grant_admin=await standing.can_grant(principal, user.group, None, True),
+        outranked=await standing.outranks(
+            principal, {"group": user.group, "role": user.role_id, "is_admin": user.is_admin}
+        ),
         departments=sorted(set(departments) | set(values.get("departments", [])), key=str.lower),
     )
 
@@ -244,7 +266,7 @@ async def user_update(request: Request, user_id: FromPath[int]) -> Response:
         return await _edit_form(request, user_id, shown, errors, 422)
     try:
         await manage.update_user(audit_context(request), principal, user_id, data)
-    except (Invalid, Conflict) as exc:
+    except (Invalid, Conflict, Forbidden) as exc:
         return await _edit_form(request, user_id, shown, domain_errors(exc), exc.status_code)
     return redirect(f"/users?group={user.group}", flash=f"User {user.email} was saved.")
 
@@ -261,11 +283,11 @@ async def user_delete(request: Request, user_id: FromPath[int]) -> Response:
     user = await manage.get_user(principal, user_id)
     try:
         await manage.delete_user(audit_context(request), principal, user_id)
-    except Conflict as exc:
+    except (Conflict, Forbidden) as exc:
         return await page(
             request,
             "users/delete.html",
-            status=409,
+            status=exc.status_code,
             active="users",
             user_row=user,
             error=exc.detail,

@@ -18,7 +18,7 @@ from core.db.engine import transaction
 from core.errors import Conflict, DomainError, NotFound
 from core.mail import dispatch_email, store_email
 from core.settings import get_settings
-from core.users import rules
+from core.users import rules, standing
 from core.users.models import Invitation
 from core.users.schemas import InvitationCreate, InvitationOut
 from core.web.listing import ListQuery, contains, fetch_page
@@ -187,6 +187,7 @@ async def create_invitation(ctx: AuditContext, principal: Principal, data: Invit
         company = await rules.target_company(principal, data.company_id)
         rules.check_group(principal, company, data.group)
         role = await rules.check_role(company, data.group, data.role_id, data.is_admin)
+        await standing.check_grant(principal, data.group, role, data.is_admin)
         if await rules.email_taken(email):
             raise Conflict(
                 "a user with this email already exists",
@@ -241,6 +242,7 @@ async def _change_status(
     values: dict,
 ) -> dict:
     old = await rules.get_visible(Invitation, principal, invitation_id, *AUDITED)
+    await standing.check_not_above(principal, old, "invitation")
     current = effective_status(old)
     if current not in allowed:
         raise Conflict(f"an invitation that is {current} cannot be {action.split()[-1]}")
@@ -294,6 +296,7 @@ async def delete_invitation(ctx: AuditContext, principal: Principal, invitation_
         old = await rules.get_visible(Invitation, principal, invitation_id, *AUDITED)
         if old["status"] == "accepted":
             raise Conflict("an accepted invitation belongs to its user; delete the user instead")
+        await standing.check_not_above(principal, old, "invitation")
         await Invitation.delete().where(Invitation.id == invitation_id)
         await record_event(
             ctx,

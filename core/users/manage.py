@@ -14,9 +14,10 @@ from piccolo.columns.combination import WhereRaw
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.models import AuthToken, User
 from core.auth.principal import Principal
+from core.auth.tokens import revoke_all_tokens
 from core.db.engine import transaction
 from core.errors import Conflict, Invalid, NotFound
-from core.users import rules
+from core.users import rules, standing
 from core.users.models import Department, UserDepartment
 from core.users.schemas import DepartmentOut, UserOut, UserUpdate
 from core.users.signup import USER_AUDITED
@@ -142,6 +143,7 @@ async def _new_role(principal: Principal, old: dict, data: UserUpdate) -> dict:
     company = await rules.target_company(principal, old["company"])
     changes["role"] = await rules.check_role(company, old["group"], role_id, is_admin)
     changes["is_admin"] = is_admin
+    await standing.check_grant(principal, old["group"], changes["role"], is_admin)
     return changes
 
 
@@ -150,6 +152,7 @@ async def update_user(
 ) -> UserOut:
     async with transaction():
         old = await rules.get_visible(User, principal, user_id, *USER_AUDITED)
+        await standing.check_not_above(principal, old)
         values = dict(old)
         for name in ("first_name", "last_name"):
             if (value := getattr(data, name)) is not msgspec.UNSET:
@@ -186,7 +189,17 @@ async def update_user(
                 "User updated",
                 [Change("users", "update", user_id, before, after, old["company"])],
             )
+        if after.get("status") == "inactive":
+            await _revoke_access(ctx, user_id, old["company"])
     return await get_user(principal, user_id)
+
+
+async def _revoke_access(ctx: AuditContext, user_id: int, company_id: int) -> None:
+    """Deactivation ends sessions and API tokens for good, so reactivating the user later
+    does not bring back a token that may have leaked meanwhile."""
+    changes = await revoke_all_tokens(user_id, company_id)
+    if changes:
+        await record_event(ctx, "User's sessions and API tokens revoked", changes)
 
 
 async def delete_user(ctx: AuditContext, principal: Principal, user_id: int) -> None:
@@ -194,6 +207,7 @@ async def delete_user(ctx: AuditContext, principal: Principal, user_id: int) -> 
         old = await rules.get_visible(User, principal, user_id, *USER_AUDITED)
         if user_id == principal.user_id:
             raise Conflict("you cannot delete yourself here; use My account instead")
+        await standing.check_not_above(principal, old)
         await AuthToken.delete().where(AuthToken.user == user_id)
         await User.delete().where(User.id == user_id)
         await record_event(

@@ -22,6 +22,7 @@ from core.settings import Settings, get_settings
 from core.web import openapi
 from core.web.guard import check_request
 from core.web.health import health
+from core.web.security_headers import TrustedProxyMiddleware, add_security_headers
 
 API_PREFIX = "/api/v1"
 
@@ -120,7 +121,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
             *_ui_handlers(),
             *collect("register_routes"),
         ],
-        middleware=[AuthMiddleware()],
+        middleware=[TrustedProxyMiddleware(), AuthMiddleware()],
+        before_send=[add_security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="bo_csrf",
