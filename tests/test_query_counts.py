@@ -1,0 +1,56 @@
+"""How many queries the main routes run: an N+1 or a new per-request query shows up here.
+
+The numbers are pinned exactly, so a change in either direction is noticed and the pin moved
+on purpose (with the reason in the commit)."""
+
+import pytest
+
+from core.db.engine import engine
+
+# route -> queries for one request by an admin of a reseller with a few companies
+PINNED = {
+    "/health": 1,  # SELECT 1
+    "/api/v1/me": 2,  # the caller (token, user and company in one), the profile
+    "/api/v1/companies": 3,  # the caller, the page, its total
+    "/api/v1/companies/{client}": 2,  # the caller, the company
+    "/api/v1/agreements": 3,  # the caller, the page (versions in force joined), its total
+    "/api/v1/legal-entities": 3,
+    "/api/v1/users": 4,  # the caller, the page, its total, the users' departments
+    "/api/v1/audit": 3,
+}
+
+
+@pytest.fixture
+def count_queries(monkeypatch):
+    """Patched on the engine's class: PostgreSQL's engine instance has fixed slots."""
+    engine_class = type(engine())
+    seen: list[str] = []
+    run_querystring, run_ddl = engine_class.run_querystring, engine_class.run_ddl
+
+    async def counting(self, querystring, *args, **kwargs):
+        seen.append(str(querystring)[:120])
+        return await run_querystring(self, querystring, *args, **kwargs)
+
+    async def counting_ddl(self, ddl, *args, **kwargs):
+        seen.append(ddl[:120])
+        return await run_ddl(self, ddl, *args, **kwargs)
+
+    monkeypatch.setattr(engine_class, "run_querystring", counting)
+    monkeypatch.setattr(engine_class, "run_ddl", counting_ddl)
+    return seen
+
+
+async def test_queries_per_request_are_pinned(bo_factory, bo_api, count_queries):
+    owner = await bo_factory.owner()
+    reseller = await bo_factory.company(owner, "reseller")
+    clients = [await bo_factory.company(reseller, "client") for _ in range(3)]
+    api = await bo_api(await bo_factory.user(reseller))
+    await api.get("/api/v1/me")  # first use of the token records its last use once
+    counts = {}
+    for route in PINNED:
+        url = route.format(client=clients[0]["id"])
+        count_queries.clear()
+        res = await api.get(url)
+        assert res.status_code == 200, (url, res.text)
+        counts[route] = len(count_queries)
+    assert counts == PINNED
