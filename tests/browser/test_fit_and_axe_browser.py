@@ -3,7 +3,8 @@
 The demo data (``backoffice demo``) is seeded, then each test signs in once and walks every page
 reachable by links from the start page — one page per route pattern, so ``/companies/2`` stands
 for every company — at 1440 px and at 320 px: axe-core must find no violation and the page must
-not scroll sideways. List pages are also checked at 390 px (a phone). The default theme is the
+not scroll sideways. List pages are also checked at 390 px (a phone), and a few pages again
+with the per-user dark appearance. The default theme is the
 system owner's (127.0.0.1); the demo reseller's portal, reseller.localhost, uses daylight.
 
 axe-core is the npm package pinned in ``tests/browser/package.json`` (``make install`` runs
@@ -170,6 +171,23 @@ async def _signed_out_pages(context, base: str) -> list[str]:
     return problems
 
 
+# The per-user dark appearance (My account) recolours every page: its lists, forms and details.
+DARK_PAGES = ("/", "/companies", "/users", "/roles/new", "/portals", "/audit", "/account")
+
+
+async def _dark_pages(context, base: str, login: str) -> list[str]:
+    from core.auth.models import User
+
+    await User.update({User.appearance: "dark"}).where(User.login == login)
+    page = await context.new_page()
+    problems = []
+    for width in (1440, 320):
+        problems += await _check(page, base, list(DARK_PAGES), width, axe=True)
+    assert "appearance-dark" in (await page.get_attribute("body", "class"))
+    await page.close()
+    return problems
+
+
 def _report(problems: list[str]) -> str:
     return f"{len(problems)} problems:\n" + "\n".join(problems)
 
@@ -181,6 +199,8 @@ async def test_default_theme_every_page_fits_and_passes_axe(browser, demo, live_
     try:
         problems = await _signed_out_pages(context, live_server)
         problems += await _every_page(context, live_server, "admin")
+        assert not problems, _report(problems)
+        problems = await _dark_pages(context, live_server, "admin")
         assert not problems, _report(problems)
 
         page = await context.new_page()
@@ -266,6 +286,7 @@ async def test_daylight_portal_every_page_fits_and_passes_axe(browser, demo, liv
         await page.close()
         problems = await _signed_out_pages(context, base)
         problems += await _every_page(context, base, "reseller")
+        problems += await _dark_pages(context, base, "reseller")
         assert not problems, _report(problems)
     finally:
         await context.close()
