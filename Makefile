@@ -53,4 +53,4 @@ screenshots: install
 	$(BIN)/python docs/screenshots/make.py
 
 clean:
-	rm -rf $(VENV) var backoffice.db backoffice.db-shm backoffice.db-wal *.egg-info
+	rm -rf $(VENV) tests/browser/node_modules var backoffice.db backoffice.db-shm backoffice.db-wal *.egg-info
