@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 TEST_WORKERS ?= auto
 PYTEST_ARGS ?= -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=10
 
-.PHONY: install run test test-sqlite test-postgres lint format clean
+.PHONY: install run test test-sqlite test-postgres lint format clean screenshots
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -16,7 +16,13 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed tests/browser/node_modules/.package-lock.json
+
+# axe-core for the accessibility browser tests (npm package pinned in tests/browser/); without
+# Node.js those tests skip locally and fail under CI.
+tests/browser/node_modules/.package-lock.json: tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: install Node.js for the axe-core browser tests"; fi
 
 ## Embedded mode: SQLite file ./backoffice.db, in-process jobs, demo data, http://127.0.0.1:8000
 run: install
@@ -44,5 +50,9 @@ test-postgres: install
 	@echo "== suite on PostgreSQL, Redis broker"
 	BACKOFFICE_TEST_DATABASE_URL="$$BACKOFFICE_TEST_POSTGRES_URL" $(BIN)/pytest $(PYTEST_ARGS)
 
+## PNG screenshots of the main pages (demo data, Debian's Chromium) into docs/screenshots/
+screenshots: install
+	$(BIN)/python docs/screenshots/make.py
+
 clean:
-	rm -rf $(VENV) var backoffice.db backoffice.db-shm backoffice.db-wal *.egg-info
+	rm -rf $(VENV) tests/browser/node_modules var backoffice.db backoffice.db-shm backoffice.db-wal *.egg-info

@@ -62,6 +62,8 @@ async def test_list_filters_columns_and_menu(bo_client, bo_factory):
     assert 'href="/agreements"' in res.text  # in the menu
     for label in ("Company", "Legal entity", "Agreement code", "Currency", "Credit limit"):
         assert f">{label}<" in res.text
+    for key in ("own_legal_entity", "date", "till", "billing_period"):
+        assert f'name="col" value="{key}">' in res.text and f'class="col-{key}"' not in res.text
     assert "10.00 EUR" in res.text and "0.00 USD" in res.text
     assert _codes((await bo_client.get("/agreements?currency=USD")).text) == ["USD-2"]
     assert _codes((await bo_client.get("/agreements?q=eur")).text) == ["EUR-1"]

@@ -45,8 +45,9 @@ async def test_lists_are_separate_and_in_the_menu(bo_client, bo_factory):
     res = await bo_client.get("/legal-entities")
     assert res.status_code == 200 and _names(res.text) == ["Client Entity"]
     assert 'href="/own-legal-entities"' in res.text and ">Settings<" in res.text
-    for label in ("ID", "Name", "Company", "Country", "Portal", "Legal company name", "Is default"):
+    for label in ("ID", "Name", "Company", "Country", "Legal company name", "Is default"):
         assert f">{label}<" in res.text
+    assert 'name="col" value="portal">' in res.text and 'class="col-portal"' not in res.text
     assert "Germany" in res.text and "Client Co" in res.text
     res = await bo_client.get("/own-legal-entities")
     assert res.status_code == 200

@@ -29,8 +29,11 @@ async def test_list_shows_only_own_companies_with_columns(bo_client, bo_factory)
     res = await bo_client.get("/companies")
     assert res.status_code == 200
     assert _names_in_order(res.text) == ["Alpha Client"]
-    for label in ("ID", "Company", "Own legal entity", "Portal", "Is reseller", "Moderation"):
+    for label in ("ID", "Company", "Own legal entity", "Is reseller", "Enabled", "Created"):
         assert f">{label}<" in res.text
+    # Fewer columns by default so the list fits its card; the rest stay under Columns.
+    for key in ("portal", "moderation", "creator_of_resellers", "updated"):
+        assert f'name="col" value="{key}">' in res.text and f'class="col-{key}"' not in res.text
     assert "Beta Reseller" not in res.text and "—" in res.text
 
 

@@ -201,7 +201,9 @@ async def test_display_branding_off_keeps_title_and_documents_only(bo_factory):
     async with serve_in_loop(create_app()) as client:
         page = await client.get("/login", headers={"Host": "plain.test"})
     assert "Harbour Desk" in page.text and "--brand" not in page.text
-    assert 'rel="icon"' not in page.text and "login-logo" not in page.text
+    assert "login-logo" not in page.text and f"/branding/{pid}/favicon" not in page.text
+    # Issue 8: the theme's own favicon stands in for the portal's.
+    assert '<link rel="icon" href="/static/default/favicon.svg"' in page.text
     assert f'href="/branding/{pid}/license_pdf?' in page.text  # legal links stay
 
 
@@ -233,7 +235,9 @@ async def test_pages_apply_the_portal_branding(bo_factory):
 
         plain = (await client.get("/login")).text  # no portal: the product's own look
         assert "--brand" not in plain and "/branding/" not in plain
-        assert "Sign in to manage your accounts." in plain and 'rel="icon"' not in plain
+        assert "Sign in to manage your accounts." in plain
+        assert '<link rel="icon" href="/static/default/favicon.svg"' in plain  # theme default
+        assert f"/branding/{pid}/favicon" not in plain
 
         await sign_in(client, user)
         account = (await client.get("/account", headers=harbour)).text

@@ -43,7 +43,7 @@ def _columns(company_shown: bool) -> tuple[Column, ...]:
         Column("name", "Name", "name"),
         Column("company", "Company", "company", default=company_shown),
         Column("country", "Country", "country"),
-        Column("portal", "Portal"),
+        Column("portal", "Portal", default=False),
         Column("legal_address", "Legal address", default=False),
         Column("billing_address", "Billing address", default=False),
         Column("legal_name", "Legal company name", "legal_name"),

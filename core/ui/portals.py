@@ -53,13 +53,13 @@ TABLE = register(
             Column("company", "Company", "company"),
             Column("name", "Name", "name"),
             Column("fqdn", "FQDN", "fqdn"),
-            Column("backoffice_url", "BackOffice URL"),
+            Column("backoffice_url", "BackOffice URL", default=False),
             Column("status", "Status", "status"),
             Column("theme", "Theme", default=False),
-            Column("created", "Created", "created_at"),
-            Column("created_by", "Created by"),
+            Column("created", "Created", "created_at", default=False),
+            Column("created_by", "Created by", default=False),
             Column("updated", "Updated", "updated_at"),
-            Column("updated_by", "Updated by"),
+            Column("updated_by", "Updated by", default=False),
         ),
     )
 )

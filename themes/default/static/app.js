@@ -28,6 +28,75 @@
     if (event.key === "Escape") closeMenus(null);
   });
 
+  // Narrow screens: the main menu folds behind a toggle button (CSS keeps it open while this
+  // script has not run, so the menu is never out of reach).
+  var sidebar = document.querySelector(".sidebar");
+  var toggle = sidebar && sidebar.querySelector(".menu-toggle");
+  var menu = sidebar && sidebar.querySelector(".menu");
+  if (toggle && menu) {
+    menu.id = menu.id || "main-menu";
+    toggle.setAttribute("aria-controls", menu.id);
+    toggle.hidden = false;
+    sidebar.classList.add("menu-collapsible");
+    toggle.addEventListener("click", function () {
+      var open = sidebar.classList.toggle("menu-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && sidebar.classList.contains("menu-open")) {
+        sidebar.classList.remove("menu-open");
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.focus();
+      }
+    });
+  }
+
+  // List cells end in "…" when too long: the full text shows on hover.
+  function titleTruncated() {
+    document.querySelectorAll(".table td[class^='col-']").forEach(function (cell) {
+      if (cell.hasAttribute("data-own-title")) return;
+      var text = cell.textContent.replace(/\s+/g, " ").trim();
+      if (cell.scrollWidth > cell.clientWidth + 1 && text) cell.setAttribute("title", text);
+      else cell.removeAttribute("title");
+    });
+  }
+  document.querySelectorAll(".table td[title]").forEach(function (cell) {
+    cell.setAttribute("data-own-title", "");
+  });
+  // A table wider than its card scrolls inside it: keyboard users reach that scroll too.
+  function focusScrollers() {
+    document.querySelectorAll(".table-card, .table-scroll, .card").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1 && /auto|scroll/.test(getComputedStyle(box).overflowX);
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("data-scroll-focus", "");
+      } else if (!scrolls && box.hasAttribute("data-scroll-focus")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("data-scroll-focus");
+      }
+    });
+  }
+  function fit() {
+    titleTruncated();
+    focusScrollers();
+  }
+  fit();
+  window.addEventListener("resize", fit);
+
+  // Fields with an error message say so to assistive technology: aria-invalid, and the message
+  // as their description (the messages carry data-error-for="<field name>").
+  document.querySelectorAll("[data-error-for]").forEach(function (message) {
+    var form = message.closest("form") || document;
+    var name = message.getAttribute("data-error-for");
+    form.querySelectorAll("[name]").forEach(function (field) {
+      if (field.name !== name || field.type === "hidden") return;
+      field.setAttribute("aria-invalid", "true");
+      var ids = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (ids.indexOf(message.id) < 0) ids.push(message.id);
+      field.setAttribute("aria-describedby", ids.join(" "));
+    });
+  });
+
   // Company form: "Creator of resellers" only applies to resellers.
   document.querySelectorAll("[data-type-select]").forEach(function (select) {
     var form = select.form;
