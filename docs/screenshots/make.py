@@ -30,6 +30,7 @@ PHONE_MAX_HEIGHT = 2400  # long forms are cut there; the top of a page is what t
 # (file name, caption, path); {company}, {agreement} and {portal} are demo ids.
 OWNER_PAGES = (
     ("login", "Sign-in", "/login"),
+    ("home", "Home dashboard", "/"),
     ("companies", "Companies list", "/companies"),
     ("company", "Company profile", "/companies/{company}"),
     ("company-form", "Company form with errors", "/companies/new"),
@@ -38,6 +39,7 @@ OWNER_PAGES = (
     ("portal", "Portal: branding uploads", "/portals/{portal}#branding"),
     ("roles", "Roles", "/roles"),
     ("audit", "Audit log", "/audit"),
+    ("audit-event", "Audit event: before and after", "/audit/{audit_event}"),
     ("account", "My account", "/account"),
 )
 RESELLER_PAGES = (
@@ -61,13 +63,21 @@ def _environment(workdir: Path) -> dict[str, str]:
 
 
 async def _seed() -> dict[str, int]:
+    from core.audit.models import AuditEvent
     from core.demo import seed_demo
     from tenants.models import Company, Portal
 
     await seed_demo()
     company = await Company.select(Company.id).where(Company.name == "Demo Reseller").first()
     portal = await Portal.select(Portal.id).where(Portal.fqdn == RESELLER).first()
-    return {"company": company["id"], "portal": portal["id"]}
+    owner = await Company.select(Company.id).where(Company.kind == "owner").first()
+    event = (
+        await AuditEvent.select(AuditEvent.id)
+        .where(AuditEvent.company == owner["id"])
+        .order_by(AuditEvent.id, ascending=False)
+        .first()
+    )
+    return {"company": company["id"], "portal": portal["id"], "audit_event": event["id"]}
 
 
 async def _agreement_id(page, base: str) -> int:

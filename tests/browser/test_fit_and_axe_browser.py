@@ -195,7 +195,9 @@ def _report(problems: list[str]) -> str:
 async def test_default_theme_every_page_fits_and_passes_axe(browser, demo, live_server):
     from playwright.async_api import expect
 
-    context = await browser.new_context()
+    # axe-core is injected as an inline script, which the pages' CSP forbids (as it should);
+    # tests/browser/test_csp_browser.py checks the pages under the CSP itself.
+    context = await browser.new_context(bypass_csp=True)
     try:
         problems = await _signed_out_pages(context, live_server)
         problems += await _every_page(context, live_server, "admin")
@@ -273,7 +275,9 @@ async def test_default_theme_every_page_fits_and_passes_axe(browser, demo, live_
 
 async def test_daylight_portal_every_page_fits_and_passes_axe(browser, demo, live_server):
     base = f"http://{RESELLER_HOST}:{urlsplit(live_server).port}"
-    context = await browser.new_context()
+    # axe-core is injected as an inline script, which the pages' CSP forbids (as it should);
+    # tests/browser/test_csp_browser.py checks the pages under the CSP itself.
+    context = await browser.new_context(bypass_csp=True)
     try:
         page = await context.new_page()
         await page.goto(base + "/login")
