@@ -349,3 +349,24 @@ def normalise_country(raw: str, field: str = "country") -> str:
 def country_name(code: str) -> str:
     country = _country(code.strip().upper()) if code else None
     return country.name if country else code
+
+
+# --- the fields that parsed, for rule checks in the same answer ------------------------------
+
+
+def parsed_part(
+    data: dict[str, Any], errors: list[dict[str, str]], partial: type[msgspec.Struct]
+) -> tuple[Any, frozenset[str]]:
+    """``(partial_instance, broken_fields)``: the fields of ``data`` that ``errors`` does not
+    name, converted to ``partial`` (a Struct whose fields are all optional, like an update).
+
+    A form whose shapes are wrong can then still have its business rules checked on the rest,
+    so the person sees both kinds of message at once. None when even the rest does not convert.
+    """
+    broken = frozenset(e["field"] for e in errors)
+    known = {f.encode_name for f in msgspec.structs.fields(partial)}
+    kept = {k: v for k, v in data.items() if k in known and k not in broken}
+    try:
+        return msgspec.convert(kept, partial, strict=False), broken
+    except msgspec.ValidationError:
+        return None, broken

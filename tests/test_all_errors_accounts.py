@@ -1,0 +1,266 @@
+"""Companies and bank accounts name every broken rule in one answer, API and form alike, and a
+form shows its shape errors and the rule errors of the fields that parsed together (issue 8
+item 2)."""
+
+from __future__ import annotations
+
+import re
+
+from test_ui_helpers import post_form, sign_in
+
+from core.accounts.models import Bank, BankAccount, LegalEntity
+from tenants.models import Company, Portal
+
+BA = "/api/v1/bank-accounts"
+OWN_BA = "/api/v1/own-bank-accounts"
+IBAN = "DE89 3704 0044 0532 0130 00"
+
+
+def _fields(res) -> dict[str, list[str]]:
+    assert res.headers["content-type"].startswith("application/problem+json"), res.text
+    found: dict[str, list[str]] = {}
+    for error in res.json()["errors"]:
+        found.setdefault(error["field"], []).append(error["message"])
+    return found
+
+
+def _form_errors(html: str) -> list[str]:
+    return re.findall(r'class="field-error"[^>]*>([^<]+)<', html)
+
+
+async def _entity(company: dict, name: str) -> int:
+    row = LegalEntity(company=company["id"], name=name, legal_name=name, country="DE")
+    await row.save()
+    return row.id
+
+
+async def _bank(company: dict, name: str) -> int:
+    row = Bank(company=company["id"], name=name, country="DE", address="Main street 1")
+    await row.save()
+    return row.id
+
+
+async def _reseller_world(bo_factory):
+    """A plain reseller (no right to create resellers) beside another tenant with objects."""
+    owner = await bo_factory.owner()
+    reseller = await bo_factory.company(owner, "reseller", name="Plain Reseller")
+    other = await bo_factory.company(owner, "reseller", name="Other Tenant")
+    client = await bo_factory.company(reseller, "client", name="Client Co")
+    other_client = await bo_factory.company(other, "client", name="Other Client")
+    foreign_portal = Portal(company=other["id"], name="Theirs", fqdn="theirs.example.test")
+    await foreign_portal.save()
+    return {
+        "owner": owner,
+        "reseller": reseller,
+        "other": other,
+        "client": client,
+        "other_client": other_client,
+        "foreign_portal": foreign_portal.id,
+        "foreign_entity": await _entity(other, "Other Ltd"),
+        "foreign_client_entity": await _entity(other_client, "Other Client Ltd"),
+        "foreign_bank": await _bank(other, "Their bank"),
+    }
+
+
+# --- companies ---------------------------------------------------------------------------------
+
+
+async def test_a_company_names_every_broken_rule_at_once(bo_factory, bo_api):
+    w = await _reseller_world(bo_factory)
+    api = await bo_api(await bo_factory.user(w["reseller"]))
+    body = {
+        "name": "   ",
+        "type": "reseller",
+        "creator_of_resellers": True,
+        "portal_id": w["foreign_portal"],
+        "own_legal_entity_id": w["foreign_entity"],
+        "mnp_requests": True,
+    }
+    res = await api.post("/api/v1/companies", json=body)
+    assert res.status_code == 422
+    fields = _fields(res)
+    assert set(fields) == {
+        "name",
+        "type",
+        "creator_of_resellers",
+        "portal_id",
+        "own_legal_entity_id",
+        "mnp_requests",
+    }
+    assert fields["name"] == ["must not be blank"]
+    assert fields["portal_id"] == ["no such portal among your portals"]
+    assert fields["own_legal_entity_id"] == ["no such legal entity among your own"]
+    assert await Company.count().where(Company.parent == w["reseller"]["id"]) == 1
+
+    res = await api.patch(
+        f"/api/v1/companies/{w['client']['id']}",
+        json={"name": " ", "portal_id": w["foreign_portal"], "creator_of_resellers": True},
+    )
+    assert res.status_code == 422
+    assert set(_fields(res)) == {"name", "portal_id", "creator_of_resellers"}
+    # another tenant's company stays a 404, whatever the body
+    res = await api.patch(f"/api/v1/companies/{w['other_client']['id']}", json={"name": " "})
+    assert res.status_code == 404
+
+
+async def test_a_duplicate_name_alone_is_409_and_joins_other_errors_in_one_422(bo_factory, bo_api):
+    w = await _reseller_world(bo_factory)
+    api = await bo_api(await bo_factory.user(w["reseller"]))
+    res = await api.post("/api/v1/companies", json={"name": "client co", "type": "client"})
+    assert res.status_code == 409
+    assert _fields(res) == {"name": ["already used by another of your companies"]}
+    res = await api.post(
+        "/api/v1/companies",
+        json={"name": "client co", "type": "client", "portal_id": w["foreign_portal"]},
+    )
+    assert res.status_code == 422
+    assert _fields(res) == {
+        "portal_id": ["no such portal among your portals"],
+        "name": ["already used by another of your companies"],
+    }
+
+
+async def test_the_company_form_shows_shape_and_rule_errors_together(bo_client, bo_factory):
+    w = await _reseller_world(bo_factory)
+    await sign_in(bo_client, await bo_factory.user(w["reseller"]))
+    res = await post_form(
+        bo_client,
+        "/companies/new",
+        {
+            "name": "",  # shape: required
+            "type": "reseller",  # rule: this reseller may not create resellers
+            "creator_of_resellers": "1",  # rule: same
+            "own_legal_entity_id": str(w["foreign_entity"]),  # rule: not among its own
+            "description": "x" * 2001,  # shape: too long
+        },
+    )
+    assert res.status_code == 422
+    errors = _form_errors(res.text)
+    assert "Required" in errors
+    assert "Use at most 2000 characters" in errors
+    assert "Your company may not create resellers" in errors
+    assert "No such legal entity among your own" in errors
+    assert await Company.count().where(Company.parent == w["reseller"]["id"]) == 1
+
+    # editing: a broken shape and a taken name in one answer
+    await bo_factory.company(w["reseller"], "client", name="Taken Co")
+    res = await post_form(
+        bo_client,
+        f"/companies/{w['client']['id']}/edit",
+        {"name": "taken co", "type": "unknown", "own_legal_entity_id": "abc"},
+    )
+    assert res.status_code == 422
+    errors = _form_errors(res.text)
+    assert "Choose one of: client, reseller" in errors
+    assert "Use a whole number" in errors
+    assert "Already used by another of your companies" in errors
+    row = await Company.select(Company.name).where(Company.id == w["client"]["id"]).first()
+    assert row["name"] == "Client Co"
+
+
+async def test_a_company_form_rule_check_never_reaches_another_tenant(bo_client, bo_factory):
+    w = await _reseller_world(bo_factory)
+    await sign_in(bo_client, await bo_factory.user(w["reseller"]))
+    res = await post_form(
+        bo_client,
+        f"/companies/{w['other_client']['id']}/edit",
+        {"name": ""},
+        page="/companies/new",
+    )
+    assert res.status_code == 404
+
+
+# --- bank accounts -----------------------------------------------------------------------------
+
+
+async def test_a_bank_account_names_every_broken_rule_at_once(bo_factory, bo_api):
+    w = await _reseller_world(bo_factory)
+    api = await bo_api(await bo_factory.user(w["reseller"]))
+    body = {
+        "name": " ",
+        "holder": " ",
+        "number": "GB00BADIBAN000",
+        "legal_entity_id": w["foreign_client_entity"],
+        "bank_id": w["foreign_bank"],
+    }
+    res = await api.post(BA, json=body)
+    assert res.status_code == 422
+    fields = _fields(res)
+    assert set(fields) == {"name", "holder", "number", "legal_entity_id", "bank_id"}
+    assert fields["legal_entity_id"] == ["no such legal entity among those of your companies"]
+    assert fields["bank_id"] == ["no such bank among yours and your tenants'"]
+    assert "an IBAN from GB has 22 characters" in fields["number"][0]
+
+    res = await api.post(OWN_BA, json={**body, "legal_entity_id": w["foreign_entity"]})
+    assert res.status_code == 422
+    assert set(_fields(res)) == {"name", "holder", "number", "legal_entity_id", "bank_id"}
+    assert await BankAccount.count() == 0
+
+
+async def test_a_duplicate_number_alone_is_409_and_joins_other_errors_in_one_422(
+    bo_factory, bo_api
+):
+    w = await _reseller_world(bo_factory)
+    api = await bo_api(await bo_factory.user(w["reseller"]))
+    entity, bank = await _entity(w["client"], "Client Ltd"), await _bank(w["reseller"], "Mine")
+    good = {"name": "A", "holder": "H", "number": IBAN, "legal_entity_id": entity, "bank_id": bank}
+    assert (await api.post(BA, json=good)).status_code == 201
+    res = await api.post(BA, json={**good, "name": "B"})
+    assert res.status_code == 409
+    res = await api.post(BA, json={**good, "name": " "})
+    assert res.status_code == 422
+    assert _fields(res) == {
+        "name": ["must not be blank"],
+        "number": ["this bank already has an account with this number"],
+    }
+    created = (await api.get(BA)).json()["items"][0]["id"]
+    res = await api.patch(f"{BA}/{created}", json={"holder": " ", "bank_id": w["foreign_bank"]})
+    assert res.status_code == 422
+    assert set(_fields(res)) == {"holder", "bank_id"}
+
+
+async def test_the_bank_account_form_shows_shape_and_rule_errors_together(bo_client, bo_factory):
+    w = await _reseller_world(bo_factory)
+    await sign_in(bo_client, await bo_factory.user(w["reseller"]))
+    entity, bank = await _entity(w["client"], "Client Ltd"), await _bank(w["reseller"], "Mine")
+    res = await post_form(
+        bo_client,
+        "/bank-accounts/new",
+        {
+            "name": "",  # shape
+            "holder": "  ",  # rule
+            "number": "DE89 3704 0044 0532 0130 01",  # rule: checksum
+            "legal_entity_id": str(entity),
+            "bank_id": str(w["foreign_bank"]),  # rule: not visible
+        },
+    )
+    assert res.status_code == 422
+    errors = _form_errors(res.text)
+    assert "Required" in errors
+    assert "Must not be blank" in errors
+    assert any(e.startswith("Looks like an IBAN but is not a valid one") for e in errors)
+    assert "No such bank among yours and your tenants&#39;" in errors
+    assert len(errors) == 4, errors
+
+    account = BankAccount(
+        company=w["client"]["id"], legal_entity=entity, bank=bank, name="Kept", holder="H"
+    )
+    account.number = "N1"
+    await account.save()
+    res = await post_form(
+        bo_client,
+        f"/bank-accounts/{account.id}/edit",
+        {
+            "name": "x" * 201,
+            "holder": "H",
+            "number": "AB12 345",
+            "legal_entity_id": str(entity),
+            "bank_id": str(bank),
+        },
+    )
+    assert res.status_code == 422
+    errors = _form_errors(res.text)
+    assert "Use at most 200 characters" in errors
+    assert any("AB is not a country that uses IBANs" in e for e in errors)
+    row = await BankAccount.select(BankAccount.name).where(BankAccount.id == account.id).first()
+    assert row["name"] == "Kept"
