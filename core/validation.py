@@ -354,16 +354,29 @@ def country_name(code: str) -> str:
 # --- the fields that parsed, for rule checks in the same answer ------------------------------
 
 
+@lru_cache(maxsize=64)
+def partial_of(struct: type[msgspec.Struct]) -> type[msgspec.Struct]:
+    """``struct`` with every field optional (``UNSET`` when not sent), like an update shape."""
+    fields = [
+        (f.name, Union[f.type, msgspec.UnsetType], msgspec.UNSET)  # noqa: UP007
+        for f in msgspec.structs.fields(struct)
+    ]
+    return msgspec.defstruct(f"{struct.__name__}Part", fields, kw_only=True)
+
+
 def parsed_part(
-    data: dict[str, Any], errors: list[dict[str, str]], partial: type[msgspec.Struct]
+    data: dict[str, Any],
+    errors: list[dict[str, str]],
+    struct: type[msgspec.Struct],
 ) -> tuple[Any, frozenset[str]]:
     """``(partial_instance, broken_fields)``: the fields of ``data`` that ``errors`` does not
-    name, converted to ``partial`` (a Struct whose fields are all optional, like an update).
+    name, converted to ``partial_of(struct)`` (every field optional, unsent ones ``UNSET``).
 
     A form whose shapes are wrong can then still have its business rules checked on the rest,
     so the person sees both kinds of message at once. None when even the rest does not convert.
     """
     broken = frozenset(e["field"] for e in errors)
+    partial = partial_of(struct)
     known = {f.encode_name for f in msgspec.structs.fields(partial)}
     kept = {k: v for k, v in data.items() if k in known and k not in broken}
     try:

@@ -264,3 +264,56 @@ async def test_the_bank_account_form_shows_shape_and_rule_errors_together(bo_cli
     assert any("AB is not a country that uses IBANs" in e for e in errors)
     row = await BankAccount.select(BankAccount.name).where(BankAccount.id == account.id).first()
     assert row["name"] == "Kept"
+
+
+# --- legal entities: shape and rule errors in one form answer ---------------------------------
+
+
+async def test_the_legal_entity_form_shows_shape_and_rule_errors_together(bo_client, bo_factory):
+    w = await _reseller_world(bo_factory)
+    await sign_in(bo_client, await bo_factory.user(w["reseller"]))
+    before = await LegalEntity.count()
+    res = await post_form(
+        bo_client,
+        "/own-legal-entities/new",
+        {
+            "name": "",  # shape
+            "legal_name": "  ",  # rule
+            "country": "ZZ",  # rule
+            "portal_id": str(w["foreign_portal"]),  # rule
+            "notification_emails": "ok@example.test\nnot-an-address",  # rule
+        },
+    )
+    assert res.status_code == 422
+    errors = _form_errors(res.text)
+    assert "Required" in errors
+    assert "Must not be blank" in errors
+    assert "ZZ is not an ISO 3166-1 country code" in errors
+    assert any(e.startswith("No such portal") for e in errors)
+    assert any("not-an-address" in e for e in errors)
+    # a client entity: a company of another tenant is named with the broken shape
+    res = await post_form(
+        bo_client,
+        "/legal-entities/new",
+        {
+            "company_id": str(w["other_client"]["id"]),
+            "name": "N",
+            "legal_name": "x" * 301,
+            "country": "DEU",
+        },
+    )
+    assert res.status_code == 422
+    errors = _form_errors(res.text)
+    assert "No such company among the companies you created" in errors
+    assert any(e.startswith("Use at most") for e in errors)
+    entity = await _entity(w["reseller"], "Mine")
+    res = await post_form(
+        bo_client,
+        f"/own-legal-entities/{entity}/edit",
+        {"name": "Mine", "legal_name": "Mine", "country": "D", "notification_emails": "@"},
+    )
+    assert res.status_code == 422
+    errors = _form_errors(res.text)
+    assert "Use a country code like DE or DEU" in errors
+    assert any("“@” is not a valid email address" in e for e in errors), errors
+    assert await LegalEntity.count() == before + 1
