@@ -317,3 +317,72 @@ async def test_the_legal_entity_form_shows_shape_and_rule_errors_together(bo_cli
     assert "Use a country code like DE or DEU" in errors
     assert any("“@” is not a valid email address" in e for e in errors), errors
     assert await LegalEntity.count() == before + 1
+
+
+# --- agreements: shape and rule errors in one form answer -------------------------------------
+
+
+async def test_the_agreement_form_shows_shape_and_rule_errors_together(bo_client, bo_factory):
+    from test_agreements_api import world
+    from test_agreements_ui import _form as agreement_form
+
+    from core.accounts.models import Agreement
+
+    w = await world(bo_factory)
+    await sign_in(bo_client, w["user"])
+    res = await post_form(
+        bo_client,
+        "/agreements/new",
+        agreement_form(
+            w,
+            agreement_date="10.01.2025",  # shape
+            days_for_payment="soon",  # shape
+            own_legal_entity_id=str(w["r2_le"]),  # rule: another tenant's entity
+            timezone="Mars/Olympus",  # rule
+            billing_day="40",  # rule
+            invoice_emails="nope",  # rule
+            currency="XXQ",  # rule
+        ),
+    )
+    assert res.status_code == 422
+    errors = _form_errors(res.text)
+    assert "Use a date like 2026-03-01" in errors
+    assert "Use a whole number" in errors
+    assert "No such legal entity among your own" in errors
+    assert any("Mars/Olympus" in e for e in errors), errors
+    assert "Address 1 “nope” is not a valid email address" in errors
+    assert any("XXQ" in e for e in errors), errors
+    assert any(e.startswith("For a monthly period use 1 to 31") for e in errors)
+    assert await Agreement.count() == 0
+
+    # the till only counts against a start that parsed: no message drawn from a guess
+    res = await post_form(
+        bo_client,
+        "/agreements/new",
+        agreement_form(w, effective_from="someday", effective_till="2025-01-01T00:00"),
+    )
+    assert res.status_code == 422
+    assert _form_errors(res.text) == ["Use a date and time like 2026-03-01T09:30:00"]
+
+    # a taken code shows with a broken date on the edit form
+    created = await post_form(bo_client, "/agreements/new", agreement_form(w))
+    assert created.status_code == 303, created.text
+    await post_form(bo_client, "/agreements/new", agreement_form(w, code="UI-2"))
+    agreement = (await Agreement.select(Agreement.id).where(Agreement.code == "UI-1").first())["id"]
+    res = await post_form(
+        bo_client,
+        f"/agreements/{agreement}/edit",
+        {
+            "code": "ui-2",
+            "agreement_date": "yesterday",
+            "legal_entity_id": str(w["c1_le"]),
+            "own_legal_entity_id": str(w["own_le"]),
+            "own_bank_account_id": str(w["own_ba"]),
+            "bank_account_id": str(w["r2_le"] + 999),
+        },
+    )
+    assert res.status_code == 422
+    errors = _form_errors(res.text)
+    assert "Use a date like 2026-03-01" in errors
+    assert "“ui-2” is already used by another agreement" in errors
+    assert "No such bank account of the chosen legal entity" in errors
