@@ -386,3 +386,70 @@ async def test_the_agreement_form_shows_shape_and_rule_errors_together(bo_client
     assert "Use a date like 2026-03-01" in errors
     assert "“ui-2” is already used by another agreement" in errors
     assert "No such bank account of the chosen legal entity" in errors
+
+
+# --- hostile input found by probing the demo (issue 8 item 2) ---------------------------------
+
+
+async def test_an_empty_body_is_named_in_our_words_with_every_required_field(bo_factory, bo_api):
+    w = await _reseller_world(bo_factory)
+    api = await bo_api(await bo_factory.user(w["reseller"]))
+    # was: 400 "data: 'data'" (litestar's KeyError text)
+    for path in ("/api/v1/companies", BA, OWN_BA):
+        res = await api.post(path, content=b"", headers={"content-type": "application/json"})
+        assert res.status_code == 400
+        fields = _fields(res)
+        assert fields["body"] == ["Required: send a JSON object with the fields"]
+        assert "data" not in fields
+        assert fields["name"] == ["Required"]
+    res = await api.patch(f"/api/v1/companies/{w['client']['id']}")
+    assert res.status_code == 400
+    assert _fields(res) == {"body": ["Required: send a JSON object with the fields"]}
+
+
+async def test_truncated_json_and_null_for_an_optional_field_are_in_our_words(bo_factory, bo_api):
+    w = await _reseller_world(bo_factory)
+    api = await bo_api(await bo_factory.user(w["reseller"]))
+    res = await api.post(
+        "/api/v1/companies", content=b'{"name": ', headers={"content-type": "application/json"}
+    )
+    assert res.status_code == 400
+    assert _fields(res) == {"body": ["the body is not valid JSON: it ends before it is complete"]}
+    # null where a field may only be left out: the shape, not a misleading "Required"
+    res = await api.post(
+        "/api/v1/companies",
+        json={"name": "N", "type": "client", "description": None, "enabled": None},
+    )
+    assert res.status_code == 400
+    assert _fields(res) == {"description": ["Use text"], "enabled": ["Use true or false"]}
+    res = await api.patch(f"{OWN_BA}/1", json={"name": None, "holder": None})
+    assert res.status_code == 400
+    assert _fields(res) == {"name": ["Use text"], "holder": ["Use text"]}
+
+
+async def test_another_tenants_ids_in_a_bank_account_body_are_refused_not_revealed(
+    bo_factory, bo_api
+):
+    w = await _reseller_world(bo_factory)
+    api = await bo_api(await bo_factory.user(w["reseller"]))
+    mine = await _entity(w["reseller"], "Mine Ltd")
+    bank = await _bank(w["reseller"], "Mine")
+    body = {"name": "A", "holder": "H", "number": IBAN, "legal_entity_id": mine, "bank_id": bank}
+    created = await api.post(OWN_BA, json=body)
+    assert created.status_code == 201
+    # the same number in another tenant's bank of the same name stays invisible
+    theirs = await _entity(w["other"], "Theirs Ltd")
+    other_api = await bo_api(await bo_factory.user(w["other"]))
+    res = await other_api.post(
+        OWN_BA, json={**body, "legal_entity_id": theirs, "bank_id": w["foreign_bank"]}
+    )
+    assert res.status_code == 201, res.text
+    res = await api.patch(
+        f"{OWN_BA}/{created.json()['id']}",
+        json={"legal_entity_id": theirs, "bank_id": w["foreign_bank"]},
+    )
+    assert res.status_code == 422
+    assert set(_fields(res)) == {"legal_entity_id", "bank_id"}
+    their_account = (await other_api.get(OWN_BA)).json()["items"][0]["id"]
+    res = await api.patch(f"{OWN_BA}/{their_account}", json={"name": "x"})
+    assert res.status_code == 404 and "Theirs" not in res.text

@@ -71,4 +71,6 @@ def _reason(exc: Exception) -> str:
         return "it must be UTF-8 text"
     if "recursion" in text.lower() or "depth" in text.lower() or isinstance(exc, RecursionError):
         return "it nests too deep"
+    if "truncated" in text.lower():
+        return "it ends before it is complete"
     return text.removeprefix("JSON is malformed: ").rstrip(".")
