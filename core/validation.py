@@ -119,12 +119,17 @@ def _field_error(value: Any, annotation: Any, required: bool = True) -> str | No
     if (too := _beyond_int64(value)) is not None:
         return too
     try:
-        msgspec.convert(value, annotation, strict=False, str_keys=True)
+        converted = msgspec.convert(value, annotation, strict=False, str_keys=True)
     except msgspec.ValidationError as exc:
         if value is None and not required:  # optional: leave it out rather than send null
             return describe(str(exc), annotation)
         return describe(str(exc), annotation, value)
-    return None
+    return _beyond_int64(converted)  # a form's "99999999999999999999" converts to a huge int
+
+
+def beyond_int64(value: Any) -> bool:
+    """Does ``value`` hold an int the database cannot store (msgspec takes up to 2**64-1)?"""
+    return _beyond_int64(value) is not None
 
 
 def _beyond_int64(value: Any, where: str = "") -> str | None:

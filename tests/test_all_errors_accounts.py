@@ -453,3 +453,47 @@ async def test_another_tenants_ids_in_a_bank_account_body_are_refused_not_reveal
     their_account = (await other_api.get(OWN_BA)).json()["items"][0]["id"]
     res = await api.patch(f"{OWN_BA}/{their_account}", json={"name": "x"})
     assert res.status_code == 404 and "Theirs" not in res.text
+
+
+async def test_an_id_between_2_63_and_2_64_is_named_too_large_not_a_database_error(
+    bo_factory, bo_api, bo_client
+):
+    """msgspec takes ints up to 2**64-1; such an id reached the database and came back as a
+    400 blaming the field "id" (API) or an error page instead of the form (UI)."""
+    w = await _reseller_world(bo_factory)
+    api = await bo_api(await bo_factory.user(w["reseller"]))
+    res = await api.post(
+        "/api/v1/companies", json={"name": "N", "type": "client", "portal_id": 2**63 + 5}
+    )
+    assert res.status_code == 400
+    assert list(_fields(res)) == ["portal_id"]
+    assert _fields(res)["portal_id"][0].startswith("Too large")
+    res = await api.post(
+        BA,
+        json={
+            "name": "N",
+            "holder": "H",
+            "number": "1",
+            "legal_entity_id": 2**64 - 1,
+            "bank_id": 1,
+        },
+    )
+    assert res.status_code == 400 and list(_fields(res)) == ["legal_entity_id"]
+
+    await sign_in(bo_client, await bo_factory.user(w["reseller"]))
+    res = await post_form(
+        bo_client,
+        "/companies/new",
+        {"name": "N", "type": "reseller", "own_legal_entity_id": str(2**64)},
+    )
+    assert res.status_code == 422
+    errors = _form_errors(res.text)
+    assert any(e.startswith("Too large") for e in errors)
+    assert "Your company may not create resellers" in errors  # the rules of the rest, too
+    res = await post_form(
+        bo_client,
+        "/own-bank-accounts/new",
+        {"name": "N", "holder": "H", "number": "1", "legal_entity_id": "1", "bank_id": str(2**63)},
+    )
+    assert res.status_code == 422
+    assert any(e.startswith("Too large") for e in _form_errors(res.text))
