@@ -106,7 +106,7 @@ def struct_errors(data: Any, struct: type[msgspec.Struct]) -> list[dict[str, str
                 errors.append({"field": field.encode_name, "message": REQUIRED})
             continue
         value = data[field.encode_name]
-        message = _field_error(value, field.type, field.required)
+        message = _field_error(value, field.type)
         if message:
             errors.append({"field": field.encode_name, "message": message})
     if struct.__struct_config__.forbid_unknown_fields:
@@ -115,14 +115,12 @@ def struct_errors(data: Any, struct: type[msgspec.Struct]) -> list[dict[str, str
     return errors
 
 
-def _field_error(value: Any, annotation: Any, required: bool = True) -> str | None:
+def _field_error(value: Any, annotation: Any) -> str | None:
     if (too := _beyond_int64(value)) is not None:
         return too
     try:
         converted = msgspec.convert(value, annotation, strict=False, str_keys=True)
     except msgspec.ValidationError as exc:
-        if value is None and not required:  # optional: leave it out rather than send null
-            return describe(str(exc), annotation)
         return describe(str(exc), annotation, value)
     return _beyond_int64(converted)  # a form's "99999999999999999999" converts to a huge int
 
