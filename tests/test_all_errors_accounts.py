@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from test_ui_helpers import post_form, sign_in
+from test_ui_helpers import csrf_of, post_form, sign_in
 
 from core.accounts.models import Bank, BankAccount, LegalEntity
 from tenants.models import Company, Portal
@@ -487,3 +487,45 @@ async def test_an_id_between_2_63_and_2_64_is_named_too_large_not_a_database_err
     )
     assert res.status_code == 422
     assert any(e.startswith("Too large") for e in _form_errors(res.text))
+
+
+async def test_a_view_only_role_gets_403_whatever_the_body(bo_factory, bo_api, bo_client):
+    """Malformed, empty or hostile bodies do not get past the permission check: a reader is
+    told it lacks the right, never which fields of its write would be wrong."""
+    from core.access.models import Role, RolePermission
+    from core.access.testing import user_with_role
+
+    w = await _reseller_world(bo_factory)
+    role = Role(company=w["reseller"]["id"], name="Reader", group="backoffice", is_system=False)
+    await role.save()
+    await RolePermission.insert(
+        RolePermission(role=role.id, area="account_management", level="view"),
+        RolePermission(role=role.id, area="settings", level="view"),
+    )
+    reader = await user_with_role(bo_factory, w["reseller"], "backoffice", role.id)
+    api = await bo_api(reader)
+    entity, bank = await _entity(w["client"], "Client Ltd"), await _bank(w["reseller"], "Mine")
+    account = BankAccount(
+        company=w["client"]["id"], legal_entity=entity, bank=bank, name="A", holder="H"
+    )
+    account.number = "N1"
+    await account.save()
+    writes = [
+        ("POST", "/api/v1/companies"),
+        ("PATCH", f"/api/v1/companies/{w['client']['id']}"),
+        ("POST", BA),
+        ("PATCH", f"{BA}/{account.id}"),
+        ("POST", OWN_BA),
+    ]
+    bodies = [b"", b"{", b'{"name": "\x00"}', b'{"name": 5, "bank_id": 99999999999999999999}']
+    for method, path in writes:
+        for body in bodies:
+            send = api.post if method == "POST" else api.patch
+            res = await send(path, content=body, headers={"content-type": "application/json"})
+            assert res.status_code == 403, (method, path, body, res.text)
+    await sign_in(bo_client, reader)
+    token = csrf_of((await bo_client.get("/companies")).text)
+    for path in ("/companies/new", f"/bank-accounts/{account.id}/edit", "/own-bank-accounts/new"):
+        res = await bo_client.post(path, data={"_csrf_token": token, "name": ""})
+        assert res.status_code == 403, (path, res.status_code)
+    assert await Company.count().where(Company.parent == w["reseller"]["id"]) == 1
