@@ -80,6 +80,9 @@ _INT_RANGE = re.compile(r"out of int(?:16|32|64) range")
 _NAMED_FIELD = re.compile(r"(?:unknown|required) field `([^`]+)`")
 
 
+NO_BODY = "Required: send a JSON object with the fields"
+
+
 def _litestar_field_errors(request: Request, exc: ValidationException) -> list[dict[str, str]]:
     """litestar's errors in our words; a refused body is re-checked field by field so the
     answer names every broken field, not just the first one msgspec met."""
@@ -136,8 +139,8 @@ def _body_errors(request: Request) -> list[dict[str, str]] | None:
     if not (isinstance(struct, type) and issubclass(struct, msgspec.Struct)):
         return None
     raw = ScopeState.from_scope(request.scope).json
-    if raw is Empty:
-        return None
+    if raw is Empty:  # no JSON body at all: say so, with every field it must hold
+        return [{"field": "body", "message": NO_BODY}, *struct_errors({}, struct)]
     return struct_errors(raw, struct) or None
 
 

@@ -119,10 +119,15 @@ def _field_error(value: Any, annotation: Any) -> str | None:
     if (too := _beyond_int64(value)) is not None:
         return too
     try:
-        msgspec.convert(value, annotation, strict=False, str_keys=True)
+        converted = msgspec.convert(value, annotation, strict=False, str_keys=True)
     except msgspec.ValidationError as exc:
         return describe(str(exc), annotation, value)
-    return None
+    return _beyond_int64(converted)  # a form's "99999999999999999999" converts to a huge int
+
+
+def beyond_int64(value: Any) -> bool:
+    """Does ``value`` hold an int the database cannot store (msgspec takes up to 2**64-1)?"""
+    return _beyond_int64(value) is not None
 
 
 def _beyond_int64(value: Any, where: str = "") -> str | None:
@@ -349,3 +354,37 @@ def normalise_country(raw: str, field: str = "country") -> str:
 def country_name(code: str) -> str:
     country = _country(code.strip().upper()) if code else None
     return country.name if country else code
+
+
+# --- the fields that parsed, for rule checks in the same answer ------------------------------
+
+
+@lru_cache(maxsize=64)
+def partial_of(struct: type[msgspec.Struct]) -> type[msgspec.Struct]:
+    """``struct`` with every field optional (``UNSET`` when not sent), like an update shape."""
+    fields = [
+        (f.name, Union[f.type, msgspec.UnsetType], msgspec.UNSET)  # noqa: UP007
+        for f in msgspec.structs.fields(struct)
+    ]
+    return msgspec.defstruct(f"{struct.__name__}Part", fields, kw_only=True)
+
+
+def parsed_part(
+    data: dict[str, Any],
+    errors: list[dict[str, str]],
+    struct: type[msgspec.Struct],
+) -> tuple[Any, frozenset[str]]:
+    """``(partial_instance, broken_fields)``: the fields of ``data`` that ``errors`` does not
+    name, converted to ``partial_of(struct)`` (every field optional, unsent ones ``UNSET``).
+
+    A form whose shapes are wrong can then still have its business rules checked on the rest,
+    so the person sees both kinds of message at once. None when even the rest does not convert.
+    """
+    broken = frozenset(e["field"] for e in errors)
+    partial = partial_of(struct)
+    known = {f.encode_name for f in msgspec.structs.fields(partial)}
+    kept = {k: v for k, v in data.items() if k in known and k not in broken}
+    try:
+        return msgspec.convert(kept, partial, strict=False), broken
+    except msgspec.ValidationError:
+        return None, broken

@@ -18,7 +18,12 @@ import msgspec
 import pycountry
 
 from core.accounts import agreement_versions as versions
-from core.accounts.agreement_schemas import AgreementCreate, AgreementOut, AgreementUpdate
+from core.accounts.agreement_schemas import (
+    AgreementCreate,
+    AgreementOut,
+    AgreementUpdate,
+    VersionCreate,
+)
 from core.accounts.in_use import Usage, refuse_if_used
 from core.accounts.models import (
     Agreement,
@@ -220,6 +225,73 @@ def _refuse_balance(data, problems: Problems) -> None:
         problems.add(
             "balance", "the balance moves only through payments and charges; it cannot be set"
         )
+
+
+# A rule on the key reads the fields named too; it is not judged while one of them is broken.
+DEPENDS = {
+    "legal_entity_id": {"company_id"},
+    "bank_account_id": {"company_id", "legal_entity_id"},
+    "own_bank_account_id": {"own_legal_entity_id"},
+    "effective_from": {"effective_till", "timezone"},
+    "effective_till": {"effective_from", "timezone"},
+    "billing_day": {"billing_period"},
+    "split_by_month": {"billing_period"},
+}
+# Values that pass every rule, standing in for fields a form did not parse (never judged).
+_STAND_INS = {
+    "company": 0,
+    "legal_entity": 0,
+    "own_legal_entity": 0,
+    "bank_account": None,
+    "own_bank_account": None,
+    "code": "-",
+}
+
+
+async def rule_errors(
+    scope: Scope, data, agreement_id: int | None, skip: frozenset[str]
+) -> list[dict[str, str]]:
+    """The rule errors of the fields that parsed (``data`` has every field optional), for a
+    form whose other fields did not: it then shows both kinds at once. Nothing is written;
+    a field in ``skip``, not sent, or read by a rule together with such a field is not judged.
+    """
+    sent = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    problems = Problems()
+    if agreement_id is not None:
+        values = await versions.agreement_row(scope, agreement_id, *AUDITED)
+        unjudged = set(skip)
+    else:
+        values = dict(_STAND_INS)
+        unjudged = set(skip) | {f.name for f in msgspec.structs.fields(data)} - set(sent)
+        if "direction" in sent and sent["direction"] != "client":
+            problems.add("direction", "vendor agreements are not supported yet")
+        if "company_id" in sent and not await Company.exists().where(
+            Company.id == sent["company_id"], Company.parent == scope.company_id
+        ):
+            problems.add("company_id", "no such company among the companies you created")
+        if "currency" in sent:
+            problems.attempt(normalise_currency, sent["currency"])
+        defaults = msgspec.convert({"effective_from": "2000-01-01T00:00:00"}, VersionCreate)
+        terms = versions.terms_of(defaults) | versions.terms_of(data)
+        with problems.check():
+            versions.clean_terms(terms, Problems())
+    for key, value in sent.items():
+        if key != "balance" and (agreement_id is None or key not in FIXED):
+            values[{"company_id": "company", **FIELD_COLUMNS}.get(key, key)] = value
+    if "code" in sent and not sent["code"].strip():
+        problems.add("code", "must not be blank")
+    await _check_parties(scope, values, problems)
+    if "code" in sent and not problems.failed("code") and "code" not in unjudged:
+        with problems.check():
+            try:
+                await _check_code(scope, sent["code"], agreement_id)
+            except Conflict as exc:
+                problems.errors.extend(exc.errors)
+    return [
+        e
+        for e in problems.errors
+        if e["field"] not in unjudged and not DEPENDS.get(e["field"], set()) & unjudged
+    ]
 
 
 async def create_agreement(ctx: AuditContext, scope: Scope, data: AgreementCreate) -> AgreementOut:

@@ -35,6 +35,7 @@ from core.accounts.models import Bank, BankAccount, LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
 from core.errors import Conflict, Invalid, NotFound
+from core.validation import Problems
 from core.web.listing import ListQuery, contains, fetch_page
 from tenants.scope import Scope, in_scope
 
@@ -71,6 +72,7 @@ SORTABLE = {
     "updated_at": BankAccount.updated_at,
 }
 FIELD_COLUMNS = {"legal_entity_id": "legal_entity", "bank_id": "bank"}
+DUPLICATE = "this bank already has an account with this number"
 LABEL = {"own": "Own bank account", "clients": "Bank account"}
 MAX_NUMBER = 64
 _SPACES = re.compile(r"\s+")
@@ -224,26 +226,59 @@ async def _entity_company(scope: Scope, realm: Realm, entity_id: int) -> int:
     return row["company"]
 
 
-async def _clean(scope: Scope, realm: Realm, values: dict, company_id: int | None) -> dict:
-    """Field rules beyond the Struct's; ``company_id`` pins the company when editing."""
+async def _rule_problems(
+    scope: Scope,
+    realm: Realm,
+    values: dict,
+    company_id: int | None,
+    skip: frozenset[str] = frozenset(),
+) -> Problems:
+    """Every field rule beyond the Struct's at once; ``values`` is cleaned in place.
+
+    ``company_id`` pins the company when editing. A field in ``skip`` (or absent) did not parse
+    and is not judged: a form then shows its shape error and the other fields' rules together.
+    """
+    problems = Problems()
     for key in ("name", "holder"):
-        values[key] = values[key].strip()
-        if not values[key]:
-            raise Invalid.field(key, "must not be blank")
-    values["number"] = normalise_number(values["number"])
-    company = await _entity_company(scope, realm, values["legal_entity"])
-    if company_id is not None and company != company_id:
-        raise Invalid.field(
-            "legal_entity_id", "must belong to the account's company; it cannot move companies"
-        )
-    values["company"] = company
-    usable = await Bank.exists().where(Bank.id == values["bank"], banks.visible(scope))
-    if not usable:
-        raise Invalid.field("bank_id", "no such bank among yours and your tenants'")
+        if key in values and key not in skip:
+            values[key] = values[key].strip()
+            if not values[key]:
+                problems.add(key, "must not be blank")
+    if "number" in values and "number" not in skip:
+        values["number"] = problems.attempt(normalise_number, values["number"])
+    if values.get("legal_entity") is not None and "legal_entity_id" not in skip:
+        company = None
+        with problems.check():
+            company = await _entity_company(scope, realm, values["legal_entity"])
+        if company is not None and company_id is not None and company != company_id:
+            problems.add(
+                "legal_entity_id", "must belong to the account's company; it cannot move companies"
+            )
+        values["company"] = company
+    if values.get("bank") is not None and "bank_id" not in skip:
+        usable = await Bank.exists().where(Bank.id == values["bank"], banks.visible(scope))
+        if not usable:
+            problems.add("bank_id", "no such bank among yours and your tenants'")
+    return problems
+
+
+async def _clean(
+    scope: Scope, realm: Realm, values: dict, old: dict | None, account_id: int | None
+) -> dict:
+    """One 422 naming every broken rule; a number already in the bank alone stays the 409
+    Conflict it has always been, and joins the 422 when other rules are broken too."""
+    problems = await _rule_problems(scope, realm, values, old["company"] if old else None)
+    moved = old is None or (values["bank"], values["number"]) != (old["bank"], old["number"])
+    checkable = moved and not problems.failed("number", "bank_id")
+    if checkable and await _is_duplicate(scope, values, account_id):
+        if not problems.errors:
+            raise Conflict(f"number: {DUPLICATE}", [{"field": "number", "message": DUPLICATE}])
+        problems.add("number", DUPLICATE)
+    problems.raise_if_any()
     return values
 
 
-async def _refuse_duplicate(scope: Scope, values: dict, account_id: int | None) -> None:
+async def _is_duplicate(scope: Scope, values: dict, account_id: int | None) -> bool:
     """One number per bank among the visible accounts; the bank row lock serialises writers."""
     if is_postgres():
         await Bank.raw("SELECT id FROM banks WHERE id = {} FOR UPDATE", values["bank"])
@@ -254,9 +289,27 @@ async def _refuse_duplicate(scope: Scope, values: dict, account_id: int | None) 
     )
     if account_id is not None:
         query = query.where(BankAccount.id != account_id)
-    if await query:
-        message = "this bank already has an account with this number"
-        raise Conflict(f"number: {message}", [{"field": "number", "message": message}])
+    return await query
+
+
+async def rule_errors(
+    scope: Scope,
+    realm: Realm,
+    data: BankAccountUpdate,
+    account_id: int | None,
+    skip: frozenset[str],
+) -> list[dict[str, str]]:
+    """The rule errors of the fields that parsed, for a form whose other fields did not, so
+    both kinds show in one answer. Nothing is written; fields in ``skip`` are not judged."""
+    _refuse_client(scope, realm)
+    values = _input(data)
+    company_id = None
+    if account_id is not None:
+        old = await _row(scope, realm, account_id, *AUDITED)
+        values = {**old, **values}
+        company_id = old["company"]
+    problems = await _rule_problems(scope, realm, values, company_id, skip)
+    return [e for e in problems.errors if e["field"] not in skip]
 
 
 def _input(data: BankAccountCreate | BankAccountUpdate) -> dict:
@@ -272,8 +325,7 @@ async def create_bank_account(
 ) -> BankAccountOut:
     _refuse_client(scope, realm)
     async with transaction():
-        values = await _clean(scope, realm, _input(data), None)
-        await _refuse_duplicate(scope, values, None)
+        values = await _clean(scope, realm, _input(data), None, None)
         account = BankAccount(created_by_company=scope.company_id, **values)
         await account.save()
         row = await BankAccount.select(*AUDITED).where(BankAccount.id == account.id).first()
@@ -289,11 +341,9 @@ async def update_bank_account(
     async with transaction():
         old = await _row(scope, realm, account_id, *AUDITED)
         _refuse_client(scope, realm)
-        values = await _clean(scope, realm, {**old, **_input(data)}, old["company"])
+        values = await _clean(scope, realm, {**old, **_input(data)}, old, account_id)
         before, after = diff(snapshot(BankAccount, old), snapshot(BankAccount, values))
         if after:
-            if {"bank", "number"} & after.keys():
-                await _refuse_duplicate(scope, values, account_id)
             await BankAccount.update(
                 {getattr(BankAccount, k): values[k] for k in after}
                 | {BankAccount.updated_at: datetime.now().astimezone()}

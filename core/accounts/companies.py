@@ -25,6 +25,7 @@ from core.db.engine import is_postgres, transaction
 from core.errors import Conflict, Invalid, NotFound
 from core.payments.models import PaymentSystemConfig
 from core.plugins import registry
+from core.validation import Problems
 from core.web.listing import ListQuery, contains, fetch_page
 from tenants.models import Company, Portal
 from tenants.scope import Scope, get_in_scope, in_scope
@@ -71,6 +72,7 @@ FIELD_COLUMNS = {"type": "kind", "portal_id": "portal", "own_legal_entity_id": "
 MNP_FIELDS = ("mnp_requests", "mnp_connection", "mnp_channels")
 OWNER_ONLY = "only the system owner sets number-portability (MNP) options"
 NO_MNP_CONNECTION = "no MNP-capable connection is available yet"
+DUPLICATE_NAME = "already used by another of your companies"
 # Tokens that make up a browser sign-in: the session and the pending second-factor step.
 SESSION_KINDS = ("session", "login")
 
@@ -186,43 +188,42 @@ def mnp_connections() -> dict[str, str]:
     return {}
 
 
-def _refuse_mnp_from_non_owner(scope: Scope, sent: dict) -> None:
+def _refuse_mnp_from_non_owner(scope: Scope, sent: dict, problems: Problems) -> None:
     if sent and not scope.is_system_owner:
-        errors = [{"field": name, "message": OWNER_ONLY} for name in sent]
-        raise Invalid(f"{', '.join(sent)}: {OWNER_ONLY}", errors)
+        for name in sent:
+            problems.add(name, OWNER_ONLY)
 
 
-def _check_mnp(values: dict) -> None:
+def _check_mnp(values: dict, problems: Problems, skip: frozenset[str] = frozenset()) -> None:
     """Known channels only; enabling needs a connection and at least one channel."""
     known = registry.channels()
     unknown = [c for c in values["mnp_channels"] if c not in known]
-    if unknown:
+    if unknown and "mnp_channels" not in skip:
         offered = ", ".join(sorted(known)) or "none is registered"
-        raise Invalid.field(
-            "mnp_channels", f"unknown channel {', '.join(unknown)} (available: {offered})"
-        )
+        problems.add("mnp_channels", f"unknown channel {', '.join(unknown)} (available: {offered})")
     connections = mnp_connections()
     if values["mnp_connection"] and values["mnp_connection"] not in connections:
         message = "no such MNP connection" if connections else NO_MNP_CONNECTION
-        raise Invalid.field("mnp_connection", message)
-    if not values["mnp_requests"]:
+        problems.add("mnp_connection", message)
+    if not values["mnp_requests"] or problems.failed(*MNP_FIELDS) or skip & set(MNP_FIELDS):
         return
     if not connections:
-        raise Invalid.field("mnp_requests", f"{NO_MNP_CONNECTION}, so MNP requests stay off")
+        problems.add("mnp_requests", f"{NO_MNP_CONNECTION}, so MNP requests stay off")
+        return
     if not values["mnp_connection"]:
-        raise Invalid.field("mnp_connection", "required when MNP requests are on")
+        problems.add("mnp_connection", "required when MNP requests are on")
     if not values["mnp_channels"]:
-        raise Invalid.field("mnp_channels", "choose at least one channel when MNP requests are on")
+        problems.add("mnp_channels", "choose at least one channel when MNP requests are on")
 
 
-async def _check_own_legal_entity(scope: Scope, entity_id: int | None) -> None:
+async def _check_own_legal_entity(scope: Scope, entity_id: int | None, problems: Problems) -> None:
     if entity_id is None:
         return
     mine = await LegalEntity.exists().where(
         LegalEntity.id == entity_id, LegalEntity.company == scope.company_id
     )
     if not mine:
-        raise Invalid.field("own_legal_entity_id", "no such legal entity among your own")
+        problems.add("own_legal_entity_id", "no such legal entity among your own")
 
 
 async def default_own_legal_entity(scope: Scope) -> int | None:
@@ -234,43 +235,115 @@ async def default_own_legal_entity(scope: Scope) -> int | None:
     return row["id"] if row else None
 
 
-async def _check_rules(
-    scope: Scope, values: dict, company_id: int | None, old: dict | None = None
-) -> None:
-    """``old`` is the stored row when editing: a reseller made earlier stays editable after the
+async def _rule_problems(
+    scope: Scope,
+    values: dict,
+    company_id: int | None,
+    old: dict | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> Problems:
+    """Every broken rule of ``values`` at once, except the duplicate name (``_refuse``).
+
+    ``old`` is the stored row when editing: a reseller made earlier stays editable after the
     caller loses the right to create resellers; only making a new one (or a new creator of
-    resellers) needs that right."""
+    resellers) needs that right. ``skip`` names fields whose value did not parse (a form being
+    checked in one round): rules on them, or depending on them, are left for the next answer.
+    """
     caller = await _caller_company(scope)
     refuse_client_writes(scope, "companies")
+    problems = Problems()
+    if not values["name"] and "name" not in skip:
+        problems.add("name", "must not be blank")
     may_create_resellers = caller["kind"] == "owner" or caller["creator_of_resellers"]
     was_reseller = old is not None and old["kind"] == "reseller"
-    if values["kind"] == "reseller" and not was_reseller and not may_create_resellers:
-        raise Invalid.field("type", "your company may not create resellers")
-    if values["creator_of_resellers"] and values["kind"] != "reseller":
-        raise Invalid.field("creator_of_resellers", "only a reseller can be a creator of resellers")
-    was_creator = old is not None and old["creator_of_resellers"]
-    if values["creator_of_resellers"] and not was_creator and not may_create_resellers:
-        raise Invalid.field("creator_of_resellers", "your company may not create resellers")
-    if values.get("portal") is not None:
+    kind_known = "type" not in skip
+    if (
+        kind_known
+        and values["kind"] == "reseller"
+        and not was_reseller
+        and not may_create_resellers
+    ):
+        problems.add("type", "your company may not create resellers")
+    if "creator_of_resellers" not in skip and values["creator_of_resellers"]:
+        if kind_known and values["kind"] != "reseller":
+            problems.add("creator_of_resellers", "only a reseller can be a creator of resellers")
+        was_creator = old is not None and old["creator_of_resellers"]
+        if not was_creator and not may_create_resellers:
+            problems.add("creator_of_resellers", "your company may not create resellers")
+    if values.get("portal") is not None and "portal_id" not in skip:
         owned = await Portal.exists().where(
             Portal.id == values["portal"], Portal.company == scope.company_id
         )
         if not owned:
-            raise Invalid.field("portal_id", "no such portal among your portals")
-    if is_postgres():  # serialise the name check of one tenant; SQLite's BEGIN IMMEDIATE does
-        await Company.raw("SELECT id FROM companies WHERE id = {} FOR UPDATE", scope.company_id)
+            problems.add("portal_id", "no such portal among your portals")
+    if "own_legal_entity_id" not in skip and (
+        old is None or values["own_legal_entity"] != old["own_legal_entity"]
+    ):
+        await _check_own_legal_entity(scope, values["own_legal_entity"], problems)
+    if values.get("sent_mnp") is not None:
+        _refuse_mnp_from_non_owner(scope, values["sent_mnp"], problems)
+        if values["sent_mnp"] or old is None:
+            _check_mnp(values, problems, skip)
+    if (
+        kind_known
+        and company_id is not None
+        and values["kind"] == "client"
+        and old["kind"] != "client"
+    ):
+        with problems.check():
+            await _refuse_while_reselling(company_id)
+    return problems
+
+
+async def _is_duplicate(scope: Scope, name: str, company_id: int | None) -> bool:
     duplicate = Company.select(Company.id).where(
-        Company.parent == scope.company_id, WhereRaw("LOWER(name) = LOWER({})", values["name"])
+        Company.parent == scope.company_id, WhereRaw("LOWER(name) = LOWER({})", name)
     )
     if company_id is not None:
         duplicate = duplicate.where(Company.id != company_id)
-    if await duplicate.first():
-        raise Conflict(
-            f"a company named {values['name']!r} already exists",
-            [{"field": "name", "message": "already used by another of your companies"}],
-        )
-    if company_id is not None and values["kind"] == "client" and old["kind"] != "client":
-        await _refuse_while_reselling(company_id)
+    return bool(await duplicate.first())
+
+
+async def _check_rules(
+    scope: Scope, values: dict, company_id: int | None, old: dict | None = None
+) -> None:
+    """One 422 naming every broken rule; a name already taken alone stays the 409 Conflict it
+    has always been, and joins the 422 when other rules are broken too."""
+    problems = await _rule_problems(scope, values, company_id, old)
+    if is_postgres():  # serialise the name check of one tenant; SQLite's BEGIN IMMEDIATE does
+        await Company.raw("SELECT id FROM companies WHERE id = {} FOR UPDATE", scope.company_id)
+    if values["name"] and await _is_duplicate(scope, values["name"], company_id):
+        if not problems.errors:
+            raise Conflict(
+                f"a company named {values['name']!r} already exists",
+                [{"field": "name", "message": DUPLICATE_NAME}],
+            )
+        problems.add("name", DUPLICATE_NAME)
+    problems.raise_if_any()
+
+
+async def rule_errors(
+    scope: Scope, data: CompanyUpdate, company_id: int | None, skip: frozenset[str]
+) -> list[dict[str, str]]:
+    """The rule errors of the fields that parsed, for a form whose other fields did not: the
+    form then shows both kinds in one answer. Nothing is written; a field in ``skip`` (or not
+    sent on a new company) is not judged."""
+    if company_id is None:
+        old = None
+        base = {**_new_values(CompanyCreate(name="", type="client")), "own_legal_entity": None}
+    else:
+        old = await get_in_scope(Company, scope, company_id, *AUDITED)
+        old = {**old, "mnp_channels": _channels(old["mnp_channels"])}
+        base = dict(old)
+    values = _merged(base, data)
+    if company_id is None:
+        sent = {k for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        skip = skip | ({"name", "type"} - sent)
+    problems = await _rule_problems(scope, values, company_id, old, skip)
+    named = "name" not in skip and values["name"] and not problems.failed("name")
+    if named and await _is_duplicate(scope, values["name"], company_id):
+        problems.add("name", DUPLICATE_NAME)
+    return [e for e in problems.errors if e["field"] not in skip]
 
 
 async def _names(table, where, column, label: str) -> str | None:
@@ -375,10 +448,8 @@ async def _end_sessions(company_id: int) -> list[Change]:
     ]
 
 
-async def create_company(ctx: AuditContext, scope: Scope, data: CompanyCreate) -> CompanyOut:
-    sent_mnp = _sent_mnp(data)
-    _refuse_mnp_from_non_owner(scope, sent_mnp)
-    values = {
+def _new_values(data: CompanyCreate) -> dict:
+    return {
         "name": data.name.strip(),
         "kind": data.type,
         "enabled": data.enabled,
@@ -391,18 +462,33 @@ async def create_company(ctx: AuditContext, scope: Scope, data: CompanyCreate) -
         "mnp_requests": False,
         "mnp_connection": "",
         "mnp_channels": [],
-        **sent_mnp,
     }
-    if not values["name"]:
-        raise Invalid.field("name", "must not be blank")
+
+
+def _merged(base: dict, data: CompanyUpdate) -> dict:
+    """``base`` with what ``data`` sends; ``sent_mnp`` carries the MNP fields actually sent."""
+    sent_mnp = _sent_mnp(data)
+    values = dict(base)
+    for key, value in msgspec.structs.asdict(data).items():
+        if value is not msgspec.UNSET and key not in MNP_FIELDS:
+            values[FIELD_COLUMNS.get(key, key)] = value.strip() if key == "name" else value
+    values.update(sent_mnp)
+    values["sent_mnp"] = sent_mnp
+    if values["kind"] == "client" and data.creator_of_resellers is msgspec.UNSET:
+        values["creator_of_resellers"] = False
+    return values
+
+
+async def create_company(ctx: AuditContext, scope: Scope, data: CompanyCreate) -> CompanyOut:
+    sent_mnp = _sent_mnp(data)
+    values = {**_new_values(data), **sent_mnp, "sent_mnp": sent_mnp}
     async with transaction():
-        await _check_rules(scope, values, None)
         if data.own_legal_entity_id is msgspec.UNSET:
             values["own_legal_entity"] = await default_own_legal_entity(scope)
         else:
             values["own_legal_entity"] = data.own_legal_entity_id
-            await _check_own_legal_entity(scope, values["own_legal_entity"])
-        _check_mnp(values)
+        await _check_rules(scope, values, None)
+        del values["sent_mnp"]
         company = Company(parent=scope.company_id, depth=0, **_db_values(values))
         await company.save()
         parent = await _caller_company(scope)
@@ -426,23 +512,10 @@ async def update_company(
 ) -> CompanyOut:
     async with transaction():
         old = await get_in_scope(Company, scope, company_id, *AUDITED)
-        sent_mnp = _sent_mnp(data)
-        _refuse_mnp_from_non_owner(scope, sent_mnp)
         old = {**old, "mnp_channels": _channels(old["mnp_channels"])}
-        values = dict(old)
-        for key, value in msgspec.structs.asdict(data).items():
-            if value is not msgspec.UNSET and key not in MNP_FIELDS:
-                values[FIELD_COLUMNS.get(key, key)] = value.strip() if key == "name" else value
-        values.update(sent_mnp)
-        if not values["name"]:
-            raise Invalid.field("name", "must not be blank")
-        if values["kind"] == "client" and data.creator_of_resellers is msgspec.UNSET:
-            values["creator_of_resellers"] = False
+        values = _merged(old, data)
         await _check_rules(scope, values, company_id, old)
-        if values["own_legal_entity"] != old["own_legal_entity"]:
-            await _check_own_legal_entity(scope, values["own_legal_entity"])
-        if sent_mnp:
-            _check_mnp(values)
+        del values["sent_mnp"]
         before, after = diff(snapshot(Company, old), snapshot(Company, values))
         if after:
             stored = _db_values(values)

@@ -170,12 +170,16 @@ async def _target_company(scope: Scope, realm: Realm, data: OwnLegalEntityCreate
         _refuse_client(scope)
         return scope.company_id
     assert isinstance(data, LegalEntityCreate)
+    return await _created_company(scope, data.company_id)
+
+
+async def _created_company(scope: Scope, company_id: int) -> int:
     created_by_caller = await Company.exists().where(
-        Company.id == data.company_id, Company.parent == scope.company_id
+        Company.id == company_id, Company.parent == scope.company_id
     )
     if not created_by_caller:
         raise Invalid.field("company_id", "no such company among the companies you created")
-    return data.company_id
+    return company_id
 
 
 async def _clean(
@@ -205,6 +209,37 @@ async def _clean(
     )
     problems.raise_if_any()
     return values
+
+
+# Values that pass every rule, standing in for fields a form did not parse (never judged).
+_STAND_INS = {"name": "-", "legal_name": "-", "country": "DE", "notification_emails": []}
+
+
+async def rule_errors(
+    scope: Scope, realm: Realm, data, entity_id: int | None, skip: frozenset[str]
+) -> list[dict[str, str]]:
+    """The rule errors of the fields that parsed (``data`` has every field optional), for a
+    form whose other fields did not: it then shows both kinds at once. Nothing is written;
+    fields in ``skip`` or not sent are not judged."""
+    if realm == "own":
+        _refuse_client(scope)
+    sent = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    problems = Problems()
+    company_id = scope.company_id
+    if entity_id is not None:
+        old = await _row(scope, realm, entity_id, *AUDITED)
+        base = {**old, "notification_emails": _emails(old["notification_emails"])}
+        company_id = old["company"]
+    else:
+        base = dict(_STAND_INS)
+        if realm == "clients" and sent.get("company_id") is not None:
+            with problems.check():
+                company_id = await _created_company(scope, sent["company_id"])
+    values = {**base, **{FIELD_COLUMNS.get(k, k): v for k, v in sent.items() if k != "company_id"}}
+    with problems.check():
+        await _clean(scope, values, company_id, Problems())
+    stood_in = set(_STAND_INS) - set(sent) if entity_id is None else set()
+    return [e for e in problems.errors if e["field"] not in skip | stood_in]
 
 
 async def _lock_company(company_id: int) -> None:

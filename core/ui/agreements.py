@@ -26,11 +26,12 @@ from core.accounts.agreement_schemas import (
     VersionOut,
     VersionUpdate,
 )
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Forbidden, Invalid
 from core.money import input_amount
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_int, pager, register
+from core.validation import parsed_part
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
@@ -186,6 +187,19 @@ async def _choices(request: Request, agreement: AgreementOut | None) -> dict[str
     }
 
 
+async def _rule_errors(request, data: dict, errors: list[dict], agreement_id) -> list[dict]:
+    """The rules broken by the fields that did parse, shown with the shape errors at once."""
+    struct = AgreementCreate if agreement_id is None else AgreementUpdate
+    partial, broken = parsed_part(data, errors, struct)
+    if partial is None:
+        return []
+    scope = principal_of(request).scope
+    try:
+        return await service.rule_errors(scope, partial, agreement_id, broken)
+    except (Invalid, Conflict, Forbidden) as exc:
+        return domain_errors(exc)
+
+
 async def _form(request, values, errors, agreement=None, status=200) -> Response:
     return await page(
         request,
@@ -239,6 +253,7 @@ async def agreement_create(request: Request) -> Response:
     values = await read_form(request, ("split_by_month",))
     data, errors = _parse(_agreement_data(values, True), AgreementCreate)
     if data is None:
+        errors += await _rule_errors(request, _agreement_data(values, True), errors, None)
         return await _form(request, values, errors, status=422)
     try:
         created = await service.create_agreement(
@@ -277,6 +292,7 @@ async def agreement_update(request: Request, agreement_id: FromPath[int]) -> Res
     values = await read_form(request)
     data, errors = _parse(_agreement_data(values, False), AgreementUpdate)
     if data is None:
+        errors += await _rule_errors(request, _agreement_data(values, False), errors, agreement_id)
         return await _form(request, values, errors, agreement, status=422)
     try:
         saved = await service.update_agreement(audit_context(request), scope, agreement_id, data)

@@ -27,6 +27,7 @@ from core.errors import Conflict, Forbidden, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_int, pager, register
+from core.validation import parsed_part
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
@@ -176,6 +177,21 @@ def _make_handlers(section: Section) -> list:
             return [{"field": "legal_entity_id", "message": "belongs to another company"}]
         return []
 
+    async def _rule_errors(request, values, errors, account_id) -> list[dict]:
+        """The rules broken by the fields that did parse, shown with the shape errors."""
+        partial, broken = parsed_part(_as_data(values), errors, BankAccountUpdate)
+        if partial is None:
+            return []
+        if account_id is None:  # an unchosen select is not judged twice
+            broken |= {k for k in FIELDS if k not in _as_data(values)}
+        scope = principal_of(request).scope
+        try:
+            found = await service.rule_errors(scope, realm, partial, account_id, broken)
+        except (Invalid, Conflict, Forbidden) as exc:
+            return domain_errors(exc)
+        named = {e["field"] for e in errors}
+        return [e for e in found if e["field"] not in named]
+
     @get(base, include_in_schema=False, guards=section.view)
     async def account_list(request: Request) -> Response:
         scope = principal_of(request).scope
@@ -215,6 +231,8 @@ def _make_handlers(section: Section) -> list:
         values = await read_form(request)
         data, errors = parse(_as_data(values), struct[True])
         errors += await _company_mismatch(request, values)
+        if data is None:
+            errors += await _rule_errors(request, values, errors, None)
         if data is None or errors:
             return await _form(request, values, errors, status=422)
         try:
@@ -252,6 +270,7 @@ def _make_handlers(section: Section) -> list:
         values = await read_form(request)
         data, errors = parse(_as_data(values), struct[False])
         if data is None:
+            errors += await _rule_errors(request, values, errors, account_id)
             return await _form(request, values, errors, account, status=422)
         try:
             saved = await service.update_bank_account(

@@ -18,11 +18,12 @@ from core.access.service import at_least, effective_level
 from core.accounts import companies
 from core.accounts import company_profile as company_profile_service
 from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Forbidden, Invalid
 from core.plugins import registry
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_bool, pager, register
+from core.validation import parsed_part
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
@@ -145,6 +146,20 @@ async def _posted(request: Request) -> dict[str, Any]:
     return data
 
 
+async def _rule_errors(
+    request: Request, values: dict, errors: list[dict], company_id: int | None
+) -> list[dict]:
+    """The rules broken by the fields that did parse, shown with the shape errors at once."""
+    partial, broken = parsed_part(values, errors, CompanyUpdate)
+    if partial is None:
+        return []
+    scope = principal_of(request).scope
+    try:
+        return await companies.rule_errors(scope, partial, company_id, broken)
+    except (Invalid, Conflict, Forbidden) as exc:
+        return domain_errors(exc)
+
+
 async def _form(
     request: Request,
     values: dict,
@@ -184,6 +199,7 @@ async def company_create(request: Request) -> Response:
     values = await _posted(request)
     data, errors = parse(values, CompanyCreate)
     if data is None:
+        errors += await _rule_errors(request, values, errors, None)
         return await _form(request, values, errors, status=422)
     try:
         created = await companies.create_company(
@@ -229,6 +245,7 @@ async def company_update(request: Request, company_id: FromPath[int]) -> Respons
     values = await _posted(request)
     data, errors = parse(values, CompanyUpdate)
     if data is None:
+        errors += await _rule_errors(request, values, errors, company_id)
         return await _form(request, values, errors, company, status=422)
     try:
         saved = await companies.update_company(audit_context(request), scope, company_id, data)

@@ -12,7 +12,7 @@ import msgspec
 from litestar import Request
 
 from core.errors import DomainError
-from core.validation import describe, struct_errors
+from core.validation import beyond_int64, describe, struct_errors
 
 CSRF_FIELD = "_csrf_token"
 
@@ -30,11 +30,14 @@ def parse(data: dict[str, Any], struct: type) -> tuple[Any, list[dict[str, str]]
     """``(struct_instance, [])`` or ``(None, field_errors)`` naming every broken field, in the
     same words the API uses (``core.validation.struct_errors``)."""
     try:
-        return msgspec.convert(data, struct, strict=False), []
+        result = msgspec.convert(data, struct, strict=False)
     except msgspec.ValidationError as exc:
         return None, struct_errors(data, struct) or [
             {"field": "form", "message": describe(str(exc))}
         ]
+    if beyond_int64(msgspec.to_builtins(result)):  # would fail in the database, unnamed
+        return None, struct_errors(data, struct)
+    return result, []
 
 
 def domain_errors(exc: DomainError) -> list[dict[str, str]]:

@@ -23,10 +23,11 @@ from core.accounts.legal_entity_schemas import (
     LegalEntityUpdate,
     OwnLegalEntityCreate,
 )
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Forbidden, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_bool, as_int, pager, register
+from core.validation import parsed_part
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
@@ -140,6 +141,18 @@ def _make_handlers(section: Section) -> list:
         level = await best_level(principal_of(request), ["account_management"], request.scope)
         return at_least(level, "manage")
 
+    async def _rule_errors(request, values, errors, entity_id) -> list[dict]:
+        """The rules broken by the fields that did parse, shown with the shape errors."""
+        data = _as_data(values, section, entity_id is None)
+        partial, broken = parsed_part(data, errors, create_struct)
+        if partial is None:
+            return []
+        scope = principal_of(request).scope
+        try:
+            return await service.rule_errors(scope, realm, partial, entity_id, broken)
+        except (Invalid, Conflict, Forbidden) as exc:
+            return domain_errors(exc)
+
     async def _form(request, values, errors, entity=None, status=200) -> Response:
         scope = principal_of(request).scope
         return await page(
@@ -194,6 +207,7 @@ def _make_handlers(section: Section) -> list:
         values = await read_form(request, ("is_default",))
         data, errors = parse(_as_data(values, section, True), create_struct)
         if data is None:
+            errors += await _rule_errors(request, values, errors, None)
             return await _form(request, values, errors, status=422)
         try:
             created = await service.create_legal_entity(
@@ -239,6 +253,7 @@ def _make_handlers(section: Section) -> list:
         values = await read_form(request, ("is_default",))
         data, errors = parse(_as_data(values, section, False), LegalEntityUpdate)
         if data is None:
+            errors += await _rule_errors(request, values, errors, entity_id)
             return await _form(request, values, errors, entity, status=422)
         try:
             saved = await service.update_legal_entity(

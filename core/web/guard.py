@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Request
+from litestar.exceptions import ValidationException
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 
 from core.errors import DomainError
-from core.validation import NUL_MESSAGE, nul_field
+from core.validation import NUL_MESSAGE, beyond_int64, nul_field
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -63,6 +64,8 @@ async def check_request(request: Request) -> None:
     if found := nul_field(data):
         _refuse(found)
     state.json = data
+    if beyond_int64(data):  # msgspec takes it, the database would not: name the field(s)
+        raise ValidationException("a number in the body is out of range")
 
 
 def _reason(exc: Exception) -> str:
@@ -71,4 +74,6 @@ def _reason(exc: Exception) -> str:
         return "it must be UTF-8 text"
     if "recursion" in text.lower() or "depth" in text.lower() or isinstance(exc, RecursionError):
         return "it nests too deep"
+    if "truncated" in text.lower():
+        return "it ends before it is complete"
     return text.removeprefix("JSON is malformed: ").rstrip(".")
