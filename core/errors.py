@@ -166,6 +166,9 @@ def to_problem(request: Request, exc: Exception) -> tuple[int, dict]:
             return 400, problem(400, "Malformed request", exc.detail, [error])
         return exc.status_code, problem(exc.status_code, exc.detail, exc.detail)
     if _out_of_range(exc):
+        if _path_id_beyond_columns(request):
+            # no row can have such an id: the same answer as for any id that does not exist
+            return 404, problem(404, "Not found", f"{request.url.path} not found")
         detail = "a number in the request is out of range"
         return 400, problem(400, "Invalid request", detail, [{"field": "id", "message": detail}])
     if _unique_violation(exc):
@@ -175,6 +178,15 @@ def to_problem(request: Request, exc: Exception) -> tuple[int, dict]:
         return 409, problem(409, "Conflict", detail)
     request.logger.exception("unhandled error", exc_info=exc)
     return HTTP_500_INTERNAL_SERVER_ERROR, problem(500, "Internal server error", "unexpected error")
+
+
+def _path_id_beyond_columns(request: Request) -> bool:
+    """A path id wider than the narrowest id column (32-bit serials on PostgreSQL)."""
+    values = getattr(request, "path_params", None) or {}
+    return any(
+        isinstance(v, int) and not isinstance(v, bool) and not -(2**31) <= v < 2**31
+        for v in values.values()
+    )
 
 
 def _out_of_range(exc: Exception) -> bool:
