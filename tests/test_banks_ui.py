@@ -195,3 +195,12 @@ async def test_view_only_user_gets_no_write_buttons(bo_client, bo_factory):
     view = await bo_client.get(f"/banks/{bank['id']}")
     assert view.status_code == 200 and "/edit" not in view.text
     assert (await bo_client.get("/banks/new")).status_code == 403
+
+
+async def test_a_field_the_form_does_not_have_is_named_in_the_message(bo_client, bo_factory):
+    owner = await bo_factory.owner()
+    await sign_in(bo_client, await bo_factory.user(owner))
+    res = await post_form(bo_client, "/banks/new", {**FORM, "smuggled_flag": "1"})
+    assert res.status_code in (400, 422), res.text[:300]
+    assert "Smuggled flag: This field is not accepted here" in res.text
+    assert not await Bank.exists().where(Bank.name == FORM["name"])
