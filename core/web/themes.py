@@ -114,11 +114,13 @@ class Branding:
         """CSS custom properties for the portal colour; empty keeps the theme untouched."""
         if not self.primary_color:
             return ""
-        red, green, blue = (int(self.primary_color[i : i + 2], 16) for i in (1, 3, 5))
-        dark = "#" + "".join(f"{int(c * 0.85):02x}" for c in (red, green, blue))
-        luminance = (0.299 * red + 0.587 * green + 0.114 * blue) / 255
-        text = "#1d2433" if luminance > 0.66 else "#ffffff"
-        return f"--brand: {self.primary_color}; --brand-dark: {dark}; --brand-text: {text};"
+        from core.web.contrast import button_colours, darkened, link_colour
+
+        fill, text = button_colours(self.primary_color)
+        return (
+            f"--brand: {fill}; --brand-dark: {darkened(fill, 0.85)}; --brand-text: {text}; "
+            f"--brand-link: {link_colour(self.primary_color)};"
+        )
 
     def language(self, accept_language: str = "") -> str:
         """The portal language that best matches the visitor's ``Accept-Language``."""
