@@ -243,3 +243,32 @@ async def test_portal_and_bank_rules_are_all_reported_at_once(bo_factory, bo_api
     )
     assert res.status_code == 422, res.text
     assert set(_fields(res)) == {"name", "address", "country", "swift"}
+
+
+async def test_api_answers_shape_and_rule_errors_of_one_body_together(bo_factory, bo_api):
+    api = await bo_api(await bo_factory.user(await bo_factory.owner()))
+    res = await api.post(
+        OWN,
+        json={
+            "name": "Acme",
+            "legal_name": 5,  # wrong shape
+            "country": "ZZ",  # a country code's shape, but no such country: a rule
+            "notification_emails": ["not-an-address"],  # a rule
+        },
+    )
+    assert res.status_code == 400, res.text
+    assert res.headers["content-type"].startswith("application/problem+json")
+    fields = _fields(res)
+    assert fields["legal_name"] == "Use text"
+    assert {"country", "notification_emails"} <= set(fields)
+    assert await LegalEntity.count() == 0
+
+
+async def test_an_agreement_body_with_a_bad_date_still_names_its_broken_rules(bo_factory, bo_api):
+    w = await world(bo_factory)
+    api = await bo_api(w["user"])
+    bad = body(w, agreement_date="yesterday", timezone="Mars/Olympus", invoice_emails=["nope"])
+    res = await api.post(AG, json=bad)
+    assert res.status_code == 400, res.text
+    assert {"agreement_date", "timezone", "invoice_emails"} <= set(_fields(res))
+    assert await Agreement.count() == 0

@@ -24,9 +24,16 @@ from core.accounts.agreement_schemas import (
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
+from core.web.rule_check import rules
 
 VIEW = [requires("account_management", "view")]
 MANAGE = [requires("account_management", "manage")]
+
+
+async def _check_rules(request: Request, partial, broken: frozenset[str]) -> list[dict]:
+    """Rule errors of a body's well-shaped fields, answered with its shape errors at once."""
+    agreement_id = request.path_params.get("agreement_id")
+    return await service.rule_errors(principal_of(request).scope, partial, agreement_id, broken)
 
 
 class AgreementController(Controller):
@@ -69,7 +76,12 @@ class AgreementController(Controller):
         )
         return make_page(items, total, list_query, AgreementPage)
 
-    @post("/", summary="Create an agreement with its first version", guards=MANAGE)
+    @post(
+        "/",
+        summary="Create an agreement with its first version",
+        guards=MANAGE,
+        opt=rules(AgreementCreate, _check_rules),
+    )
     async def create(self, request: Request, data: JSONBody[AgreementCreate]) -> AgreementOut:
         return await service.create_agreement(
             audit_context(request), principal_of(request).scope, data
@@ -79,7 +91,12 @@ class AgreementController(Controller):
     async def read(self, request: Request, agreement_id: FromPath[int]) -> AgreementOut:
         return await service.get_agreement(principal_of(request).scope, agreement_id)
 
-    @patch("/{agreement_id:int}", summary="Change an agreement", guards=MANAGE)
+    @patch(
+        "/{agreement_id:int}",
+        summary="Change an agreement",
+        guards=MANAGE,
+        opt=rules(AgreementUpdate, _check_rules),
+    )
     async def update(
         self, request: Request, agreement_id: FromPath[int], data: JSONBody[AgreementUpdate]
     ) -> AgreementOut:

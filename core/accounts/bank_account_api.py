@@ -17,11 +17,23 @@ from core.accounts.bank_account_schemas import (
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
+from core.web.rule_check import rules
 
 VIEW = [requires("account_management", "view")]
 MANAGE = [requires("account_management", "manage")]
 OWN_VIEW = [requires("settings", "view")]
 OWN_MANAGE = [requires("settings", "manage")]
+
+
+def _rules(realm: service.Realm):
+    """Rule errors of a body's well-shaped fields, answered with its shape errors at once."""
+
+    async def check(request: Request, partial, broken: frozenset[str]) -> list[dict]:
+        account_id = request.path_params.get("account_id")
+        scope = principal_of(request).scope
+        return await service.rule_errors(scope, realm, partial, account_id, broken)
+
+    return check
 
 
 class BankAccountController(Controller):
@@ -65,6 +77,7 @@ class BankAccountController(Controller):
         "/",
         summary="Open a bank account for a legal entity of one of your companies",
         guards=MANAGE,
+        opt=rules(BankAccountUpdate, _rules("clients")),
     )
     async def create(self, request: Request, data: JSONBody[BankAccountCreate]) -> BankAccountOut:
         return await service.create_bank_account(
@@ -75,7 +88,12 @@ class BankAccountController(Controller):
     async def read(self, request: Request, account_id: FromPath[int]) -> BankAccountOut:
         return await service.get_bank_account(principal_of(request).scope, "clients", account_id)
 
-    @patch("/{account_id:int}", summary="Change a bank account", guards=MANAGE)
+    @patch(
+        "/{account_id:int}",
+        summary="Change a bank account",
+        guards=MANAGE,
+        opt=rules(BankAccountUpdate, _rules("clients")),
+    )
     async def update(
         self, request: Request, account_id: FromPath[int], data: JSONBody[BankAccountUpdate]
     ) -> BankAccountOut:
@@ -129,7 +147,12 @@ class OwnBankAccountController(Controller):
         )
         return make_page(items, total, list_query, BankAccountPage)
 
-    @post("/", summary="Open a bank account for one of your own legal entities", guards=OWN_MANAGE)
+    @post(
+        "/",
+        summary="Open a bank account for one of your own legal entities",
+        guards=OWN_MANAGE,
+        opt=rules(BankAccountUpdate, _rules("own")),
+    )
     async def create(self, request: Request, data: JSONBody[BankAccountCreate]) -> BankAccountOut:
         return await service.create_bank_account(
             audit_context(request), principal_of(request).scope, "own", data
@@ -139,7 +162,12 @@ class OwnBankAccountController(Controller):
     async def read(self, request: Request, account_id: FromPath[int]) -> BankAccountOut:
         return await service.get_bank_account(principal_of(request).scope, "own", account_id)
 
-    @patch("/{account_id:int}", summary="Change an own bank account", guards=OWN_MANAGE)
+    @patch(
+        "/{account_id:int}",
+        summary="Change an own bank account",
+        guards=OWN_MANAGE,
+        opt=rules(BankAccountUpdate, _rules("own")),
+    )
     async def update(
         self, request: Request, account_id: FromPath[int], data: JSONBody[BankAccountUpdate]
     ) -> BankAccountOut:

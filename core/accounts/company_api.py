@@ -19,9 +19,16 @@ from core.accounts.company_schemas import (
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
+from core.web.rule_check import rules
 
 VIEW = [requires("account_management", "view")]
 MANAGE = [requires("account_management", "manage")]
+
+
+async def _check_rules(request: Request, partial, broken: frozenset[str]) -> list[dict]:
+    """Rule errors of a body's well-shaped fields, answered with its shape errors at once."""
+    company_id = request.path_params.get("company_id")
+    return await companies.rule_errors(principal_of(request).scope, partial, company_id, broken)
 
 
 class CompanyController(Controller):
@@ -78,7 +85,7 @@ class CompanyController(Controller):
         )
         return make_page(items, total, list_query, CompanyPage)
 
-    @post("/", summary="Create a company", guards=MANAGE)
+    @post("/", summary="Create a company", guards=MANAGE, opt=rules(CompanyUpdate, _check_rules))
     async def create(self, request: Request, data: JSONBody[CompanyCreate]) -> CompanyOut:
         return await companies.create_company(
             audit_context(request), principal_of(request).scope, data
@@ -88,7 +95,12 @@ class CompanyController(Controller):
     async def read(self, request: Request, company_id: FromPath[int]) -> CompanyOut:
         return await companies.get_company(principal_of(request).scope, company_id)
 
-    @patch("/{company_id:int}", summary="Change a company", guards=MANAGE)
+    @patch(
+        "/{company_id:int}",
+        summary="Change a company",
+        guards=MANAGE,
+        opt=rules(CompanyUpdate, _check_rules),
+    )
     async def update(
         self, request: Request, company_id: FromPath[int], data: JSONBody[CompanyUpdate]
     ) -> CompanyOut:

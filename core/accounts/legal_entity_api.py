@@ -19,9 +19,21 @@ from core.accounts.legal_entity_schemas import (
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
+from core.web.rule_check import rules
 
 VIEW = [requires("account_management", "view")]
 MANAGE = [requires("account_management", "manage")]
+
+
+def _rules(realm: service.Realm):
+    """Rule errors of a body's well-shaped fields, answered with its shape errors at once."""
+
+    async def check(request: Request, partial, broken: frozenset[str]) -> list[dict]:
+        entity_id = request.path_params.get("entity_id")
+        scope = principal_of(request).scope
+        return await service.rule_errors(scope, realm, partial, entity_id, broken)
+
+    return check
 
 
 class LegalEntityController(Controller):
@@ -61,7 +73,12 @@ class LegalEntityController(Controller):
         )
         return make_page(items, total, list_query, LegalEntityPage)
 
-    @post("/", summary="Create a legal entity for one of your companies", guards=MANAGE)
+    @post(
+        "/",
+        summary="Create a legal entity for one of your companies",
+        guards=MANAGE,
+        opt=rules(LegalEntityCreate, _rules("clients")),
+    )
     async def create(self, request: Request, data: JSONBody[LegalEntityCreate]) -> LegalEntityOut:
         return await service.create_legal_entity(
             audit_context(request), principal_of(request).scope, "clients", data
@@ -71,7 +88,12 @@ class LegalEntityController(Controller):
     async def read(self, request: Request, entity_id: FromPath[int]) -> LegalEntityOut:
         return await service.get_legal_entity(principal_of(request).scope, "clients", entity_id)
 
-    @patch("/{entity_id:int}", summary="Change a legal entity", guards=MANAGE)
+    @patch(
+        "/{entity_id:int}",
+        summary="Change a legal entity",
+        guards=MANAGE,
+        opt=rules(LegalEntityCreate, _rules("clients")),
+    )
     async def update(
         self, request: Request, entity_id: FromPath[int], data: JSONBody[LegalEntityUpdate]
     ) -> LegalEntityOut:
@@ -120,7 +142,12 @@ class OwnLegalEntityController(Controller):
         )
         return make_page(items, total, list_query, LegalEntityPage)
 
-    @post("/", summary="Create an own legal entity", guards=MANAGE)
+    @post(
+        "/",
+        summary="Create an own legal entity",
+        guards=MANAGE,
+        opt=rules(OwnLegalEntityCreate, _rules("own")),
+    )
     async def create(
         self, request: Request, data: JSONBody[OwnLegalEntityCreate]
     ) -> LegalEntityOut:
@@ -132,7 +159,12 @@ class OwnLegalEntityController(Controller):
     async def read(self, request: Request, entity_id: FromPath[int]) -> LegalEntityOut:
         return await service.get_legal_entity(principal_of(request).scope, "own", entity_id)
 
-    @patch("/{entity_id:int}", summary="Change an own legal entity", guards=MANAGE)
+    @patch(
+        "/{entity_id:int}",
+        summary="Change an own legal entity",
+        guards=MANAGE,
+        opt=rules(OwnLegalEntityCreate, _rules("own")),
+    )
     async def update(
         self, request: Request, entity_id: FromPath[int], data: JSONBody[LegalEntityUpdate]
     ) -> LegalEntityOut:

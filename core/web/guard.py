@@ -17,6 +17,7 @@ from litestar.utils.scope.state import ScopeState
 
 from core.errors import DomainError
 from core.validation import NUL_MESSAGE, beyond_int64, nul_field
+from core.web.rule_check import refuse_with_rules
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -66,6 +67,7 @@ async def check_request(request: Request) -> None:
     state.json = data
     if beyond_int64(data):  # msgspec takes it, the database would not: name the field(s)
         raise ValidationException("a number in the body is out of range")
+    await refuse_with_rules(request, data, data_field.annotation)
 
 
 def _reason(exc: Exception) -> str:
