@@ -20,11 +20,20 @@ from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
 from test_authorization_matrix import PARAM, Route, _world, all_routes
+from test_payment_systems_api import PayPlugin
 
 from core.access.models import Role
 from core.access.service import at_least
-from core.accounts.models import Agreement, AgreementVersion, Bank, BankAccount, LegalEntity
+from core.accounts.models import (
+    Agreement,
+    AgreementVersion,
+    Bank,
+    BankAccount,
+    LegalEntity,
+    ResellingAssociation,
+)
 from core.audit.recorder import AuditContext, record_event
+from core.payments.models import LegalEntityPaymentSystem, PaymentSystemConfig
 from core.ui.render import NAV
 from core.users.models import Invitation
 from tenants.models import Portal
@@ -43,7 +52,7 @@ class Links(HTMLParser):
         super().__init__()
         self.menu: list[str] = []
         self.actions: set[tuple[str, str]] = set()
-        self._in_menu = self._in_content = 0
+        self._in_menu = self._in_content = self._in_block = 0
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -54,7 +63,10 @@ class Links(HTMLParser):
             self._in_content = 1
         if tag == "a" and self._in_menu and "menu-link" in classes:
             self.menu.append(a["href"])
-        if tag == "a" and self._in_content and {"btn", "link-action"} & set(classes):
+        if tag == "section" and "dashboard-block" in classes:
+            self._in_block = 1
+        linked = {"btn", "link-action"} & set(classes) or self._in_block
+        if tag == "a" and self._in_content and linked and "href" in a:
             self.actions.add(("GET", a["href"].split("?")[0]))
         if tag == "form" and self._in_content and (a.get("method") or "").lower() == "post":
             self.actions.add(("POST", a["action"]))
@@ -64,6 +76,8 @@ class Links(HTMLParser):
             self._in_menu = 0
         if tag == "main":
             self._in_content = 0
+        if tag == "section":
+            self._in_block = 0  # dashboard blocks hold no nested sections
 
 
 def _allows(route: Route | None, levels: dict[str, str]) -> bool:
@@ -136,9 +150,10 @@ async def _objects(world) -> dict[str, int]:
     await AgreementVersion(
         agreement=agreement.id, effective_from=datetime(2025, 1, 1, tzinfo=UTC)
     ).save()
-    await AgreementVersion(
+    future = AgreementVersion(
         agreement=agreement.id, effective_from=datetime(2090, 1, 1, tzinfo=UTC)
-    ).save()
+    )
+    await future.save()
     invitation = Invitation(
         company=r1["id"],
         email="someone@example.test",
@@ -147,6 +162,8 @@ async def _objects(world) -> dict[str, int]:
     )
     await invitation.save()
     return {
+        **await _reselling_and_payment_objects(world, own.id),
+        "version": future.id,
         "account": account.id,
         "own_account": own_account.id,
         "agreement": agreement.id,
@@ -161,7 +178,40 @@ async def _objects(world) -> dict[str, int]:
     }
 
 
+async def _reselling_and_payment_objects(world, own_id: int) -> dict[str, int]:
+    """A sub-reseller's entity with a reselling agreement, and an assigned payment system."""
+    sub = await world["factory"].company(world["r1"], "reseller", name="Sub reseller")
+    entity = LegalEntity(company=sub["id"], name="Sub reseller entity")
+    await entity.save()
+    agreement = Agreement(
+        company=sub["id"],
+        legal_entity=entity.id,
+        own_legal_entity=own_id,
+        code="RS-1",
+        agreement_date=date(2025, 1, 1),
+        currency="EUR",
+    )
+    await agreement.save()
+    association = ResellingAssociation(
+        legal_entity=entity.id,
+        agreement=agreement.id,
+        effective_from=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    await association.save()
+    system = PaymentSystemConfig(company=world["r1"]["id"], name="Cards", kind="fakepay")
+    await system.save()
+    await LegalEntityPaymentSystem(legal_entity=own_id, payment_system=system.id).save()
+    return {
+        "sub_entity": entity.id,
+        "association": association.id,
+        "payment_system": system.id,
+    }
+
+
 def _pages(ids: dict[str, int]) -> list[str]:
+    reselling = f"/legal-entities/{ids['sub_entity']}/reselling-agreements"
+    version = f"/agreements/{ids['agreement']}/versions/{ids['version']}"
+    payment_system = f"/payment-systems/{ids['payment_system']}"
     return [
         "/",
         *LIST_PAGES,
@@ -178,7 +228,44 @@ def _pages(ids: dict[str, int]) -> list[str]:
         f"/agreements/{ids['agreement']}",
         f"/users/invitations/{ids['invitation']}",
         f"/users/{ids['user']}",
+        f"/legal-entities/{ids['sub_entity']}",
+        reselling,
+        f"{reselling}/{ids['association']}/edit",
+        f"{reselling}/{ids['association']}/delete",
+        f"/own-legal-entities/{ids['own']}/reselling-agreements",
+        f"/agreements/{ids['agreement']}/versions/new",
+        f"{version}/edit",
+        f"{version}/delete",
+        payment_system,
+        "/payment-systems/new",
+        f"{payment_system}/edit",
+        f"{payment_system}/delete",
     ]
+
+
+def _assert_walked(reference: dict[str, set[tuple[str, str]]], ids: dict[str, int]) -> None:
+    """The Admin's pages hold the actions the walk is meant to compare (a parser blind to a
+    page's links would make the comparison pass vacuously)."""
+    reselling = f"/legal-entities/{ids['sub_entity']}/reselling-agreements"
+    version = f"/agreements/{ids['agreement']}/versions/{ids['version']}"
+    payment_system = f"/payment-systems/{ids['payment_system']}"
+    expected = {
+        "/": {("GET", "/audit"), ("GET", "/users")},
+        f"/legal-entities/{ids['sub_entity']}": {("GET", reselling)},
+        reselling: {("POST", reselling), ("GET", f"{reselling}/{ids['association']}/edit")},
+        f"/agreements/{ids['agreement']}": {("GET", f"{version}/edit")},
+        f"{version}/delete": {("POST", f"{version}/delete")},
+        payment_system: {("GET", f"{payment_system}/edit")},
+        f"{payment_system}/edit": {("POST", f"{payment_system}/edit")},
+        f"/users/invitations/{ids['invitation']}": {
+            ("POST", f"/users/invitations/{ids['invitation']}/delete")
+        },
+        f"/own-legal-entities/{ids['own']}": {
+            ("POST", f"/own-legal-entities/{ids['own']}/payment-systems")
+        },
+    }
+    for url, actions in expected.items():
+        assert actions <= reference[url], (url, sorted(reference[url]))
 
 
 def _expected_menu(find, levels: dict[str, str], principal_kind: str) -> list[str]:
@@ -199,8 +286,12 @@ async def _get(client, url: str, session: str):
     return await client.get(url, headers={"cookie": f"bo_session={session}"})
 
 
-async def test_menu_and_buttons_show_exactly_what_each_role_may_open(bo_factory, bo_client, bo_app):
+async def test_menu_and_buttons_show_exactly_what_each_role_may_open(
+    bo_factory, bo_client, bo_app, bo_register_plugin
+):
+    bo_register_plugin(PayPlugin(), name="fakepay-matrix")
     world, holders, _ = await _world(bo_factory, bo_client)
+    world["factory"] = bo_factory
     ids = await _objects(world)
     ids["user"] = next(user["id"] for name, _, user in holders if name == "no role")
     find = _matcher(all_routes(bo_app))
@@ -214,6 +305,7 @@ async def test_menu_and_buttons_show_exactly_what_each_role_may_open(bo_factory,
         parsed = Links()
         parsed.feed(res.text)
         reference[url] = parsed.actions
+    _assert_walked(reference, ids)
     failures: list[str] = []
     checked = 0
     for name, levels, user in holders:
