@@ -1,16 +1,18 @@
 """What the UI shows, walked for every system role: the menu and the action buttons.
 
-For each holder of a system role (and a user without one) every list page and a detail page of
-each kind of object is opened, and:
+For each holder of a system role (and a user without one) every list page, a detail page of
+each kind of object and the forms behind its buttons (reselling agreements of a sub-reseller's
+entity, agreement versions, a payment system of a registered test plugin) are opened, and:
 
 1. the menu lists exactly the entries whose route the role may open (computed here from the
    routes' declared requirements, independently of the code that builds the menu);
-2. every action shown (a button or row link, a form posting somewhere) leads to a route the
-   role is allowed on — nothing shown would answer 403;
+2. every action shown (a button or row link, a dashboard block's link, a form posting somewhere)
+   leads to a route the role is allowed on — nothing shown would answer 403;
 3. every action the Admin sees on the same page that the role is allowed on is shown to the
    role too — nothing allowed is hidden;
 4. client-portal users get the "not for client-portal users" page, without any menu, on every
-   page.
+   page;
+5. the dev mailbox (list and message) is the system owner's administrator's alone.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from test_payment_systems_api import PayPlugin
 
 from core.access.models import Role
 from core.access.service import at_least
+from core.access.system_roles import SYSTEM_ROLES
+from core.access.testing import role_id, user_with_role
 from core.accounts.models import (
     Agreement,
     AgreementVersion,
@@ -33,12 +37,13 @@ from core.accounts.models import (
     ResellingAssociation,
 )
 from core.audit.recorder import AuditContext, record_event
+from core.mail.models import OutboundEmail
 from core.payments.models import LegalEntityPaymentSystem, PaymentSystemConfig
 from core.ui.render import NAV
 from core.users.models import Invitation
 from tenants.models import Portal
 
-# Entries with a ``when`` (owner-only and dev pages) are covered by the last test.
+# Entries with a ``when`` (owner-only and dev pages) are covered by the last two tests.
 LIST_PAGES = sorted(
     {item["href"] for group in NAV for item in group["items"] if "when" not in item}
 )
@@ -366,3 +371,48 @@ async def test_hidden_pages_are_in_the_menu_of_those_who_may_use_them(bo_factory
     parsed.feed(res.text)
     assert not {"/settings/password-policy", "/dev/mailbox", "/dev/sms"} & set(parsed.menu)
     assert "/portals" in parsed.menu and "/audit" in parsed.menu
+
+
+async def test_dev_mailbox_message_is_the_system_owners_admins_alone(bo_factory, bo_client, bo_app):
+    """The dev mailbox holds every captured mail (sign-in codes, invitations of any tenant), so
+    of the system owner's users only its administrator sees it: any system role, even one with
+    settings management, gets neither the menu entry nor the message page."""
+    owner = await bo_factory.owner()
+    mail = OutboundEmail(
+        company=owner["id"],
+        to_address="someone@example.test",
+        subject="Your code",
+        text_body="Open https://bo.example.test/login",
+        status="captured",
+    )
+    await mail.save()
+    find = _matcher(all_routes(bo_app))
+    pages = ["/dev/mailbox", f"/dev/mailbox/{mail.id}"]
+    admin = await bo_factory.user(owner)
+    session = await bo_factory.token(admin, "session")
+    for url in pages:
+        res = await _get(bo_client, url, session)
+        assert res.status_code == 200, url
+        parsed = Links()
+        parsed.feed(res.text)
+        assert "/dev/mailbox" in parsed.menu
+        # the administrator may use every route there is: each action must at least be one
+        assert all(find(method, href) is not None for method, href in parsed.actions), url
+    assert "https://bo.example.test/login" in res.text
+    failures = []
+    for spec in (s for s in SYSTEM_ROLES if s.group == "backoffice"):
+        user = await user_with_role(
+            bo_factory, owner, spec.group, await role_id(spec.group, spec.name)
+        )
+        session = await bo_factory.token(user, "session")
+        menu = Links()
+        menu.feed((await _get(bo_client, "/", session)).text)
+        if "/dev/mailbox" in menu.menu:
+            failures.append(f"{spec.name}: the menu lists the dev mailbox")
+        for url in pages:
+            res = await _get(bo_client, url, session)
+            expected = 404 if _allows(find("GET", url), spec.levels()) else 403
+            if res.status_code != expected or "Your code" in res.text:
+                failures.append(f"{spec.name}: {url} answered {res.status_code}, not {expected}")
+    bo_client.cookies.clear()
+    assert not failures, "\n".join(failures)
