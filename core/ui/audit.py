@@ -59,7 +59,7 @@ async def audit_list(request: Request) -> Response:
     query = TABLE.query(request)
     items, total = [], 0
     if filters is not None:
-        items, total = await service.list_events(scope, filters, query)
+        items, total, _ = await service.list_events(scope, filters, query)
     return await page(
         request,
         "audit/list.html",

@@ -15,7 +15,7 @@ from core.access.guards import signed_in
 from core.errors import NotFound
 from core.ui.forms import read_form
 from core.ui.render import local_path, redirect
-from core.web.listing import DEFAULT_PAGE_SIZE, ListQuery
+from core.web.listing import DEFAULT_PAGE_SIZE, TOTAL_CAP, ListQuery
 
 PAGE_SIZES = (10, 25, 50, 100)
 COOKIE_PREFIX = "bo_cols_"
@@ -83,10 +83,14 @@ def as_bool(value: str | None) -> bool | None:
 
 
 def pager(total: int, query: ListQuery) -> dict:
+    """``total`` as ``fetch_page`` counts it: above ``TOTAL_CAP`` it shows as "10000+"."""
+    capped = total > TOTAL_CAP
+    total = min(total, TOTAL_CAP)
     pages = max(1, -(-total // query.page_size))
     first = (query.page - 1) * query.page_size + 1 if total else 0
     return {
         "total": total,
+        "capped": capped,
         "page": query.page,
         "pages": pages,
         "page_size": query.page_size,
