@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -32,6 +32,7 @@ MAX_OFFSET = 2**63 - 1
 MAX_PAGE = MAX_OFFSET // MAX_PAGE_SIZE
 # Totals stop counting here: "10,000+" says enough, and counting further costs every request.
 TOTAL_CAP = 10_000
+MAX_BATCH_SIZE = 5_000
 MAX_CURSOR = 600
 CURSOR_DESCRIPTION = (
     "Key-based paging (lists that offer it answer `first`, `previous`, `next` and `last`): "
@@ -51,6 +52,17 @@ class Page(msgspec.Struct):
     total_is_capped: bool = False
 
 
+@dataclass
+class Resume:
+    """Where a batch read (an export) stopped: the next batch starts after this row's key.
+
+    Carried by ``ListQuery.resume`` through a list's own service function, so an export reads
+    every list exactly as the list does, by key and without counting.
+    """
+
+    last: tuple[Any, Any] | None = None
+
+
 @dataclass(frozen=True)
 class ListQuery:
     page: int = 1
@@ -58,11 +70,14 @@ class ListQuery:
     sort: str = "id"
     order: str = "desc"
     cursor: str | None = None
+    resume: Resume | None = field(default=None, compare=False)
 
     def validate(self, sortable: dict[str, Column]) -> None:
         if self.page < 1:
             raise Invalid.field("page", "must be 1 or more")
-        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
+        # an export's batches (``resume``) are larger than a page anyone reads
+        largest = MAX_BATCH_SIZE if self.resume is not None else MAX_PAGE_SIZE
+        if not 1 <= self.page_size <= largest:
             raise Invalid.field("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")
         if (self.page - 1) * self.page_size > MAX_OFFSET:
             top = MAX_OFFSET // self.page_size + 1
@@ -100,10 +115,16 @@ async def fetch_page(
     query: ListQuery,
     sortable: dict[str, Column],
 ) -> tuple[list[dict], int]:
-    """The rows of one page (by number) and the total, capped (see ``make_page``)."""
+    """The rows of one page (by number) and the total, capped (see ``make_page``).
+
+    With ``query.resume`` it is one batch of an export instead: rows after the last one read,
+    and no total (0).
+    """
     query.validate(sortable)
     if query.cursor is not None:
         raise Invalid.field("cursor", "this list pages by number: use page, not cursor")
+    if query.resume is not None:
+        return await _next_batch(table, columns, where, query, sortable), 0
     select = table.select(*columns)
     for clause in where:
         select = select.where(clause)
@@ -111,6 +132,44 @@ async def fetch_page(
     select = select.limit(query.page_size).offset((query.page - 1) * query.page_size)
     rows = await select
     return rows, await capped_count(table, where)
+
+
+SORT_ALIAS, ID_ALIAS = "listing_sort_key", "listing_row_id"
+
+
+def _keyable(key: Column) -> bool:
+    """A key can resume a read when neither it nor a join on the way to it can be NULL
+    (NULLs sort first on SQLite and last on PostgreSQL, and ``>`` never matches them)."""
+    chain = getattr(key._meta, "call_chain", None) or []
+    return not key._meta.null and not any(fk._meta.null for fk in chain)
+
+
+async def _next_batch(
+    table: type[Table], columns: list, where: list[Where], query: ListQuery, sortable: dict
+) -> list[dict]:
+    """The next ``page_size`` rows after ``query.resume.last``; by OFFSET (``page``) only when
+    the sort key may be NULL."""
+    key, pk = sortable[query.sort], table._meta.primary_key
+    ascending = query.order == "asc"
+    resume = query.resume
+    assert resume is not None
+    if not _keyable(key):
+        select = table.select(*columns)
+        for clause in where:
+            select = select.where(clause)
+        select = _ordered(select, table, key, ascending)
+        offset = (query.page - 1) * query.page_size
+        return await select.limit(query.page_size).offset(offset)
+    bound = []
+    if resume.last is not None:
+        bound = [_beyond(table, key, resume.last[0], resume.last[1], ascending)]
+    select = table.select(*columns, key.as_alias(SORT_ALIAS), pk.as_alias(ID_ALIAS))
+    for clause in [*where, *bound]:
+        select = select.where(clause)
+    rows = await _ordered(select, table, key, ascending).limit(query.page_size)
+    if rows:
+        resume.last = (rows[-1][SORT_ALIAS], rows[-1][ID_ALIAS])
+    return rows
 
 
 @dataclass(frozen=True)
