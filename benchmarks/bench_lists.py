@@ -157,6 +157,7 @@ async def _analyze() -> None:
 
 async def reset_database() -> None:
     """PostgreSQL: an empty public schema, so each scale starts from nothing."""
+    import core.db  # noqa: F401  (points piccolo at our configuration)
     from tenants.models import Company
 
     await Company.raw("DROP SCHEMA public CASCADE")
