@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from core.accounts.agreements import CODE_TAKEN
 from core.accounts.models import Agreement
 from core.db.engine import is_postgres, transaction
@@ -44,9 +46,58 @@ async def test_agreement_code_check_is_an_index_lookup(bo_factory):
     if is_postgres():  # an empty table is scanned unless scans are ruled out
         async with transaction() as txn:
             await txn.connection.execute("SET LOCAL enable_seqscan = off")
-            rows = await txn.connection.fetch("EXPLAIN " + CODE_TAKEN.format("'x'", 1, 0))
+            rows = await txn.connection.fetch("EXPLAIN " + CODE_TAKEN.format(1, "'x'", 0))
         plan = " ".join(str(dict(r)) for r in rows)
     else:
-        rows = await Agreement.raw("EXPLAIN QUERY PLAN " + CODE_TAKEN, "x", 1, 0)
+        rows = await Agreement.raw("EXPLAIN QUERY PLAN " + CODE_TAKEN, 1, "x", 0)
         plan = " ".join(str(r) for r in rows)
-    assert "agreements_lower_code" in plan
+    assert "agreements_seller_lower_code" in plan
+
+
+async def test_seller_is_stored_by_the_database_and_codes_are_unique_per_seller(bo_factory, bo_api):
+    """Rows written without the service (bulk loads, imports) still get their seller, so the
+    seller's list (one index range on ``seller_id``) shows them; a code differing only in case
+    is refused by the database itself, the service's check aside."""
+    from datetime import date
+
+    from test_agreements_api import AG, make, world
+
+    w = await world(bo_factory)
+    api = await bo_api(w["user"])
+    await make(api, w, code="Via-API")
+    direct = Agreement(
+        company=w["c1"]["id"],
+        legal_entity=w["c1_le"],
+        own_legal_entity=w["own_le"],
+        code="Direct-1",
+        agreement_date=date(2025, 1, 1),
+        currency="EUR",
+    )
+    await direct.save()
+    seller = await Agreement.raw("SELECT seller_id FROM agreements WHERE id = {}", direct.id)
+    assert seller[0]["seller_id"] == w["r1"]["id"]
+    listed = (await api.get(f"{AG}?sort=code&order=asc")).json()
+    assert [a["code"] for a in listed["items"]] == ["Direct-1", "Via-API"]
+    duplicate = Agreement(
+        company=w["c1"]["id"],
+        legal_entity=w["c1_le"],
+        own_legal_entity=w["own_le"],
+        code="VIA-api",
+        agreement_date=date(2025, 1, 1),
+        currency="EUR",
+    )
+    with pytest.raises(Exception, match=r"(?i)unique"):
+        await duplicate.save()
+    # the same code under another seller is fine
+    other = await bo_factory.company(w["r2"], "client", name="Other Client")
+    from test_agreements_api import entity
+
+    other_le, their_le = await entity(other, "Other LE"), await entity(w["r2"], "Their LE")
+    await Agreement(
+        company=other["id"],
+        legal_entity=other_le,
+        own_legal_entity=their_le,
+        code="via-api",
+        agreement_date=date(2025, 1, 1),
+        currency="EUR",
+    ).save()
