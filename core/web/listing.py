@@ -19,7 +19,7 @@ import msgspec
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
 from piccolo.columns import Column, Date, Timestamp, Timestamptz
-from piccolo.columns.combination import Where
+from piccolo.columns.combination import Where, WhereRaw
 from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.table import Table
 
@@ -212,11 +212,22 @@ def _decode_cursor(query: ListQuery, key: Column) -> tuple[str, Any, Any]:
     return direction, value, row_id
 
 
-def _beyond(table: type[Table], key: Column, value: Any, row_id: Any, forward: bool) -> Where:
-    """Rows after (``forward``) or before the row (value, id) in ascending order."""
+def _beyond(table: type[Table], key: Column, value: Any, row_id: Any, forward: bool):
+    """Rows after (``forward``) or before the row (value, id) in ascending order.
+
+    Written as a row-value comparison ``(key, id) > (value, id)`` where the key is the list's
+    own column: both engines read it as one range of a ``(…, key, id)`` index, where the
+    equivalent ``key > v OR (key = v AND id > i)`` made SQLite scan from the start each time.
+    """
     pk = table._meta.primary_key
     if key is pk:
         return pk > row_id if forward else pk < row_id
+    sign = ">" if forward else "<"
+    if not getattr(key._meta, "call_chain", None):
+        names = f"{key._meta.get_full_name(with_alias=False)}, " + pk._meta.get_full_name(
+            with_alias=False
+        )
+        return WhereRaw(f"({names}) {sign} ({{}}, {{}})", value, row_id)
     if forward:
         return (key > value) | ((key == value) & (pk > row_id))
     return (key < value) | ((key == value) & (pk < row_id))
