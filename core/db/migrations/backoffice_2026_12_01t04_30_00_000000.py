@@ -6,7 +6,7 @@ scope was a join to ``companies`` that no index could serve together with the so
 sorted every agreement of the seller for each page. Agreement codes become unique per seller
 whatever their case, in the database (``(seller_id, LOWER(code))``), and the service checks a
 code with one lookup on that index instead of reading every code of the seller. The audit
-log's sort keys carry the id tie-break, so a keyset page is one index range on both engines.
+log's sort keys, and a tenant's companies by name or creation, carry the id tie-break, so a keyset page is one index range on both engines.
 Raw SQL: piccolo cannot declare triggers, expression or composite indexes; the column is
 maintained by the database alone and read only through ``agreement_versions.managed``.
 """
@@ -53,6 +53,8 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS audit_events_user_label_id ON audit_events (user_label, id)",
     "CREATE INDEX IF NOT EXISTS audit_events_ip_id ON audit_events (ip, id)",
     "CREATE INDEX IF NOT EXISTS legal_entities_name_id ON legal_entities (name, id)",
+    "CREATE INDEX IF NOT EXISTS companies_parent_name_id ON companies (parent, name, id)",
+    "CREATE INDEX IF NOT EXISTS companies_parent_created_id ON companies (parent, created_at, id)",
 )
 DROPS = (
     *("DROP INDEX IF EXISTS " + sql.split(" IF NOT EXISTS ")[1].split(" ")[0] for sql in INDEXES),
