@@ -183,15 +183,16 @@ async def last_page_url(client, url: str, headers: dict) -> str:
 
 
 async def measure(companies: int) -> dict[str, float]:
-    import httpx
+    from litestar.testing import AsyncTestClient
 
     from core.web.asgi import app
 
     info = await seed(companies)
     auth = {"Authorization": f"Bearer {info['token']}"}
     results: dict[str, float] = {}
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+    # litestar's client runs the app's lifespan (the PostgreSQL pool, the SQLite pool) the way
+    # a server does; a bare httpx ASGI transport skips it and connects for every query.
+    async with AsyncTestClient(app=app, base_url="http://bench", timeout=120) as client:
         await client.get("/api/v1/me", headers=auth)
         lists = {
             "companies": ("/api/v1/companies", "name", "Client 00005"),
