@@ -65,6 +65,7 @@ class RolePage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+    total_is_capped: bool = False
 
 
 class AreaOut(msgspec.Struct):

@@ -173,6 +173,7 @@ class AgreementPage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+    total_is_capped: bool = False
 
 
 class VersionPage(msgspec.Struct):

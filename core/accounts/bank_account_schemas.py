@@ -61,3 +61,4 @@ class BankAccountPage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+    total_is_capped: bool = False

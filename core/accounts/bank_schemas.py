@@ -62,3 +62,4 @@ class BankPage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+    total_is_capped: bool = False

@@ -86,6 +86,7 @@ class CompanyPage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+    total_is_capped: bool = False
 
 
 class TrafficRow(msgspec.Struct):

@@ -86,3 +86,4 @@ class LegalEntityPage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+    total_is_capped: bool = False

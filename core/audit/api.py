@@ -30,7 +30,7 @@ class AuditController(Controller):
     @get(
         "/",
         summary="The audit log of your company and the companies it created",
-        dependencies={"list_query": paging("created_at", service.SORTABLE)},
+        dependencies={"list_query": paging("created_at", service.SORTABLE, keyset=True)},
     )
     async def list(
         self,
@@ -59,8 +59,9 @@ class AuditController(Controller):
                 "date_to": date_to,
             }
         )
-        items, total = await service.list_events(principal_of(request).scope, filters, list_query)
-        return make_page(items, total, list_query, AuditEventPage)
+        scope = principal_of(request).scope
+        items, total, cursors = await service.list_events(scope, filters, list_query)
+        return make_page(items, total, list_query, AuditEventPage, cursors)
 
     @get("/{event_id:int}", summary="One audit event with the rows it changed")
     async def read(self, request: Request, event_id: FromPath[int]) -> AuditEventDetail:

@@ -15,7 +15,7 @@ import msgspec
 
 from core.audit.models import AuditChange, AuditEvent
 from core.errors import Invalid
-from core.web.listing import ListQuery, contains, fetch_page
+from core.web.listing import Cursors, ListQuery, contains, fetch_keyset_page
 from tenants.scope import Scope, get_in_scope, in_scope
 
 Text = Annotated[str, msgspec.Meta(max_length=200)]
@@ -158,6 +158,11 @@ class AuditEventPage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+    total_is_capped: bool = False
+    first: str | None = None
+    previous: str | None = None
+    next: str | None = None
+    last: str | None = None
 
 
 def event_out(row: dict) -> AuditEventOut:
@@ -194,11 +199,12 @@ def scoped_clauses(scope: Scope, filters: AuditFilters) -> list:
 
 async def list_events(
     scope: Scope, filters: AuditFilters, query: ListQuery
-) -> tuple[list[AuditEventOut], int]:
-    rows, total = await fetch_page(
+) -> tuple[list[AuditEventOut], int, Cursors]:
+    """Paged by key: the log grows without bound and its last page must cost as its first."""
+    rows, total, cursors = await fetch_keyset_page(
         AuditEvent, EVENT_COLUMNS, scoped_clauses(scope, filters), query, SORTABLE
     )
-    return [event_out(r) for r in rows], total
+    return [event_out(r) for r in rows], total, cursors
 
 
 async def changes_of(event_ids: list[int]) -> dict[int, list[AuditChangeOut]]:

@@ -58,7 +58,7 @@ async def _portals(p: Principal) -> BlockContent:
 
 async def _audit(p: Principal) -> BlockContent:
     query = ListQuery(page=1, page_size=RECENT_EVENTS, sort="created_at", order="desc")
-    events, _ = await audit.list_events(p.scope, audit.AuditFilters(), query)
+    events, _, _ = await audit.list_events(p.scope, audit.AuditFilters(), query)
     entries = tuple(Entry(e.action, f"/audit/{e.id}", e.user, e.created_at) for e in events)
     return BlockContent(entries=entries, empty="Nothing recorded yet.")
 

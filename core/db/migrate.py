@@ -5,6 +5,7 @@ from __future__ import annotations
 from piccolo.apps.migrations.commands.forwards import run_forwards
 
 from core.db.engine import prepare_sqlite_file
+from core.db.statistics import refresh_statistics
 from core.settings import get_settings
 
 
@@ -20,6 +21,7 @@ async def migrate() -> None:
     if not result.success:
         raise MigrationFailed(result.message)
     await _refresh_system_roles()
+    await refresh_statistics()
 
 
 async def _refresh_system_roles() -> None:

@@ -24,6 +24,7 @@ BUILTIN_MODULES = (
     "core.auth.inactivity",
     "core.mail.delivery",
     "core.users.expiry",
+    "core.db.statistics",
 )
 
 _lock = threading.RLock()

@@ -29,3 +29,4 @@ class JobPage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+    total_is_capped: bool = False

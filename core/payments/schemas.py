@@ -58,6 +58,7 @@ class PaymentSystemPage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+    total_is_capped: bool = False
 
 
 class PaymentSystemTypeOut(msgspec.Struct):

@@ -114,6 +114,7 @@ class PortalPage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+    total_is_capped: bool = False
 
 
 class ThemeOut(msgspec.Struct):

@@ -6,6 +6,7 @@ Job pages only show jobs of the signed-in user's own company, exactly like the A
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -35,6 +36,7 @@ TABLE = register(
             Column("action", "Action", "action"),
         ),
         default_sort="created_at",
+        keyset=True,
     )
 )
 AUDIT_VIEW = [requires(("audit", "portal_audit"), "view")]
@@ -57,9 +59,14 @@ async def audit_list(request: Request) -> Response:
     scope = principal_of(request).scope
     filters, shown, errors = _filters(request.query_params)
     query = TABLE.query(request)
-    items, total = [], 0
+    items, total, cursors = [], 0, None
     if filters is not None:
-        items, total = await service.list_events(scope, filters, query)
+        try:
+            items, total, cursors = await service.list_events(scope, filters, query)
+        except Invalid:  # a stale or edited page link: the first page, said so
+            errors.append({"field": "form", "message": "That page link is out of date."})
+            query = replace(query, cursor=None, page=1)
+            items, total, cursors = await service.list_events(scope, filters, query)
     return await page(
         request,
         "audit/list.html",
@@ -67,7 +74,7 @@ async def audit_list(request: Request) -> Response:
         table=TABLE,
         columns=TABLE.visible(request),
         items=items,
-        pager=pager(total, query),
+        pager=pager(total, query, cursors),
         filters=shown,
         errors=by_field(errors),
         actions=await service.action_names(scope),

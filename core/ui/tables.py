@@ -15,7 +15,7 @@ from core.access.guards import signed_in
 from core.errors import NotFound
 from core.ui.forms import read_form
 from core.ui.render import local_path, redirect
-from core.web.listing import DEFAULT_PAGE_SIZE, ListQuery
+from core.web.listing import DEFAULT_PAGE_SIZE, TOTAL_CAP, Cursors, ListQuery
 
 PAGE_SIZES = (10, 25, 50, 100)
 COOKIE_PREFIX = "bo_cols_"
@@ -36,6 +36,7 @@ class Table:
     columns: tuple[Column, ...]
     default_sort: str = "id"
     default_order: str = "desc"
+    keyset: bool = False  # pages by key (``cursor``): lists that grow without bound
 
     @property
     def sort_keys(self) -> set[str]:
@@ -59,6 +60,7 @@ class Table:
             page_size=size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
             sort=sort if sort in self.sort_keys else self.default_sort,
             order=order if order in ("asc", "desc") else self.default_order,
+            cursor=(params.get("cursor") or None) if self.keyset else None,
         )
 
 
@@ -82,11 +84,17 @@ def as_bool(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
-def pager(total: int, query: ListQuery) -> dict:
+def pager(total: int, query: ListQuery, cursors: Cursors | None = None) -> dict:
+    """``total`` as ``fetch_page`` counts it: above ``TOTAL_CAP`` it shows as "10000+"."""
+    capped = total > TOTAL_CAP
+    total = min(total, TOTAL_CAP)
     pages = max(1, -(-total // query.page_size))
     first = (query.page - 1) * query.page_size + 1 if total else 0
     return {
         "total": total,
+        "capped": capped,
+        # lists paged by key link first / previous / next / last instead of page numbers
+        "cursors": cursors,
         "page": query.page,
         "pages": pages,
         "page_size": query.page_size,

@@ -50,6 +50,7 @@ class InvitationPage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+    total_is_capped: bool = False
 
 
 class DepartmentOut(msgspec.Struct):
@@ -112,6 +113,7 @@ class DirectoryPage(msgspec.Struct):
     page: int
     page_size: int
     pages: int
+    total_is_capped: bool = False
 
 
 class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):

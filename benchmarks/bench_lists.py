@@ -1,0 +1,304 @@
+"""Do lists stay fast as the data grows? Every API list at 1,000 / 10,000 / 100,000 companies.
+
+Issue 9 measured pages and exports that slowed down linearly with the data (OFFSET paging, an
+exact ``COUNT(*)`` per request, a scope filter no index served). For each scale this seeds, with
+the bulk path (``core.db.bulk.insert_many``, not the ORM), client companies under one reseller,
+each with a legal entity and an agreement, and ten audit events per company (capped at
+1,000,000); then, in-process through the ASGI app as the reseller's administrator, it measures
+the p50 of every list (first page, last page, searched with ``q``, sorted by a non-id key), a
+detail, an agreement create, and the CSV export of the agreements (rows/s). It prints the
+figures per scale and the ratio of the largest scale to the smallest.
+
+Run: .venv/bin/python benchmarks/bench_lists.py  (throw-away SQLite files), or with
+BACKOFFICE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bo_lists (a database you do not
+mind being emptied: each scale drops and re-creates its tables). SCALES=1000,10000 picks the
+scales (default 1000,10000,100000); REPEAT=… the samples per figure (default 15).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+SCALES = [int(s) for s in os.environ.get("SCALES", "1000,10000,100000").split(",")]
+REPEAT = int(os.environ.get("REPEAT", "15"))
+EVENTS_PER_COMPANY = 10
+MAX_EVENTS = 1_000_000
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_MS = 20.0
+
+
+def percentile50(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
+async def seed(companies: int) -> dict:
+    """The schema, a reseller with an administrator, and ``companies`` clients in bulk."""
+    from core.accounts.bootstrap import create_user, ensure_system_owner
+    from core.accounts.models import Agreement, AgreementVersion, LegalEntity
+    from core.audit.models import AuditEvent
+    from core.auth.tokens import issue_token
+    from core.db.bulk import insert_many
+    from core.db.migrate import migrate
+    from tenants.models import Company
+    from tenants.tree import child_path
+
+    await migrate()
+    owner = await ensure_system_owner()
+    reseller = Company(name="Bench reseller", kind="reseller", parent=owner["id"], depth=1)
+    await reseller.save()
+    reseller_path = child_path(owner["path"], reseller.id)
+    await Company.update({Company.path: reseller_path}).where(Company.id == reseller.id)
+    own = LegalEntity(company=reseller.id, name="Own LE", legal_name="Own LE", is_default=True)
+    await own.save()
+    user_id = await create_user(
+        reseller.id, f"bench{time.time_ns()}@example.test", "Bench-passw0rd!", is_admin=True
+    )
+    now = datetime.now(UTC)
+    first_id = (await Company.raw("SELECT MAX(id) AS m FROM companies"))[0]["m"] + 1
+    ids = range(first_id, first_id + companies)
+    started = time.perf_counter()
+    await insert_many(
+        Company,
+        ["id", "name", "kind", "parent", "path", "depth", "created_at", "updated_at"],
+        (
+            (i, f"Client {i:07d} Ltd", "client", reseller.id, f"{reseller_path}{i}/", 2, now, now)
+            for i in ids
+        ),
+    )
+    await insert_many(
+        LegalEntity,
+        ["id", "company", "name", "legal_name", "is_default", "created_at", "updated_at"],
+        ((i, i, f"LE {i:07d}", f"LE {i:07d} Ltd", True, now, now) for i in ids),
+    )
+    await insert_many(
+        Agreement,
+        [
+            "id",
+            "company",
+            "direction",
+            "legal_entity",
+            "own_legal_entity",
+            "code",
+            "agreement_date",
+            "currency",
+            "balance",
+            "created_at",
+            "updated_at",
+        ],
+        (
+            (i, i, "client", i, own.id, f"A-{i:07d}", date(2025, 1, 1), "EUR", 0, now, now)
+            for i in ids
+        ),
+    )
+    await insert_many(
+        AgreementVersion,
+        ["agreement", "effective_from", "timezone", "billing_timezone", "created_at"],
+        ((i, datetime(2025, 1, 1, tzinfo=UTC), "UTC", "UTC", now) for i in ids),
+    )
+    events = min(MAX_EVENTS, companies * EVENTS_PER_COMPANY)
+    actions = ("company.update", "agreement.create", "user.sign_in", "legal_entity.update")
+    await insert_many(
+        AuditEvent,
+        ["created_at", "company", "user", "user_label", "ip", "action"],
+        (
+            (
+                now - timedelta(seconds=events - n),
+                first_id + n % companies if n % 3 else reseller.id,
+                user_id,
+                f"user{n % 50}@example.test",
+                "10.0.0.1",
+                actions[n % len(actions)],
+            )
+            for n in range(events)
+        ),
+    )
+    await _fix_sequences()
+    seeded = time.perf_counter() - started
+    await _analyze()
+    token = await issue_token(user_id, kind="api", hours=4)
+    return {
+        "token": token,
+        "company": first_id + companies // 2,
+        "own_le": own.id,
+        "events": events,
+        "seed_s": seeded,
+    }
+
+
+async def _fix_sequences() -> None:
+    """Rows were written with explicit ids: PostgreSQL's sequences must move past them."""
+    from core.db.engine import is_postgres
+    from tenants.models import Company
+
+    if not is_postgres():
+        return
+    for table in ("companies", "legal_entities", "agreements"):
+        await Company.raw(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+        )
+
+
+async def _analyze() -> None:
+    """What the application's own statistics refresh does, when it has one."""
+    try:
+        from core.db.statistics import refresh_statistics
+    except ImportError:
+        return
+    await refresh_statistics()
+
+
+async def reset_database() -> None:
+    """PostgreSQL: an empty public schema, so each scale starts from nothing."""
+    import core.db  # noqa: F401  (points piccolo at our configuration)
+    from tenants.models import Company
+
+    await Company.raw("DROP SCHEMA public CASCADE")
+    await Company.raw("CREATE SCHEMA public")
+
+
+async def timed_get(client, url: str, headers: dict, repeat: int = REPEAT) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = await client.get(url, headers=headers)
+        samples.append(time.perf_counter() - start)
+        assert response.status_code == 200, (url, response.status_code, response.text[:300])
+    return percentile50(samples)
+
+
+async def last_page_url(client, url: str, headers: dict) -> str:
+    """The last page: the cursor the API offers, else the page number from ``pages``."""
+    body = (await client.get(url, headers=headers)).json()
+    if body.get("last"):
+        return f"{url}{'&' if '?' in url else '?'}cursor={body['last']}"
+    return f"{url}{'&' if '?' in url else '?'}page={body['pages']}"
+
+
+async def measure(companies: int) -> dict[str, float]:
+    from litestar.testing import AsyncTestClient
+
+    from core.web.asgi import app
+
+    info = await seed(companies)
+    auth = {"Authorization": f"Bearer {info['token']}"}
+    results: dict[str, float] = {}
+    # litestar's client runs the app's lifespan (the PostgreSQL pool, the SQLite pool) the way
+    # a server does; a bare httpx ASGI transport skips it and connects for every query.
+    async with AsyncTestClient(app=app, base_url="http://bench", timeout=120) as client:
+        await client.get("/api/v1/me", headers=auth)
+        lists = {
+            "companies": ("/api/v1/companies", "name", "Client 00005"),
+            "legal-entities": ("/api/v1/legal-entities", "name", "LE 00005"),
+            "agreements": ("/api/v1/agreements", "code", "A-00005"),
+            "audit": ("/api/v1/audit", "action", None),
+        }
+        for name, (url, sort_key, q) in lists.items():
+            results[f"{name} first"] = await timed_get(client, url, auth)
+            results[f"{name} last"] = await timed_get(
+                client, await last_page_url(client, url, auth), auth
+            )
+            results[f"{name} sorted"] = await timed_get(
+                client, f"{url}?sort={sort_key}&order=asc", auth
+            )
+            search = f"{url}?q={q}" if q else f"{url}?user=user7%40"
+            results[f"{name} searched"] = await timed_get(client, search, auth)
+        results["company detail"] = await timed_get(
+            client, f"/api/v1/companies/{info['company']}", auth
+        )
+        results["agreement detail"] = await timed_get(
+            client, f"/api/v1/agreements/{info['company']}", auth
+        )
+        create_samples = []
+        for n in range(REPEAT):
+            body = {
+                "company_id": info["company"],
+                "legal_entity_id": info["company"],
+                "own_legal_entity_id": info["own_le"],
+                "code": f"NEW-{n}-{time.time_ns()}",
+                "agreement_date": "2026-01-01",
+                "currency": "EUR",
+                "effective_from": "2026-01-01T00:00:00Z",
+            }
+            start = time.perf_counter()
+            response = await client.post("/api/v1/agreements", json=body, headers=auth)
+            create_samples.append(time.perf_counter() - start)
+            assert response.status_code == 201, response.text[:300]
+        results["agreement create"] = percentile50(create_samples)
+        start = time.perf_counter()
+        response = await client.get("/api/v1/agreements?format=csv&sort=code", headers=auth)
+        elapsed = time.perf_counter() - start
+        if response.status_code == 200:
+            rows = response.text.count("\r\n") - 1
+            results["agreements CSV rows/s"] = rows / elapsed
+        else:
+            results["agreements CSV rows/s"] = float("nan")  # refused (the old 50,000-row cap)
+            print(f"  CSV export refused: {response.status_code} {response.text[:120]}")
+    print(f"  seeded in {info['seed_s']:.1f} s ({info['events']} audit events)")
+    return results
+
+
+def run_child(companies: int) -> dict[str, float]:
+    """Each scale in a fresh process: settings, engine and pools are read once per process."""
+    env = dict(os.environ, BENCH_CHILD=str(companies))
+    if not env.get("BACKOFFICE_DATABASE_URL", "").startswith("post"):
+        env["BACKOFFICE_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    output = subprocess.run(
+        [sys.executable, __file__], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if output.returncode:
+        print(output.stdout, output.stderr)
+        raise SystemExit(f"scale {companies} failed")
+    figures = {}
+    for line in output.stdout.splitlines():
+        if line.startswith("RESULT "):
+            _, key, value = line.split("\t")
+            figures[key] = float(value)
+        elif line.startswith("  "):
+            print(line)
+    return figures
+
+
+async def child(companies: int) -> None:
+    os.environ.setdefault("BACKOFFICE_SECRET_KEY", "bench-secret-key-" + "x" * 32)
+    if os.environ["BACKOFFICE_DATABASE_URL"].startswith("post"):
+        await reset_database()
+    for key, value in (await measure(companies)).items():
+        print(f"RESULT \t{key}\t{value}")
+
+
+def main() -> None:
+    url = os.environ.get("BACKOFFICE_DATABASE_URL", "")
+    engine = "PostgreSQL" if url.startswith("post") else "SQLite"
+    table: dict[int, dict[str, float]] = {}
+    for companies in SCALES:
+        print(f"{engine}: {companies} companies …", flush=True)
+        table[companies] = run_child(companies)
+    keys = list(table[SCALES[0]])
+    low, high = SCALES[0], SCALES[-1]
+    header = "".join(f"{n:>12,}" for n in SCALES)
+    print(f"\n{engine}, p50 ms (CSV: rows/s){' ' * 6}{header}   {high // low}x/1x")
+    for key in keys:
+        values = [table[n].get(key, float("nan")) for n in SCALES]
+        ratio = values[-1] / values[0] if values[0] else float("nan")
+        flag = ""
+        if "rows/s" in key:
+            flag = "" if values[-1] >= 50_000 else "  < 50,000 rows/s"
+        elif values[-1] > TARGET_MS or ratio > 1.5:
+            flag = "  MISSES TARGET"
+        cells = "".join(f"{v:12.1f}" for v in values)
+        print(f"{key:36}{cells}   {ratio:6.2f}{flag}")
+
+
+if __name__ == "__main__":
+    if "BENCH_CHILD" in os.environ:
+        asyncio.run(child(int(os.environ["BENCH_CHILD"])))
+    else:
+        main()

@@ -1,0 +1,42 @@
+"""Planner statistics, refreshed after every migration and every six hours.
+
+Without them SQLite's planner guesses (it had never run ``ANALYZE``), and an index that would
+serve a list's scope and sort may be passed over for a scan of every row. PostgreSQL's
+autovacuum analyzes on its own, but only after enough rows changed: a bulk load followed at
+once by reads (an import, the benchmarks) is planned on stale figures until then.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from core.db.engine import is_postgres, transaction
+from core.jobs.declarations import every, job
+
+log = logging.getLogger("backoffice.db")
+
+# SQLite samples this many rows per index instead of reading all of them (PRAGMA optimize's
+# own choice); the figures only need to be about right.
+SQLITE_ANALYSIS_LIMIT = 1000
+
+
+async def refresh_statistics() -> None:
+    """``ANALYZE`` on both engines, bounded on SQLite; one connection (the limit is a
+    per-connection pragma)."""
+    async with transaction() as txn:
+        if is_postgres():
+            await txn.connection.execute("ANALYZE")
+        else:
+            await txn.connection.execute(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
+            await txn.connection.execute("ANALYZE")
+    log.info("planner statistics refreshed")
+
+
+@job(queue_name="default", max_retries=0)
+async def refresh_statistics_job() -> None:
+    await refresh_statistics()
+
+
+JOBS = [refresh_statistics_job]
+SCHEDULES = [every(timedelta(hours=6), refresh_statistics_job)]
