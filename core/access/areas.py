@@ -244,30 +244,9 @@ def _plugin_state() -> tuple:
 
 
 def _collect() -> dict[str, Area]:
-    from core.plugins.manager import plugin_manager
+    from core.plugins.keyed import keyed_registry
 
-    found: dict[str, Area] = {}
-    owners: dict[str, str] = {}
-    for area in AREAS:
-        found[area.key], owners[area.key] = area, "core"
-    for impl in plugin_manager().hook.register_permission_areas.get_hookimpls():
-        for area in impl.function() or ():
-            if not isinstance(area, Area):
-                raise AreaError(
-                    f"plugin {impl.plugin_name!r}: register_permission_areas returned "
-                    f"{area!r}, not a core.access.areas.Area"
-                )
-            try:
-                area.validate()
-            except AreaError as exc:
-                raise AreaError(f"plugin {impl.plugin_name!r}: {exc}") from exc
-            if area.key in found:
-                raise AreaError(
-                    f"permission area {area.key!r} is registered twice: by "
-                    f"{owners[area.key]!r} and by plugin {impl.plugin_name!r}"
-                )
-            found[area.key], owners[area.key] = area, impl.plugin_name
-    return found
+    return keyed_registry(AREAS, "register_permission_areas", Area, AreaError, "permission area")
 
 
 def all_areas() -> dict[str, Area]:

@@ -80,27 +80,9 @@ class DashboardBlock:
 def all_blocks() -> list[DashboardBlock]:
     """Core blocks and those of registered plugins, in display order; a duplicate key fails."""
     from core.dashboard.blocks import CORE_BLOCKS
-    from core.plugins.manager import plugin_manager
+    from core.plugins.keyed import keyed_registry
 
-    found: dict[str, DashboardBlock] = {}
-    owners: dict[str, str] = {}
-    for block in CORE_BLOCKS:
-        found[block.key], owners[block.key] = block, "core"
-    for impl in plugin_manager().hook.register_dashboard_blocks.get_hookimpls():
-        for block in impl.function() or ():
-            if not isinstance(block, DashboardBlock):
-                raise DashboardError(
-                    f"plugin {impl.plugin_name!r}: register_dashboard_blocks returned "
-                    f"{block!r}, not a core.dashboard.DashboardBlock"
-                )
-            try:
-                block.validate()
-            except DashboardError as exc:
-                raise DashboardError(f"plugin {impl.plugin_name!r}: {exc}") from exc
-            if block.key in found:
-                raise DashboardError(
-                    f"dashboard block {block.key!r} is registered twice: by "
-                    f"{owners[block.key]!r} and by plugin {impl.plugin_name!r}"
-                )
-            found[block.key], owners[block.key] = block, impl.plugin_name
+    found = keyed_registry(
+        CORE_BLOCKS, "register_dashboard_blocks", DashboardBlock, DashboardError, "dashboard block"
+    )
     return sorted(found.values(), key=lambda b: (b.order, b.key))
