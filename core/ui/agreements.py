@@ -26,14 +26,14 @@ from core.accounts.agreement_schemas import (
     VersionOut,
     VersionUpdate,
 )
-from core.errors import Conflict, Forbidden, Invalid
+from core.errors import Conflict, Invalid
 from core.money import input_amount
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_int, pager, register
-from core.validation import parsed_part
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
+from core.web.rule_check import rules_of_parsed
 
 VIEW = [requires("account_management", "view")]
 MANAGE = [requires("account_management", "manage")]
@@ -190,14 +190,12 @@ async def _choices(request: Request, agreement: AgreementOut | None) -> dict[str
 async def _rule_errors(request, data: dict, errors: list[dict], agreement_id) -> list[dict]:
     """The rules broken by the fields that did parse, shown with the shape errors at once."""
     struct = AgreementCreate if agreement_id is None else AgreementUpdate
-    partial, broken = parsed_part(data, errors, struct)
-    if partial is None:
-        return []
     scope = principal_of(request).scope
-    try:
+
+    async def check(partial, broken):
         return await service.rule_errors(scope, partial, agreement_id, broken)
-    except (Invalid, Conflict, Forbidden) as exc:
-        return domain_errors(exc)
+
+    return await rules_of_parsed(data, errors, struct, check)
 
 
 async def _form(request, values, errors, agreement=None, status=200) -> Response:

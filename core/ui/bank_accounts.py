@@ -27,9 +27,9 @@ from core.errors import Conflict, Forbidden, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_int, pager, register
-from core.validation import parsed_part
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
+from core.web.rule_check import rules_of_parsed
 
 FIELDS = ("name", "legal_entity_id", "bank_id", "holder", "number")
 
@@ -179,18 +179,15 @@ def _make_handlers(section: Section) -> list:
 
     async def _rule_errors(request, values, errors, account_id) -> list[dict]:
         """The rules broken by the fields that did parse, shown with the shape errors."""
-        partial, broken = parsed_part(_as_data(values), errors, BankAccountUpdate)
-        if partial is None:
-            return []
-        if account_id is None:  # an unchosen select is not judged twice
-            broken |= {k for k in FIELDS if k not in _as_data(values)}
+        data = _as_data(values)
+        # on a new account an unchosen select is already "Required": not judged twice
+        skip = [k for k in FIELDS if k not in data] if account_id is None else []
         scope = principal_of(request).scope
-        try:
-            found = await service.rule_errors(scope, realm, partial, account_id, broken)
-        except (Invalid, Conflict, Forbidden) as exc:
-            return domain_errors(exc)
-        named = {e["field"] for e in errors}
-        return [e for e in found if e["field"] not in named]
+
+        async def check(partial, broken):
+            return await service.rule_errors(scope, realm, partial, account_id, broken)
+
+        return await rules_of_parsed(data, errors, BankAccountUpdate, check, skip=skip)
 
     @get(base, include_in_schema=False, guards=section.view)
     async def account_list(request: Request) -> Response:

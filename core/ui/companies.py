@@ -18,14 +18,14 @@ from core.access.service import at_least, effective_level
 from core.accounts import companies
 from core.accounts import company_profile as company_profile_service
 from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
-from core.errors import Conflict, Forbidden, Invalid
+from core.errors import Conflict, Invalid
 from core.plugins import registry
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_bool, pager, register
-from core.validation import parsed_part
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
+from core.web.rule_check import rules_of_parsed
 
 TABLE = register(
     Table(
@@ -150,14 +150,12 @@ async def _rule_errors(
     request: Request, values: dict, errors: list[dict], company_id: int | None
 ) -> list[dict]:
     """The rules broken by the fields that did parse, shown with the shape errors at once."""
-    partial, broken = parsed_part(values, errors, CompanyUpdate)
-    if partial is None:
-        return []
     scope = principal_of(request).scope
-    try:
+
+    async def check(partial, broken):
         return await companies.rule_errors(scope, partial, company_id, broken)
-    except (Invalid, Conflict, Forbidden) as exc:
-        return domain_errors(exc)
+
+    return await rules_of_parsed(values, errors, CompanyUpdate, check)
 
 
 async def _form(

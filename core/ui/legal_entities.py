@@ -23,13 +23,13 @@ from core.accounts.legal_entity_schemas import (
     LegalEntityUpdate,
     OwnLegalEntityCreate,
 )
-from core.errors import Conflict, Forbidden, Invalid
+from core.errors import Conflict, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_bool, as_int, pager, register
-from core.validation import parsed_part
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
+from core.web.rule_check import rules_of_parsed
 
 VIEW = [requires("account_management", "view")]
 MANAGE = [requires("account_management", "manage")]
@@ -144,14 +144,12 @@ def _make_handlers(section: Section) -> list:
     async def _rule_errors(request, values, errors, entity_id) -> list[dict]:
         """The rules broken by the fields that did parse, shown with the shape errors."""
         data = _as_data(values, section, entity_id is None)
-        partial, broken = parsed_part(data, errors, create_struct)
-        if partial is None:
-            return []
         scope = principal_of(request).scope
-        try:
+
+        async def check(partial, broken):
             return await service.rule_errors(scope, realm, partial, entity_id, broken)
-        except (Invalid, Conflict, Forbidden) as exc:
-            return domain_errors(exc)
+
+        return await rules_of_parsed(data, errors, create_struct, check)
 
     async def _form(request, values, errors, entity=None, status=200) -> Response:
         scope = principal_of(request).scope

@@ -9,7 +9,7 @@ Nothing is written: the services' ``rule_errors`` only read.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,29 @@ def rules(struct: type[msgspec.Struct], check: Check) -> dict[str, RuleCheck]:
     return {"rule_check": RuleCheck(struct, check)}
 
 
+async def rules_of_parsed(
+    data: dict[str, Any],
+    errors: list[dict[str, str]],
+    struct: type[msgspec.Struct],
+    check: Callable[[Any, frozenset[str]], Awaitable[list[dict[str, str]]]],
+    *,
+    skip: Iterable[str] = (),
+    whole: str = "form",
+) -> list[dict[str, str]]:
+    """The rule errors of the fields of ``data`` that ``errors`` (shape errors) does not name,
+    for the API here and for the forms: ``check(partial, broken)`` judges them without writing.
+    Fields in ``skip`` are not judged either; a rule error without a field is put on ``whole``."""
+    partial, broken = parsed_part(data, errors, struct)
+    if partial is None:
+        return []
+    try:
+        found = await check(partial, broken | frozenset(skip))
+    except DomainError as exc:
+        found = list(exc.errors) or [{"field": whole, "message": exc.detail}]
+    named = {e["field"] for e in errors}
+    return [e for e in found if e["field"] not in named]
+
+
 async def refuse_with_rules(request: Request, data: Any, body_struct: type) -> None:
     """Raise every shape and rule error of ``data`` when its shape is wrong; else return."""
     rule_check = request.route_handler.opt.get("rule_check")
@@ -47,13 +70,10 @@ async def refuse_with_rules(request: Request, data: Any, body_struct: type) -> N
     errors = struct_errors(data, body_struct)
     if not errors:
         return  # a body of the right shape goes to the handler, whose service checks the rules
-    partial, broken = parsed_part(data, errors, rule_check.struct)
-    if partial is not None:
-        try:
-            found = await rule_check.check(request, partial, broken)
-        except DomainError as exc:
-            found = list(exc.errors) or [{"field": "body", "message": exc.detail}]
-        named = {e["field"] for e in errors}
-        errors += [e for e in found if e["field"] not in named]
+
+    async def check(partial: Any, broken: frozenset[str]) -> list[dict[str, str]]:
+        return await rule_check.check(request, partial, broken)
+
+    errors += await rules_of_parsed(data, errors, rule_check.struct, check, whole="body")
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     raise InvalidRequest(detail, errors)
