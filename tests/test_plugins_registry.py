@@ -224,3 +224,19 @@ def test_disabled_plugins_setting_blocks_builtins_and_entry_points(tmp_path, mon
         registry.reset(manager=True)
     assert plugin_manager().get_plugin("core.dictionaries.api") is not None
     assert plugin_manager().get_plugin("fake-ep") is None
+
+
+def test_a_new_plugin_object_at_a_reused_address_is_not_mistaken_for_the_old_one():
+    """Registries are cached per set of plugins; ids of unregistered objects get reused."""
+    pm = plugin_manager()
+    for n in range(30):
+        cash = type(f"Cash{n}", (Cash,), {"key": f"test-cash-{n}"})
+        name = pm.register(Plugin(payment_systems=[cash]), name=f"reused-{n}")
+        try:
+            assert set(registry.payment_systems()) >= {f"test-cash-{n}"}
+            assert not any(
+                k.startswith("test-cash-") and k != f"test-cash-{n}"
+                for k in registry.payment_systems()
+            )
+        finally:
+            pm.unregister(name=name)

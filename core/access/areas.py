@@ -237,10 +237,9 @@ _CACHE: dict[str, object] = {}
 
 
 def _plugin_state() -> tuple:
-    from core.plugins.manager import plugin_manager
+    from core.plugins.registry import plugin_state
 
-    pm = plugin_manager()
-    return id(pm), frozenset(id(p) for p in pm.get_plugins())
+    return plugin_state()
 
 
 def _collect() -> dict[str, Area]:

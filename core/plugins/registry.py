@@ -17,9 +17,11 @@ from core.plugins.manager import PluginError, plugin_manager
 _CACHE: dict[str, tuple[Any, dict, dict]] = {}
 
 
-def _state() -> Any:
+def plugin_state() -> Any:
+    """The manager and its plugin objects themselves, not their ids: an unregistered plugin's
+    id can be reused by a new object, which would make the cache answer for the wrong set."""
     pm = plugin_manager()
-    return id(pm), frozenset(id(p) for p in pm.get_plugins())
+    return pm, frozenset(pm.get_plugins())
 
 
 def _returned(hook_name: str) -> list[tuple[str, Any]]:
@@ -68,7 +70,7 @@ def _keyed(hook_name: str, base: type, key_of: Callable[[Any], str]) -> tuple[di
 
 
 def _cached(kind: str, build: Callable[[], tuple[dict, dict]]) -> tuple[dict, dict]:
-    state = _state()
+    state = plugin_state()
     hit = _CACHE.get(kind)
     if hit is not None and hit[0] == state:
         return hit[1], hit[2]
