@@ -10,7 +10,7 @@ from core.db.engine import engine
 # route -> queries for one request by an admin of a reseller with a few companies
 PINNED = {
     "/health": 1,  # SELECT 1
-    "/api/v1/me": 2,  # the caller (token, user and company in one), the profile
+    "/api/v1/me": 1,  # the caller (token, user, company and role in one) is the answer
     "/api/v1/companies": 3,  # the caller, the page, its total
     "/api/v1/companies/{client}": 2,  # the caller, the company
     "/api/v1/agreements": 3,  # the caller, the page (versions in force joined), its total

@@ -55,7 +55,7 @@ class MeController(Controller):
 
     @get("/", summary="The authenticated user, their company and preferences")
     async def read(self, request: Request) -> ProfileOut:
-        return await profile.get_profile(principal_of(request).user_id)
+        return profile.profile_of(principal_of(request))
 
     @patch("/", summary="Change your first or last name, appearance or language")
     async def update(self, request: Request, data: JSONBody[ProfileUpdate]) -> ProfileOut:

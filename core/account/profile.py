@@ -11,6 +11,7 @@ from msgspec import UNSET
 from core.account.schemas import CompanyRef, ProfileOut, ProfileUpdate, RoleRef
 from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.auth.models import User
+from core.auth.principal import Principal
 from core.auth.tokens import now
 from core.db.engine import transaction
 from core.errors import Invalid, NotFound
@@ -30,24 +31,58 @@ def initials(first_name: str, last_name: str, login: str | None, email: str) -> 
     return (login or email)[:2].upper()
 
 
-def avatar_url(user_id: int, avatar_key: str) -> str | None:
+def avatar_url(user_id: int, avatar_key: str | bool) -> str | None:
     return f"/account/avatar/{user_id}" if avatar_key else None
 
 
+# Every GET /api/v1/me and account page runs this; written out once because piccolo rebuilds a
+# two-join select (copying each foreign-key column it walks) on every call, which cost several
+# times the query itself. Secrets (password and TOTP hashes) are never read.
+_PROFILE_SQL = """
+SELECT u."id", u."first_name", u."last_name", u."login", u."email", u."is_admin", u."role",
+       u."company", u."phone", u."group", u."appearance", u."language", u."avatar_key",
+       u."two_factor_enabled", r."name" AS "role_name", c."name" AS "company_name",
+       c."kind" AS "company_kind"
+FROM "users" u
+JOIN "companies" c ON c."id" = u."company"
+LEFT JOIN "roles" r ON r."id" = u."role"
+WHERE u."id" = {}
+"""
+
+
 async def get_profile(user_id: int) -> ProfileOut:
-    row = (
-        await User.select(
-            User.all_columns(exclude=[User.password_hash, User.totp_secret]),
-            User.role.name.as_alias("role_name"),
-            User.company.name.as_alias("company_name"),
-            User.company.kind.as_alias("company_kind"),
-        )
-        .where(User.id == user_id)
-        .first()
-    )
-    if row is None:
+    rows = await User.raw(_PROFILE_SQL, user_id)
+    if not rows:
         raise NotFound(f"user {user_id} not found")
-    role = RoleRef(id=row["role"], name=row["role_name"]) if row["role"] else None
+    row = rows[0]
+    return _profile(row, role_id=row["role"], company_id=row["company"])
+
+
+def profile_of(p: Principal) -> ProfileOut:
+    """The caller's own profile from the principal, read by this request's authentication query
+    (``core.auth.tokens``), so ``GET /api/v1/me`` runs no query of its own."""
+    row = {
+        "id": p.user_id,
+        "first_name": p.first_name,
+        "last_name": p.last_name,
+        "login": p.login,
+        "email": p.email,
+        "is_admin": p.is_admin,
+        "role_name": p.role_name,
+        "company_name": p.company_name,
+        "company_kind": p.company_kind,
+        "phone": p.phone,
+        "group": p.group,
+        "appearance": p.appearance,
+        "language": p.language,
+        "avatar_key": p.has_avatar,
+        "two_factor_enabled": p.two_factor_enabled,
+    }
+    return _profile(row, role_id=p.role_id, company_id=p.company_id)
+
+
+def _profile(row: dict, role_id: int | None, company_id: int) -> ProfileOut:
+    role = RoleRef(id=role_id, name=row["role_name"]) if role_id else None
     if row["is_admin"]:
         role_label = "Administrator (no restrictions)"
     else:
@@ -59,17 +94,17 @@ async def get_profile(user_id: int) -> ProfileOut:
         last_name=row["last_name"],
         login=row["login"],
         email=row["email"],
-        is_admin=row["is_admin"],
+        is_admin=bool(row["is_admin"]),
         role=role,
         role_label=role_label,
-        company=CompanyRef(id=row["company"], name=row["company_name"], type=row["company_kind"]),
+        company=CompanyRef(id=company_id, name=row["company_name"], type=row["company_kind"]),
         phone=row["phone"],
         group=row["group"],
         appearance=row["appearance"],
         language=row["language"],
         avatar_url=avatar_url(row["id"], row["avatar_key"]),
         initials=initials(row["first_name"], row["last_name"], row["login"], row["email"]),
-        two_factor_enabled=row["two_factor_enabled"],
+        two_factor_enabled=bool(row["two_factor_enabled"]),
     )
 
 

@@ -1,4 +1,8 @@
-"""Who is calling: the user, their company and so their scope, resolved once per request."""
+"""Who is calling: the user, their company and so their scope, resolved once per request.
+
+It carries everything ``GET /api/v1/me`` shows, read by the same query, because that route is
+the cheapest way for a client to learn who it is and is called accordingly often.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +31,9 @@ class Principal:
     language: str = "en"
     has_avatar: bool = False
     scopes: tuple[str, ...] = ()
+    role_name: str | None = None
+    phone: str = ""
+    two_factor_enabled: bool = False
 
     @property
     def scope(self) -> Scope:

@@ -7,7 +7,9 @@ a few connections open, with their pragmas set once, and lends them to queries a
 transactions alike. Connections run in autocommit mode (piccolo's ``isolation_level=None``),
 so an idle connection holds no snapshot and sees every committed write; one given back inside
 an unfinished transaction (a cancelled request) is rolled back first, and one that fails that
-is closed rather than reused.
+is closed rather than reused. A query runs as one call on the connection's thread (execute and
+fetch together, ``execute_fetchall``): each hop to that thread and back costs a wake-up of the
+event loop, and a cursor used through aiosqlite took three.
 """
 
 from __future__ import annotations
@@ -99,8 +101,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             return await super()._run_in_new_connection(query, args, query_type, table)
         conn = await self.acquire()
         try:
-            async with conn.execute(query, args or []) as cursor:
-                return await cursor.fetchall()
+            return await conn.execute_fetchall(query, args or [])
         finally:
             await self.release(conn)
 
@@ -117,5 +118,4 @@ class PooledSQLiteEngine(SQLiteEngine):
             return await super()._run_in_existing_connection(
                 connection, query, args, query_type, table
             )
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        return await connection.execute_fetchall(query, args or [])

@@ -12,8 +12,7 @@ import core
 from core.account.api import API_HANDLERS as ACCOUNT_HANDLERS
 from core.accounts.company_api import CompanyController
 from core.auth.api import AuthController, token
-from core.auth.api_tokens import require_token_scope
-from core.auth.guards import require_api_user
+from core.auth.api_tokens import require_api_caller
 from core.auth.middleware import AuthMiddleware
 from core.db.engine import close_pool, start_pool
 from core.errors import problem_response
@@ -109,7 +108,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
     api = Router(
         path=API_PREFIX,
         route_handlers=_api_handlers(),
-        guards=[require_api_user, require_token_scope],
+        guards=[require_api_caller],
         security=openapi.SECURITY,
     )
     app = Litestar(
