@@ -17,9 +17,9 @@ from core.errors import Conflict, Invalid
 from core.periods import BillingPeriods
 
 # zones with the awkward cases: a 30-minute DST shift (Lord Howe), a skipped day (Apia,
-# 30 December 2011), midnight skipped by DST (Santiago), DST at midnight and a 45-minute
-# offset (Chatham), half-hour offsets, zones without DST, a zone moved back and forth
-# (Casablanca's Ramadan changes).
+# 30 December 2011), midnight skipped by DST (Santiago), a 45-minute offset (Chatham),
+# half-hour offsets, zones without DST, a zone moved back and forth (Casablanca's Ramadan
+# changes), clocks turned back just after midnight (Goose Bay until 2010).
 ZONES = [
     "UTC",
     "Europe/London",
