@@ -8,17 +8,15 @@ deleted nor have its start moved, and the only version of an agreement cannot be
 Every write locks the agreement row first (PostgreSQL ``FOR UPDATE``; SQLite serialises writers
 with ``BEGIN IMMEDIATE``), so two concurrent adds cannot both pass the overlap check.
 
-People enter period ends as local date-times in an IANA timezone; we store UTC instants and
-keep the zone only to show the ends as entered. A local time skipped by a clock change is
-refused rather than shifted.
+The period rules themselves (local ends in an IANA zone stored as UTC, overlaps, "in force at
+t", the started rules, billing days) live in ``core.periods``; this module applies them.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import msgspec
 from piccolo.columns.combination import WhereRaw
@@ -35,11 +33,26 @@ from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.db.engine import is_postgres, transaction
 from core.errors import Conflict, Invalid, NotFound
 from core.money import MoneyError, amount_text, to_micros
+from core.periods import (
+    billing_day,
+    check_split,
+    describe,
+    first_overlap,
+    in_force_at,
+    local_text,
+    now_utc,
+    period_instants,
+    refuse_deleting_started,
+    refuse_moving_started,
+    status,
+    utc,
+    zone,
+)
+from core.periods import zone_names as zone_names  # re-exported for the forms
 from core.validation import Problems, clean_email_list
 from tenants.scope import Scope
 
 TABLE = "agreement_versions"
-PERIODS = ("daily", "weekly", "monthly", "quarterly")
 COLUMNS = [
     AgreementVersion.id,
     AgreementVersion.agreement,
@@ -61,105 +74,10 @@ COLUMNS = [
     AgreementVersion.updated_at,
 ]
 AUDIT_KEYS = [c._meta.name for c in COLUMNS if c._meta.name not in ("created_at", "updated_at")]
-# (lowest, highest, how the day is read) per period; daily has no day to choose.
-DAY_RULES = {
-    "weekly": (1, 7, "1 (Monday) to 7 (Sunday)"),
-    "monthly": (1, 31, "1 to 31; in a shorter month a later day means its last day"),
-    "quarterly": (
-        1,
-        31,
-        "1 to 31, a day of the quarter's first month; in a shorter month its last day",
-    ),
-}
-
-
-# --- time helpers (also used by reselling associations) -------------------------------------
-
-
-@cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def zone(name: str, field: str = "timezone") -> ZoneInfo:
-    name = (name or "").strip()
-    if name not in _zones():
-        raise Invalid.field(field, f"“{name}” is not an IANA timezone name (e.g. Europe/Berlin)")
-    return ZoneInfo(name)
-
-
-def zone_names() -> list[str]:
-    return sorted(_zones())
-
-
-def instant(value: datetime, tz: ZoneInfo, field: str) -> datetime:
-    """A local date-time (naive, read in ``tz``) or an aware one, as a whole-second UTC instant."""
-    value = value.replace(microsecond=0)
-    try:
-        if value.tzinfo is not None:
-            return value.astimezone(UTC)
-        aware = value.replace(tzinfo=tz)
-        if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
-            raise Invalid.field(
-                field, f"{value:%Y-%m-%d %H:%M} does not exist in {tz.key} (the clocks skip it)"
-            )
-        return aware.astimezone(UTC)
-    except OverflowError:
-        raise Invalid.field(field, "is out of the supported date range") from None
-
-
-def utc(value: datetime | str | None) -> datetime | None:
-    """A stored timestamp as an aware UTC datetime (SQLite may hand back strings)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def local_text(value: datetime | None, tz_name: str) -> str | None:
-    """An instant in the zone it was entered in, as ``YYYY-MM-DDTHH:MM:SS``."""
-    if value is None:
-        return None
-    tz = ZoneInfo(tz_name) if tz_name in _zones() else UTC
-    return utc(value).astimezone(tz).replace(tzinfo=None).isoformat()
-
-
-def period_instants(values: dict, tz: ZoneInfo) -> tuple[datetime, datetime | None]:
-    start = instant(values["effective_from"], tz, "effective_from")
-    till = values.get("effective_till")
-    till = instant(till, tz, "effective_till") if till is not None else None
-    if till is not None and till <= start:
-        raise Invalid.field("effective_till", "must be later than the start (or empty)")
-    return start, till
-
-
-def overlaps(a_from: datetime, a_till, b_from: datetime, b_till) -> bool:
-    """Do the half-open periods [a_from, a_till) and [b_from, b_till) share an instant?"""
-    return (b_till is None or a_from < b_till) and (a_till is None or b_from < a_till)
-
-
-def status(start: datetime, till: datetime | None, now: datetime) -> str:
-    if start > now:
-        return "upcoming"
-    if till is not None and till <= now:
-        return "past"
-    return "current"
-
-
-def describe(start: datetime, till: datetime | None) -> str:
-    end = f"{till:%Y-%m-%d %H:%M} UTC" if till else "indefinitely"
-    return f"{start:%Y-%m-%d %H:%M} UTC to {end}"
 
 
 def emails(value) -> list[str]:
     return json.loads(value) if isinstance(value, str) else list(value or [])
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- the terms of a version ------------------------------------------------------------------
@@ -180,20 +98,6 @@ def _credit_limit(raw) -> int | None:
     return micros
 
 
-def _billing_day(period: str, day: int | None) -> int:
-    if period not in PERIODS:
-        raise Invalid.field("billing_period", f"must be one of: {', '.join(PERIODS)}")
-    if period == "daily":
-        if day not in (None, 1):
-            raise Invalid.field("billing_day", "a daily period has no billing day; leave it empty")
-        return 1
-    low, high, meaning = DAY_RULES[period]
-    day = low if day is None else day
-    if not low <= day <= high:
-        raise Invalid.field("billing_day", f"for a {period} period use {meaning}")
-    return day
-
-
 def clean_terms(values: dict, problems: Problems | None = None) -> dict:
     """Validated terms as stored: UTC instants, micro-units, checked zones, days and emails.
 
@@ -205,10 +109,9 @@ def clean_terms(values: dict, problems: Problems | None = None) -> dict:
     start, till = problems.attempt(period_instants, values, tz, default=(None, None))
     problems.attempt(zone, values["billing_timezone"], "billing_timezone")
     period = values["billing_period"]
-    day = problems.attempt(_billing_day, period, values.get("billing_day"))
+    day = problems.attempt(billing_day, period, values.get("billing_day"))
     split = bool(values.get("split_by_month"))
-    if split and period not in ("daily", "weekly"):
-        problems.add("split_by_month", "only daily and weekly periods can be split by month")
+    problems.attempt(check_split, period, split)
     days = values["days_for_payment"]
     if not 0 <= days <= 365:
         side = "too small" if days < 0 else "too large"
@@ -298,16 +201,12 @@ async def versions_in_force(agreement_ids: list[int], at: datetime) -> dict[int,
     ``credit_limit`` micro-units or None (unlimited), e-mail lists as lists, ``agreement`` the
     agreement id. Agreements with no version in force at ``at`` are absent from the result.
     """
-    if at.tzinfo is None:
-        raise ValueError("versions_in_force needs an aware datetime")
+    in_force = in_force_at(AgreementVersion, at, "versions_in_force")
     ids = sorted(set(agreement_ids))
     if not ids:
         return {}
-    at = at.astimezone(UTC)
     rows = await AgreementVersion.select(*COLUMNS).where(
-        AgreementVersion.agreement.is_in(ids),
-        AgreementVersion.effective_from <= at,
-        AgreementVersion.effective_till.is_null() | (AgreementVersion.effective_till > at),
+        AgreementVersion.agreement.is_in(ids), in_force
     )
     found: dict[int, dict] = {}
     for row in sorted(rows, key=lambda r: utc(r["effective_from"])):
@@ -354,18 +253,13 @@ async def _versions(agreement_id: int) -> list[dict]:
 
 
 def _refuse_overlap(terms: dict, others: list[dict]) -> None:
-    for other in others:
-        if overlaps(
-            terms["effective_from"],
-            terms["effective_till"],
-            other["effective_from"],
-            other["effective_till"],
-        ):
-            raise Conflict(
-                f"the period overlaps version {other['id']} "
-                f"({describe(other['effective_from'], other['effective_till'])}); "
-                "versions of one agreement never overlap"
-            )
+    other = first_overlap(terms["effective_from"], terms["effective_till"], others)
+    if other is not None:
+        raise Conflict(
+            f"the period overlaps version {other['id']} "
+            f"({describe(other['effective_from'], other['effective_till'])}); "
+            "versions of one agreement never overlap"
+        )
 
 
 async def _row(scope: Scope, agreement_id: int, version_id: int) -> tuple[dict, dict]:
@@ -465,12 +359,12 @@ async def update_version(
     async with transaction():
         agreement, old = await _row(scope, agreement_id, version_id)
         terms = clean_terms({**_as_terms(old), **terms_of(data)})
-        moved = terms["effective_from"] != old["effective_from"]
-        if moved and old["effective_from"] <= now:
-            raise Conflict(
-                f"version {version_id} is already in force since "
-                f"{old['effective_from']:%Y-%m-%d %H:%M} UTC; its start cannot be moved"
-            )
+        refuse_moving_started(
+            f"version {version_id} is already in force",
+            old["effective_from"],
+            terms["effective_from"],
+            now,
+        )
         await lock_agreement(agreement_id)
         others = [v for v in await _versions(agreement_id) if v["id"] != version_id]
         _refuse_overlap(terms, others)
@@ -497,11 +391,7 @@ async def delete_version(
     async with transaction():
         agreement, old = await _row(scope, agreement_id, version_id)
         await lock_agreement(agreement_id)
-        if old["effective_from"] <= now:
-            raise Conflict(
-                f"version {version_id} started on {old['effective_from']:%Y-%m-%d %H:%M} UTC; "
-                "a version that has started cannot be deleted"
-            )
+        refuse_deleting_started(f"version {version_id}", "version", old["effective_from"], now)
         count = await AgreementVersion.count().where(AgreementVersion.agreement == agreement_id)
         if count <= 1:
             raise Conflict("this is the only version of the agreement; it cannot be deleted")

@@ -17,6 +17,7 @@ from functools import cache
 import msgspec
 import pycountry
 
+from core import periods
 from core.accounts import agreement_versions as versions
 from core.accounts.agreement_schemas import (
     AgreementCreate,
@@ -122,9 +123,7 @@ class AgreementFilters:
             start = datetime.combine(self.in_force_on, time(0), tzinfo=UTC)
             end = start + timedelta(days=1)
             covering = AgreementVersion.select(AgreementVersion.agreement).where(
-                AgreementVersion.effective_from < end,
-                AgreementVersion.effective_till.is_null()
-                | (AgreementVersion.effective_till > start),
+                periods.in_force_during(AgreementVersion, start, end)
             )
             clauses.append(Agreement.id.is_in(covering))
         return clauses

@@ -11,11 +11,12 @@ Instants are stored in UTC with the zone they were entered in, so they read back
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import msgspec
 
+from core import periods
 from core.accounts import agreement_versions as versions
 from core.accounts.models import Agreement, LegalEntity, ResellingAssociation
 from core.accounts.reselling_schemas import AssociationCreate, AssociationOut, AssociationUpdate
@@ -48,7 +49,7 @@ AUDIT_KEYS = ("id", "legal_entity", "agreement", "effective_from", "effective_ti
 def _view(row: dict) -> dict:
     view = {k: row.get(k) for k in AUDIT_KEYS}
     for key in ("effective_from", "effective_till"):
-        value = versions.utc(view[key])
+        value = periods.utc(view[key])
         view[key] = value.isoformat() if value else None
     return view
 
@@ -88,11 +89,11 @@ async def _own_entity(scope: Scope, entity_id: int) -> dict:
 
 
 async def _outs(rows: list[dict]) -> list[AssociationOut]:
-    now = versions.now_utc()
+    now = periods.now_utc()
     in_force = await versions.versions_in_force([r["agreement"] for r in rows], now)
     items = []
     for row in rows:
-        start, till = versions.utc(row["effective_from"]), versions.utc(row["effective_till"])
+        start, till = periods.utc(row["effective_from"]), periods.utc(row["effective_till"])
         version = in_force.get(row["agreement"])
         limit = version["credit_limit"] if version else None
         items.append(
@@ -105,12 +106,12 @@ async def _outs(rows: list[dict]) -> list[AssociationOut]:
                 currency=row["currency"],
                 balance=amount_text(row["balance"]),
                 credit_limit=amount_text(limit),
-                status=versions.status(start, till, now),
+                status=periods.status(start, till, now),
                 effective_from=start,
                 effective_till=till,
                 timezone=row["timezone"],
-                effective_from_local=versions.local_text(start, row["timezone"]),
-                effective_till_local=versions.local_text(till, row["timezone"]),
+                effective_from_local=periods.local_text(start, row["timezone"]),
+                effective_till_local=periods.local_text(till, row["timezone"]),
                 created_at=row["created_at"],
                 updated_at=row["updated_at"],
             )
@@ -120,7 +121,7 @@ async def _outs(rows: list[dict]) -> list[AssociationOut]:
 
 async def _of_entity(entity_id: int) -> list[dict]:
     rows = await RA.select(*COLUMNS).where(RA.legal_entity == entity_id)
-    return sorted(rows, key=lambda r: (versions.utc(r["effective_from"]), r["id"]))
+    return sorted(rows, key=lambda r: (periods.utc(r["effective_from"]), r["id"]))
 
 
 async def list_for_tenant(scope: Scope, entity_id: int) -> list[AssociationOut]:
@@ -157,8 +158,8 @@ async def _clean(scope: Scope, entity: dict, values: dict) -> dict:
         versions.managed(scope),
     ):
         problems.add("agreement_id", f"no such agreement with {entity['company_name']} among yours")
-    tz = problems.attempt(versions.zone, values["timezone"], default=ZoneInfo("UTC"))
-    start, till = problems.attempt(versions.period_instants, values, tz, default=(None, None))
+    tz = problems.attempt(periods.zone, values["timezone"], default=ZoneInfo("UTC"))
+    start, till = problems.attempt(periods.period_instants, values, tz, default=(None, None))
     problems.raise_if_any()
     return {
         "agreement": values["agreement_id"],
@@ -169,15 +170,22 @@ async def _clean(scope: Scope, entity: dict, values: dict) -> dict:
 
 
 async def _refuse_overlap(entity_id: int, values: dict, keep_id: int | None) -> None:
-    for other in await _of_entity(entity_id):
-        if other["id"] == keep_id or other["agreement"] != values["agreement"]:
-            continue
-        start, till = versions.utc(other["effective_from"]), versions.utc(other["effective_till"])
-        if versions.overlaps(values["effective_from"], values["effective_till"], start, till):
-            raise Conflict(
-                f"the period overlaps reselling agreement {other['id']} "
-                f"({versions.describe(start, till)}) under the same agreement"
-            )
+    others = [
+        {
+            **r,
+            "effective_from": periods.utc(r["effective_from"]),
+            "effective_till": periods.utc(r["effective_till"]),
+        }
+        for r in await _of_entity(entity_id)
+        if r["id"] != keep_id and r["agreement"] == values["agreement"]
+    ]
+    other = periods.first_overlap(values["effective_from"], values["effective_till"], others)
+    if other is not None:
+        raise Conflict(
+            f"the period overlaps reselling agreement {other['id']} "
+            f"({periods.describe(other['effective_from'], other['effective_till'])}) "
+            "under the same agreement"
+        )
 
 
 async def add_association(
@@ -211,30 +219,30 @@ async def update_association(
     data: AssociationUpdate,
     now: datetime | None = None,
 ) -> AssociationOut:
-    now = now or versions.now_utc()
+    now = now or periods.now_utc()
     async with transaction():
         entity = await tenant_entity(scope, entity_id)
         old = await _stored(entity_id, association_id)
         merged = {  # unsent ends keep their instant (aware values ignore the zone)
             "agreement_id": old["agreement"],
-            "effective_from": versions.utc(old["effective_from"]),
-            "effective_till": versions.utc(old["effective_till"]),
+            "effective_from": periods.utc(old["effective_from"]),
+            "effective_till": periods.utc(old["effective_till"]),
             "timezone": old["timezone"],
         }
         merged |= {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         values = await _clean(scope, entity, merged)
-        old_start = versions.utc(old["effective_from"])
-        if values["effective_from"] != old_start and old_start <= now:
-            raise Conflict(
-                f"reselling agreement {association_id} is in force since "
-                f"{old_start:%Y-%m-%d %H:%M} UTC; its start cannot be moved"
-            )
+        periods.refuse_moving_started(
+            f"reselling agreement {association_id} is in force",
+            periods.utc(old["effective_from"]),
+            values["effective_from"],
+            now,
+        )
         await _lock_entity(entity_id)
         await _refuse_overlap(entity_id, values, association_id)
         before, after = diff(_view(old), _view({**old, **values}))
         if after:
             await RA.update(
-                {getattr(RA, k): values[k] for k in after} | {RA.updated_at: versions.now_utc()}
+                {getattr(RA, k): values[k] for k in after} | {RA.updated_at: periods.now_utc()}
             ).where(RA.id == association_id)
             change = Change(TABLE, "update", association_id, before, after, entity["company"])
             await record_event(ctx, "Reselling agreement updated", [change])
@@ -254,19 +262,13 @@ async def delete_association(
 
 async def reselling_agreements_in_force(legal_entity_id: int, at: datetime) -> list[dict]:
     """Every association of the legal entity in force at ``at``, earliest start first."""
-    if at.tzinfo is None:
-        raise ValueError("reselling_agreements_in_force needs an aware datetime")
-    at = at.astimezone(UTC)
+    in_force = periods.in_force_at(RA, at, "reselling_agreements_in_force")
     rows = await RA.select(
         RA.id, RA.legal_entity, RA.agreement, RA.effective_from, RA.effective_till
-    ).where(
-        RA.legal_entity == legal_entity_id,
-        RA.effective_from <= at,
-        RA.effective_till.is_null() | (RA.effective_till > at),
-    )
+    ).where(RA.legal_entity == legal_entity_id, in_force)
     for row in rows:
-        row["effective_from"] = versions.utc(row["effective_from"])
-        row["effective_till"] = versions.utc(row["effective_till"])
+        row["effective_from"] = periods.utc(row["effective_from"])
+        row["effective_till"] = periods.utc(row["effective_till"])
     return sorted(rows, key=lambda r: (r["effective_from"], r["id"]))
 
 

@@ -1,0 +1,62 @@
+"""Time periods in one place: effective-dated rows (``effective``) and billing calendars
+(``billing``). Anything dated (agreement versions, reselling associations, and next scopes,
+enabled services, fee rules) takes its rules from here rather than carrying its own copy, so
+"in force at t", overlaps and the started rules mean the same thing everywhere."""
+
+from core.periods.billing import (
+    DAY_RULES,
+    PERIODS,
+    BillingPeriod,
+    BillingPeriods,
+    billing_day,
+    check_split,
+    day_start,
+)
+from core.periods.effective import (
+    aware_utc,
+    contains,
+    describe,
+    first_overlap,
+    has_started,
+    in_force_at,
+    in_force_during,
+    instant,
+    local_text,
+    now_utc,
+    overlaps,
+    period_instants,
+    refuse_deleting_started,
+    refuse_moving_started,
+    status,
+    utc,
+    zone,
+    zone_names,
+)
+
+__all__ = [
+    "DAY_RULES",
+    "PERIODS",
+    "BillingPeriod",
+    "BillingPeriods",
+    "aware_utc",
+    "billing_day",
+    "check_split",
+    "contains",
+    "day_start",
+    "describe",
+    "first_overlap",
+    "has_started",
+    "in_force_at",
+    "in_force_during",
+    "instant",
+    "local_text",
+    "now_utc",
+    "overlaps",
+    "period_instants",
+    "refuse_deleting_started",
+    "refuse_moving_started",
+    "status",
+    "utc",
+    "zone",
+    "zone_names",
+]
