@@ -19,6 +19,11 @@ list with the plain ``LIKE``/``ILIKE`` (correct, only not indexed). So does a te
 on SQLite (an FTS5 query string cannot hold one); PostgreSQL text never holds NUL, so nothing
 matches there (the web layer refuses NUL before any of this, see ``core.web.guard``).
 
+The audit log's filters (``action_contains``, ``user``) stay a plain ``contains``: a trigram
+index on an append-only log of millions of rows cost far more on every write than it saved its
+rare searches (SQLite: 100,000 events took 271 s to bulk-load instead of 1.5 s, measured with the
+seeding of benchmarks/bench_lists.py), and the audit list is searched within a date range anyway.
+
 The indexed tables and columns are ``SEARCHED`` below; migration 2026-12-01T06:10 created
 them. A column searched here but missing from ``SEARCHED`` is refused, not silently scanned.
 """
@@ -44,7 +49,6 @@ SEARCHED: dict[str, tuple[str, ...]] = {
     "roles": ("name",),
     "users": ("email", "first_name", "last_name", "login"),
     "invitations": ("email",),
-    "audit_events": ("action", "user_label"),
 }
 # The trigram tokenizer indexes three characters at a time; shorter texts have no trigram.
 MIN_INDEXED_LENGTH = 3

@@ -26,7 +26,6 @@ SEARCHED = {
     "roles": ("name",),
     "users": ("email", "first_name", "last_name", "login"),
     "invitations": ("email",),
-    "audit_events": ("action", "user_label"),
 }
 
 
