@@ -22,7 +22,7 @@ matches there (the web layer refuses NUL before any of this, see ``core.web.guar
 The audit log's filters (``action_contains``, ``user``) stay a plain ``contains``: a trigram
 index on an append-only log of millions of rows cost far more on every write than it saved its
 rare searches (SQLite: 100,000 events took 271 s to bulk-load instead of 1.5 s, measured with the
-seeding of benchmarks/bench_lists.py), and the audit list is searched within a date range anyway.
+seeding of benchmarks/bench_lists.py).
 
 The indexed tables and columns are ``SEARCHED`` below; migration 2026-12-01T06:10 created
 them. A column searched here but missing from ``SEARCHED`` is refused, not silently scanned.
