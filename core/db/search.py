@@ -87,30 +87,7 @@ def matches(columns: Column | Sequence[Column], text: str) -> Combinable:
         _through_foreign_key(group, text) if key else _on_table(group, text)
         for key, group in groups.items()
     ]
-    if len(clauses) == 1:
-        return clauses[0]
-    return _any_of(_base_table(columns), clauses)
-
-
-def _base_table(columns: list[Column]):
-    column = columns[0]
-    chain = column._meta.call_chain
-    return chain[0]._meta.table if chain else column._meta.table
-
-
-def _any_of(table, clauses: list[Combinable]) -> Combinable:
-    """An OR of clauses served by different indexes. SQLite reads each through its own index
-    (a "MULTI-INDEX OR"); PostgreSQL cannot for an arm that is ``IN (subquery)`` and would
-    read every row, so there it is one ``id IN (… UNION …)`` of indexed selects."""
-    from core.db.engine import is_postgres
-
-    if not is_postgres():
-        return reduce(lambda a, b: a | b, clauses)
-    pk = table._meta.primary_key
-    selects = [table.select(pk).where(clause).querystrings[0] for clause in clauses]
-    union = " UNION ".join("{}" for _ in selects)
-    name = f'"{table._meta.tablename}"."{pk._meta.db_column_name}"'
-    return WhereRaw(f"{name} IN ({union})", *selects)
+    return reduce(lambda a, b: a | b, clauses)
 
 
 def _on_table(columns: list[Column], text: str) -> Combinable:
@@ -140,9 +117,16 @@ def _on_table(columns: list[Column], text: str) -> Combinable:
 
 
 def _through_foreign_key(columns: list[Column], text: str) -> Combinable:
+    """``key IN (SELECT id … matching)``. PostgreSQL gets ``key = ANY(ARRAY(SELECT …))``: an
+    ``IN (subquery)`` inside an ``OR`` is a filter no index serves, so each row of the list was
+    read; the array is computed once and leaves the planner both ways, an index on ``key``
+    for a rare text and an ordered scan that stops after a page for one matching most rows."""
+    from core.db.engine import is_postgres
+
     key = columns[0]._meta.call_chain[0]
     target = columns[0]._meta.table
     plain = [target._meta.get_column_by_name(c._meta.name) for c in columns]
     inner = target.select(target._meta.primary_key).where(_on_table(plain, text))
-    owner = key._meta.table._meta.tablename
-    return WhereRaw(f'"{owner}"."{key._meta.db_column_name}" IN ({{}})', inner.querystrings[0])
+    name = f'"{key._meta.table._meta.tablename}"."{key._meta.db_column_name}"'
+    template = f"{name} = ANY(ARRAY({{}}))" if is_postgres() else f"{name} IN ({{}})"
+    return WhereRaw(template, inner.querystrings[0])
