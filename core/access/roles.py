@@ -24,8 +24,9 @@ from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.auth.models import User
 from core.auth.principal import Principal
 from core.db.engine import transaction
+from core.db.search import matches
 from core.errors import Conflict, Invalid, NotFound
-from core.web.listing import ListQuery, contains, fetch_page
+from core.web.listing import ListQuery, fetch_page
 from tenants.models import Company
 from tenants.scope import Scope, in_scope
 
@@ -60,7 +61,7 @@ class RoleFilters:
     def clauses(self) -> list:
         clauses = []
         if self.q:
-            clauses.append(contains(Role.name, self.q))
+            clauses.append(matches(Role.name, self.q))
         if self.group:
             if self.group not in GROUP_KINDS:
                 raise Invalid.field("group", "must be backoffice or portal")

@@ -35,10 +35,11 @@ from core.accounts.models import (
 )
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
+from core.db.search import matches
 from core.errors import Conflict, Invalid
 from core.money import amount_text, from_micros
 from core.validation import Problems
-from core.web.listing import ListQuery, contains, fetch_page
+from core.web.listing import ListQuery, fetch_page
 from tenants.models import Company
 from tenants.scope import Scope
 
@@ -107,9 +108,7 @@ class AgreementFilters:
     def clauses(self) -> list:
         clauses = []
         if self.q:
-            clauses.append(
-                contains(Agreement.code, self.q) | contains(Agreement.company.name, self.q)
-            )
+            clauses.append(matches([Agreement.code, Agreement.company.name], self.q))
         if self.company_id is not None:
             clauses.append(Agreement.company == self.company_id)
         if self.currency:

@@ -34,9 +34,10 @@ from core.accounts.in_use import bank_account_usages, refuse_if_used
 from core.accounts.models import Bank, BankAccount, LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
+from core.db.search import matches
 from core.errors import Conflict, Invalid, NotFound
 from core.validation import Problems
-from core.web.listing import ListQuery, contains, fetch_page
+from core.web.listing import ListQuery, fetch_page
 from tenants.scope import Scope, in_scope
 
 Realm = Literal["own", "clients"]
@@ -136,8 +137,8 @@ class BankAccountFilters:
         clauses = []
         if self.q:
             number = _SPACES.sub("", self.q).upper()
-            text = contains(BankAccount.name, self.q) | contains(BankAccount.holder, self.q)
-            clauses.append(text | contains(BankAccount.number, number) if number else text)
+            text = matches([BankAccount.name, BankAccount.holder], self.q)
+            clauses.append(text | matches(BankAccount.number, number) if number else text)
         if self.company_id is not None:
             clauses.append(BankAccount.company == self.company_id)
         if self.legal_entity_id is not None:

@@ -22,9 +22,10 @@ from core.accounts.bank_schemas import BankCreate, BankOut, BankUpdate
 from core.accounts.models import Bank
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import transaction
+from core.db.search import matches
 from core.errors import Invalid, NotFound
 from core.validation import Problems, country_name, normalise_country
-from core.web.listing import ListQuery, contains, fetch_page
+from core.web.listing import ListQuery, fetch_page
 from tenants.scope import Scope
 from tenants.tree import ancestor_ids
 
@@ -93,11 +94,11 @@ class BankFilters:
     def clauses(self) -> list:
         clauses = []
         if self.q:
-            clauses.append(contains(Bank.name, self.q))
+            clauses.append(matches(Bank.name, self.q))
         if self.country:
             clauses.append(Bank.country == normalise_country(self.country))
         if self.swift and self.swift.strip():
-            clauses.append(contains(Bank.swift, self.swift.strip().upper()))
+            clauses.append(matches(Bank.swift, self.swift.strip().upper()))
         return clauses
 
 

@@ -22,11 +22,12 @@ from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.models import AuthToken, User
 from core.db.engine import is_postgres, transaction
+from core.db.search import matches
 from core.errors import Conflict, Invalid, NotFound
 from core.payments.models import PaymentSystemConfig
 from core.plugins import registry
 from core.validation import Problems
-from core.web.listing import ListQuery, contains, fetch_page
+from core.web.listing import ListQuery, fetch_page
 from tenants.models import Company, Portal
 from tenants.scope import Scope, get_in_scope, in_scope
 from tenants.tree import child_path
@@ -95,7 +96,7 @@ class CompanyFilters:
     def clauses(self) -> list:
         clauses = []
         if self.q:
-            clauses.append(contains(Company.name, self.q))
+            clauses.append(matches(Company.name, self.q))
         if self.type:
             if self.type not in ("client", "reseller"):
                 raise Invalid.field("type", "must be client or reseller")

@@ -26,9 +26,10 @@ from core.accounts.legal_entity_schemas import (
 from core.accounts.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
+from core.db.search import matches
 from core.errors import Invalid, NotFound
 from core.validation import Problems, clean_email_list, country_name, normalise_country
-from core.web.listing import ListQuery, contains, fetch_page
+from core.web.listing import ListQuery, fetch_page
 from tenants.models import Company, Portal
 from tenants.scope import Scope, in_scope
 
@@ -81,9 +82,7 @@ class LegalEntityFilters:
     def clauses(self) -> list:
         clauses = []
         if self.q:
-            clauses.append(
-                contains(LegalEntity.name, self.q) | contains(LegalEntity.legal_name, self.q)
-            )
+            clauses.append(matches([LegalEntity.name, LegalEntity.legal_name], self.q))
         if self.company_id is not None:
             clauses.append(LegalEntity.company == self.company_id)
         if self.country:

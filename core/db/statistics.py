@@ -3,7 +3,10 @@
 Without them SQLite's planner guesses (it had never run ``ANALYZE``), and an index that would
 serve a list's scope and sort may be passed over for a scan of every row. PostgreSQL's
 autovacuum analyzes on its own, but only after enough rows changed: a bulk load followed at
-once by reads (an import, the benchmarks) is planned on stale figures until then.
+once by reads (an import, the benchmarks) is planned on stale figures until then. Likewise the
+trigram GIN indexes of name search (``core.db.search``) take new rows into a pending list that
+only (auto)vacuum merges; until then the planner prices the index as too dear and reads every
+row instead, so the refresh merges those lists first.
 """
 
 from __future__ import annotations
@@ -19,6 +22,11 @@ log = logging.getLogger("backoffice.db")
 # SQLite samples this many rows per index instead of reading all of them (PRAGMA optimize's
 # own choice); the figures only need to be about right.
 SQLITE_ANALYSIS_LIMIT = 1000
+GIN_PENDING_LISTS_MERGED = (
+    "SELECT gin_clean_pending_list(c.oid) FROM pg_class c "
+    "JOIN pg_am am ON am.oid = c.relam JOIN pg_namespace ns ON ns.oid = c.relnamespace "
+    "WHERE c.relkind = 'i' AND am.amname = 'gin' AND ns.nspname = current_schema()"
+)
 
 
 async def refresh_statistics() -> None:
@@ -26,6 +34,7 @@ async def refresh_statistics() -> None:
     per-connection pragma)."""
     async with transaction() as txn:
         if is_postgres():
+            await txn.connection.execute(GIN_PENDING_LISTS_MERGED)
             await txn.connection.execute("ANALYZE")
         else:
             await txn.connection.execute(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")

@@ -22,6 +22,7 @@ from core.accounts.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.secrets import SecretUnreadable, decrypt, encrypt
 from core.db.engine import transaction
+from core.db.search import matches
 from core.errors import Invalid, NotFound
 from core.payments.models import LegalEntityPaymentSystem, PaymentSystemConfig
 from core.payments.schemas import (
@@ -35,7 +36,7 @@ from core.payments.schemas import (
 from core.plugins import registry
 from core.plugins.declarations import PaymentSystem
 from core.plugins.fields import json_schema, redact, validate_values
-from core.web.listing import ListQuery, contains, fetch_page
+from core.web.listing import ListQuery, fetch_page
 from tenants.scope import Scope
 
 TABLE = "payment_systems"
@@ -74,7 +75,7 @@ class PaymentSystemFilters:
     def clauses(self) -> list:
         clauses = []
         if self.q:
-            clauses.append(contains(PaymentSystemConfig.name, self.q))
+            clauses.append(matches(PaymentSystemConfig.name, self.q))
         if self.kind:
             clauses.append(PaymentSystemConfig.kind == self.kind)
         if self.enabled is not None:

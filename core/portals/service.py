@@ -20,13 +20,14 @@ from core.accounts.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.secrets import encrypt
 from core.db.engine import transaction
+from core.db.search import matches
 from core.errors import Conflict, Invalid, NotFound
 from core.portals import certificates
 from core.portals.domain import backoffice_url
 from core.portals.rules import clean_values
 from core.portals.schemas import PortalCreate, PortalOut, PortalReferences, PortalUpdate
 from core.portals.uploads import SLOTS
-from core.web.listing import ListQuery, contains, fetch_page
+from core.web.listing import ListQuery, fetch_page
 from tenants.models import Company, Portal
 from tenants.scope import Scope, in_scope
 
@@ -94,7 +95,7 @@ class PortalFilters:
     def clauses(self) -> list:
         clauses = []
         if self.q:
-            clauses.append(contains(Portal.name, self.q) | contains(Portal.fqdn, self.q))
+            clauses.append(matches([Portal.name, Portal.fqdn], self.q))
         if self.company_id is not None:
             clauses.append(Portal.company == self.company_id)
         if self.status:

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from core.auth.models import User
 from core.auth.principal import Principal
+from core.db.search import matches
 from core.errors import Invalid
 from core.users import rules
 from core.users.invitations import InvitationFilters, effective_status
 from core.users.models import Invitation
 from core.users.schemas import DirectoryEntry
-from core.web.listing import ListQuery, contains
+from core.web.listing import ListQuery
 
 INVITATION_STATUSES = ("invited", "expired", "revoked")
 USER_STATUSES = ("active", "inactive")
@@ -42,10 +43,7 @@ class DirectoryFilters:
         clauses = [User.group == self.group]
         if self.q:
             clauses.append(
-                contains(User.email, self.q)
-                | contains(User.first_name, self.q)
-                | contains(User.last_name, self.q)
-                | contains(User.login, self.q)
+                matches([User.email, User.first_name, User.last_name, User.login], self.q)
             )
         if self.company_id is not None:
             clauses.append(User.company == self.company_id)

@@ -15,13 +15,14 @@ from datetime import UTC, datetime, timedelta
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.principal import Principal
 from core.db.engine import transaction
+from core.db.search import matches
 from core.errors import Conflict, DomainError, NotFound
 from core.mail import dispatch_email, store_email
 from core.settings import get_settings
 from core.users import rules, standing
 from core.users.models import Invitation
 from core.users.schemas import InvitationCreate, InvitationOut
-from core.web.listing import ListQuery, contains, fetch_page
+from core.web.listing import ListQuery, fetch_page
 
 TOKEN_BYTES = 32
 AUDITED = [
@@ -112,7 +113,7 @@ class InvitationFilters:
     def clauses(self) -> list:
         clauses = [Invitation.status != "accepted"]
         if self.q:
-            clauses.append(contains(Invitation.email, self.q))
+            clauses.append(matches(Invitation.email, self.q))
         if self.group:
             clauses.append(Invitation.group == self.group)
         if self.company_id is not None:

@@ -1,0 +1,132 @@
+"""Name search served by a trigram index: every list's ``q`` filter goes through ``matches``.
+
+A substring search (``LIKE '%text%'``) cannot use a B-tree index, so it read every row of the
+list (37-244 ms at 100,000 companies, issue 9). A trigram index can: the text's three-letter
+pieces select the few candidate rows.
+
+- PostgreSQL: a GIN index ``gin_trgm_ops`` (extension ``pg_trgm``) on each searched column
+  serves ``ILIKE '%text%'`` as it is, so the clause is today's ``contains`` unchanged.
+- SQLite: an FTS5 table ``<table>_search`` (``tokenize='trigram'``, external content, kept in
+  step by triggers) holds the searched columns. The clause is ``contains`` *and*
+  ``id IN (SELECT rowid FROM <table>_search WHERE … MATCH '"text"')``: FTS5 picks the candidate
+  rows, and the ``LIKE`` re-check keeps exactly the old semantics on those few rows. The re-check
+  matters for case: FTS5 folds the case of every Unicode letter while SQLite's ``LIKE`` folds
+  ASCII only, so without it "müller" would find "MÜLLER" for long texts but not short ones.
+  FTS5's own ``LIKE`` support is not used: it ignores ``ESCAPE``, which ``%`` and ``_`` need.
+
+A text shorter than three characters has no trigram: both engines then read every row of the
+list with the plain ``LIKE``/``ILIKE`` (correct, only not indexed). So does a text holding NUL
+on SQLite (an FTS5 query string cannot hold one); PostgreSQL text never holds NUL, so nothing
+matches there (the web layer refuses NUL before any of this, see ``core.web.guard``).
+
+The audit log's filters (``action_contains``, ``user``) stay a plain ``contains``: a trigram
+index on an append-only log of millions of rows cost far more on every write than it saved its
+rare searches (SQLite: 100,000 events took 271 s to bulk-load instead of 1.5 s, measured with the
+seeding of benchmarks/bench_lists.py).
+
+The indexed tables and columns are ``SEARCHED`` below; migration 2026-12-01T06:10 created
+them. A column searched here but missing from ``SEARCHED`` is refused, not silently scanned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import reduce
+
+from piccolo.columns import Column
+from piccolo.columns.combination import WhereRaw
+from piccolo.custom_types import Combinable
+
+# table -> columns held by its trigram index (FTS5 table on SQLite, GIN indexes on PostgreSQL).
+SEARCHED: dict[str, tuple[str, ...]] = {
+    "companies": ("name",),
+    "legal_entities": ("name", "legal_name"),
+    "agreements": ("code",),
+    "banks": ("name", "swift"),
+    "bank_accounts": ("name", "holder", "number"),
+    "portals": ("name", "fqdn"),
+    "payment_systems": ("name",),
+    "roles": ("name",),
+    "users": ("email", "first_name", "last_name", "login"),
+    "invitations": ("email",),
+}
+# The trigram tokenizer indexes three characters at a time; shorter texts have no trigram.
+MIN_INDEXED_LENGTH = 3
+
+
+def search_table(tablename: str) -> str:
+    """The FTS5 table holding ``tablename``'s searched columns (SQLite)."""
+    return f"{tablename}_search"
+
+
+def fts_query(columns: Sequence[str], text: str) -> str:
+    """``text`` as one FTS5 phrase limited to ``columns``: inside double quotes only a double
+    quote is special (doubled), so ``*``, ``OR``, ``NEAR(``, ``:`` and ``-`` stay literal."""
+    phrase = '"' + text.replace('"', '""') + '"'
+    return "{" + " ".join(columns) + "} : " + phrase
+
+
+def matches(columns: Column | Sequence[Column], text: str) -> Combinable:
+    """Rows where any of ``columns`` contains ``text``, case-insensitively, ``%`` and ``_``
+    literal (the semantics of ``core.web.listing.contains``), served by the trigram index.
+
+    Columns are of one table, or reached from it through one foreign key
+    (``Agreement.company.name``): those become ``company IN (SELECT id FROM companies WHERE …)``
+    so the companies' index serves them, where a join would leave it unused.
+    """
+    columns = [columns] if isinstance(columns, Column) else list(columns)
+    if not columns:
+        raise ValueError("matches() needs at least one column")
+    groups: dict[str, list[Column]] = {}
+    for column in columns:
+        chain = column._meta.call_chain
+        if len(chain) > 1:
+            raise ValueError("matches() follows one foreign key, not a chain of them")
+        groups.setdefault(chain[0]._meta.db_column_name if chain else "", []).append(column)
+    clauses = [
+        _through_foreign_key(group, text) if key else _on_table(group, text)
+        for key, group in groups.items()
+    ]
+    return reduce(lambda a, b: a | b, clauses)
+
+
+def _on_table(columns: list[Column], text: str) -> Combinable:
+    from core.db.engine import is_postgres
+    from core.web.listing import contains
+
+    table = columns[0]._meta.table
+    tablename = table._meta.tablename
+    if len({c._meta.table._meta.tablename for c in columns}) != 1:
+        raise ValueError("matches() searches the columns of one table")
+    names = [c._meta.db_column_name for c in columns]
+    missing = set(names) - set(SEARCHED.get(tablename, ()))
+    if missing:
+        raise ValueError(f"{tablename}.{', '.join(sorted(missing))} has no trigram index")
+    if "\x00" in text and is_postgres():
+        return WhereRaw("1 = 0")
+    like = reduce(lambda a, b: a | b, [contains(c, text) for c in columns])
+    if is_postgres() or len(text) < MIN_INDEXED_LENGTH or "\x00" in text:
+        return like
+    fts = search_table(tablename)
+    pk = table._meta.primary_key._meta.db_column_name
+    candidates = WhereRaw(
+        f'"{tablename}"."{pk}" IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH {{}})',
+        fts_query(names, text),
+    )
+    return candidates & like
+
+
+def _through_foreign_key(columns: list[Column], text: str) -> Combinable:
+    """``key IN (SELECT id … matching)``. PostgreSQL gets ``key = ANY(ARRAY(SELECT …))``: an
+    ``IN (subquery)`` inside an ``OR`` is a filter no index serves, so each row of the list was
+    read; the array is computed once and leaves the planner both ways, an index on ``key``
+    for a rare text and an ordered scan that stops after a page for one matching most rows."""
+    from core.db.engine import is_postgres
+
+    key = columns[0]._meta.call_chain[0]
+    target = columns[0]._meta.table
+    plain = [target._meta.get_column_by_name(c._meta.name) for c in columns]
+    inner = target.select(target._meta.primary_key).where(_on_table(plain, text))
+    name = f'"{key._meta.table._meta.tablename}"."{key._meta.db_column_name}"'
+    template = f"{name} = ANY(ARRAY({{}}))" if is_postgres() else f"{name} IN ({{}})"
+    return WhereRaw(template, inner.querystrings[0])
