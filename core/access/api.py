@@ -42,8 +42,10 @@ class RoleController(Controller):
         kind: FromQuery[Literal["system", "custom"] | None] = None,
     ) -> RolePage:
         filters = roles.RoleFilters(q=q.strip()[:40] if q else None, group=group, kind=kind)
-        items, total = await roles.list_roles(principal_of(request).scope, filters, list_query)
-        return make_page(items, total, list_query, RolePage)
+        items, total, cursors = await roles.list_roles(
+            principal_of(request).scope, filters, list_query
+        )
+        return make_page(items, total, list_query, RolePage, cursors)
 
     @post("/", summary="Create a custom role, optionally from a template role", guards=MANAGE)
     async def create(self, request: Request, data: JSONBody[RoleCreate]) -> RoleOut:

@@ -124,10 +124,10 @@ async def _details(scope: Scope, rows: list[dict]) -> list[RoleOut]:
 
 
 async def list_roles(scope: Scope, filters: RoleFilters, query: ListQuery):
-    rows, total = await fetch_page(
+    rows, total, cursors = await fetch_page(
         Role, COLUMNS, [visible(scope), *filters.clauses()], query, SORTABLE
     )
-    return await _details(scope, rows), total
+    return await _details(scope, rows), total, cursors
 
 
 async def _row(scope: Scope, role_id: int) -> dict:

@@ -66,6 +66,10 @@ class RolePage(msgspec.Struct):
     page_size: int
     pages: int
     total_is_capped: bool = False
+    first: str | None = None
+    previous: str | None = None
+    next: str | None = None
+    last: str | None = None
 
 
 class AreaOut(msgspec.Struct):

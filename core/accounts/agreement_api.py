@@ -71,10 +71,10 @@ class AgreementController(Controller):
                 lambda rows: service.list_agreements(principal_of(request).scope, filters, rows),
                 list_query,
             )
-        items, total = await service.list_agreements(
+        items, total, cursors = await service.list_agreements(
             principal_of(request).scope, filters, list_query
         )
-        return make_page(items, total, list_query, AgreementPage)
+        return make_page(items, total, list_query, AgreementPage, cursors)
 
     @post(
         "/",

@@ -174,6 +174,10 @@ class AgreementPage(msgspec.Struct):
     page_size: int
     pages: int
     total_is_capped: bool = False
+    first: str | None = None
+    previous: str | None = None
+    next: str | None = None
+    last: str | None = None
 
 
 class VersionPage(msgspec.Struct):

@@ -39,7 +39,7 @@ from core.db.search import matches
 from core.errors import Conflict, Invalid
 from core.money import amount_text, from_micros
 from core.validation import Problems
-from core.web.listing import ListQuery, fetch_page
+from core.web.listing import Cursors, ListQuery, fetch_page
 from tenants.models import Company
 from tenants.scope import Scope
 
@@ -161,10 +161,10 @@ async def _with_versions(rows: list[dict]) -> list[AgreementOut]:
 
 async def list_agreements(
     scope: Scope, filters: AgreementFilters, query: ListQuery
-) -> tuple[list[AgreementOut], int]:
+) -> tuple[list[AgreementOut], int, Cursors]:
     where = [versions.managed(scope), *filters.clauses()]
-    rows, total = await fetch_page(Agreement, OUT_COLUMNS, where, query, SORTABLE)
-    return await _with_versions(rows), total
+    rows, total, cursors = await fetch_page(Agreement, OUT_COLUMNS, where, query, SORTABLE)
+    return await _with_versions(rows), total, cursors
 
 
 async def get_agreement(scope: Scope, agreement_id: int) -> AgreementOut:

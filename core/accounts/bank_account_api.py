@@ -68,10 +68,10 @@ class BankAccountController(Controller):
                 ),
                 list_query,
             )
-        items, total = await service.list_bank_accounts(
+        items, total, cursors = await service.list_bank_accounts(
             principal_of(request).scope, "clients", filters, list_query
         )
-        return make_page(items, total, list_query, BankAccountPage)
+        return make_page(items, total, list_query, BankAccountPage, cursors)
 
     @post(
         "/",
@@ -142,10 +142,10 @@ class OwnBankAccountController(Controller):
                 ),
                 list_query,
             )
-        items, total = await service.list_bank_accounts(
+        items, total, cursors = await service.list_bank_accounts(
             principal_of(request).scope, "own", filters, list_query
         )
-        return make_page(items, total, list_query, BankAccountPage)
+        return make_page(items, total, list_query, BankAccountPage, cursors)
 
     @post(
         "/",

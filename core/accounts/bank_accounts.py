@@ -37,7 +37,7 @@ from core.db.engine import is_postgres, transaction
 from core.db.search import matches
 from core.errors import Conflict, Invalid, NotFound
 from core.validation import Problems
-from core.web.listing import ListQuery, fetch_page
+from core.web.listing import Cursors, ListQuery, fetch_page
 from tenants.scope import Scope, in_scope
 
 Realm = Literal["own", "clients"]
@@ -188,10 +188,10 @@ def to_out(row: dict) -> BankAccountOut:
 
 async def list_bank_accounts(
     scope: Scope, realm: Realm, filters: BankAccountFilters, query: ListQuery
-) -> tuple[list[BankAccountOut], int]:
+) -> tuple[list[BankAccountOut], int, Cursors]:
     where = [*_realm_clauses(scope, realm), *filters.clauses()]
-    rows, total = await fetch_page(BankAccount, OUT_COLUMNS, where, query, SORTABLE)
-    return [to_out(r) for r in rows], total
+    rows, total, cursors = await fetch_page(BankAccount, OUT_COLUMNS, where, query, SORTABLE)
+    return [to_out(r) for r in rows], total, cursors
 
 
 async def _row(scope: Scope, realm: Realm, account_id: int, *columns) -> dict:

@@ -43,8 +43,10 @@ class BankController(Controller):
                 lambda rows: banks.list_banks(principal_of(request).scope, filters, rows),
                 list_query,
             )
-        items, total = await banks.list_banks(principal_of(request).scope, filters, list_query)
-        return make_page(items, total, list_query, BankPage)
+        items, total, cursors = await banks.list_banks(
+            principal_of(request).scope, filters, list_query
+        )
+        return make_page(items, total, list_query, BankPage, cursors)
 
     @post("/", summary="Create a bank for your company", guards=MANAGE)
     async def create(self, request: Request, data: JSONBody[BankCreate]) -> BankOut:

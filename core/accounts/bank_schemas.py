@@ -63,3 +63,7 @@ class BankPage(msgspec.Struct):
     page_size: int
     pages: int
     total_is_capped: bool = False
+    first: str | None = None
+    previous: str | None = None
+    next: str | None = None
+    last: str | None = None

@@ -122,10 +122,10 @@ def to_out(row: dict, scope: Scope) -> BankOut:
 
 
 async def list_banks(scope: Scope, filters: BankFilters, query: ListQuery):
-    rows, total = await fetch_page(
+    rows, total, cursors = await fetch_page(
         Bank, OUT_COLUMNS, [visible(scope), *filters.clauses()], query, SORTABLE
     )
-    return [to_out(r, scope) for r in rows], total
+    return [to_out(r, scope) for r in rows], total, cursors
 
 
 async def _row(where: Where, bank_id: int, *columns) -> dict:

@@ -162,10 +162,10 @@ def to_out(row: dict, owner_view: bool) -> CompanyOut:
 async def list_companies(scope: Scope, filters: CompanyFilters, query: ListQuery):
     if filters.mnp_requests is not None and not scope.is_system_owner:
         raise Invalid.field("mnp_requests", "only the system owner filters by MNP requests")
-    rows, total = await fetch_page(
+    rows, total, cursors = await fetch_page(
         Company, OUT_COLUMNS, [in_scope(Company, scope), *filters.clauses()], query, SORTABLE
     )
-    return [to_out(r, scope.is_system_owner) for r in rows], total
+    return [to_out(r, scope.is_system_owner) for r in rows], total, cursors
 
 
 async def get_company(scope: Scope, company_id: int) -> CompanyOut:

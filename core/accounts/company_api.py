@@ -80,10 +80,10 @@ class CompanyController(Controller):
                 lambda rows: companies.list_companies(principal_of(request).scope, filters, rows),
                 list_query,
             )
-        items, total = await companies.list_companies(
+        items, total, cursors = await companies.list_companies(
             principal_of(request).scope, filters, list_query
         )
-        return make_page(items, total, list_query, CompanyPage)
+        return make_page(items, total, list_query, CompanyPage, cursors)
 
     @post("/", summary="Create a company", guards=MANAGE, opt=rules(CompanyUpdate, _check_rules))
     async def create(self, request: Request, data: JSONBody[CompanyCreate]) -> CompanyOut:

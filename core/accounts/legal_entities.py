@@ -29,7 +29,7 @@ from core.db.engine import is_postgres, transaction
 from core.db.search import matches
 from core.errors import Invalid, NotFound
 from core.validation import Problems, clean_email_list, country_name, normalise_country
-from core.web.listing import ListQuery, fetch_page
+from core.web.listing import Cursors, ListQuery, fetch_page
 from tenants.models import Company, Portal
 from tenants.scope import Scope, in_scope
 
@@ -137,10 +137,10 @@ def to_out(row: dict) -> LegalEntityOut:
 
 async def list_legal_entities(
     scope: Scope, realm: Realm, filters: LegalEntityFilters, query: ListQuery
-) -> tuple[list[LegalEntityOut], int]:
+) -> tuple[list[LegalEntityOut], int, Cursors]:
     where = [*_realm_clauses(scope, realm), *filters.clauses()]
-    rows, total = await fetch_page(LegalEntity, OUT_COLUMNS, where, query, SORTABLE)
-    return [to_out(r) for r in rows], total
+    rows, total, cursors = await fetch_page(LegalEntity, OUT_COLUMNS, where, query, SORTABLE)
+    return [to_out(r) for r in rows], total, cursors
 
 
 async def _row(scope: Scope, realm: Realm, entity_id: int, *columns) -> dict:

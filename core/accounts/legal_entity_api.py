@@ -68,10 +68,10 @@ class LegalEntityController(Controller):
                 ),
                 list_query,
             )
-        items, total = await service.list_legal_entities(
+        items, total, cursors = await service.list_legal_entities(
             principal_of(request).scope, "clients", filters, list_query
         )
-        return make_page(items, total, list_query, LegalEntityPage)
+        return make_page(items, total, list_query, LegalEntityPage, cursors)
 
     @post(
         "/",
@@ -137,10 +137,10 @@ class OwnLegalEntityController(Controller):
                 ),
                 list_query,
             )
-        items, total = await service.list_legal_entities(
+        items, total, cursors = await service.list_legal_entities(
             principal_of(request).scope, "own", filters, list_query
         )
-        return make_page(items, total, list_query, LegalEntityPage)
+        return make_page(items, total, list_query, LegalEntityPage, cursors)
 
     @post(
         "/",

@@ -30,7 +30,7 @@ class AuditController(Controller):
     @get(
         "/",
         summary="The audit log of your company and the companies it created",
-        dependencies={"list_query": paging("created_at", service.SORTABLE, keyset=True)},
+        dependencies={"list_query": paging("created_at", service.SORTABLE)},
     )
     async def list(
         self,

@@ -15,7 +15,7 @@ import msgspec
 
 from core.audit.models import AuditChange, AuditEvent
 from core.errors import Invalid
-from core.web.listing import Cursors, ListQuery, contains, fetch_keyset_page
+from core.web.listing import Cursors, ListQuery, contains, fetch_page
 from tenants.scope import Scope, get_in_scope, in_scope
 
 Text = Annotated[str, msgspec.Meta(max_length=200)]
@@ -201,7 +201,7 @@ async def list_events(
     scope: Scope, filters: AuditFilters, query: ListQuery
 ) -> tuple[list[AuditEventOut], int, Cursors]:
     """Paged by key: the log grows without bound and its last page must cost as its first."""
-    rows, total, cursors = await fetch_keyset_page(
+    rows, total, cursors = await fetch_page(
         AuditEvent, EVENT_COLUMNS, scoped_clauses(scope, filters), query, SORTABLE
     )
     return [event_out(r) for r in rows], total, cursors

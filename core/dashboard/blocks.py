@@ -18,8 +18,8 @@ RECENT_EVENTS = 5
 
 
 async def _companies(p: Principal) -> BlockContent:
-    _, total = await companies.list_companies(p.scope, companies.CompanyFilters(), ONE)
-    _, blocked = await companies.list_companies(
+    _, total, _ = await companies.list_companies(p.scope, companies.CompanyFilters(), ONE)
+    _, blocked, _ = await companies.list_companies(
         p.scope, companies.CompanyFilters(enabled=False), ONE
     )
     return BlockContent(
@@ -33,7 +33,7 @@ async def _companies(p: Principal) -> BlockContent:
 async def _agreements(p: Principal) -> BlockContent:
     today = datetime.now(UTC).date()
     filters = agreements.AgreementFilters(in_force_on=today)
-    _, active = await agreements.list_agreements(p.scope, filters, ONE)
+    _, active, _ = await agreements.list_agreements(p.scope, filters, ONE)
     href = f"/agreements?in_force_on={today.isoformat()}"
     return BlockContent(stats=(Stat("In force today", active, href),))
 
@@ -42,7 +42,7 @@ async def _invitations(p: Principal) -> BlockContent:
     stats = []
     for group, label in (("backoffice", "BackOffice"), ("portal", "Client portal")):
         filters = directory.DirectoryFilters(group=group, status="invited")
-        _, pending = await directory.list_directory(p, filters, ONE)
+        _, pending, _ = await directory.list_directory(p, filters, ONE)
         stats.append(Stat(label, pending, f"/users?group={group}&status=invited"))
     return BlockContent(stats=tuple(stats))
 
@@ -51,7 +51,7 @@ async def _portals(p: Principal) -> BlockContent:
     stats = []
     for status, label in (("error", "In error"), ("draft", "Not yet active")):
         filters = portals.PortalFilters(status=status)
-        _, count = await portals.list_portals(p.scope, filters, ONE)
+        _, count, _ = await portals.list_portals(p.scope, filters, ONE)
         stats.append(Stat(label, count, f"/portals?status={status}"))
     return BlockContent(stats=tuple(stats))
 

@@ -39,10 +39,10 @@ class JobController(Controller):
         kind: Annotated[str | None, QueryParameter(max_length=64)] = None,
         status: FromQuery[Status | None] = None,
     ) -> JobPage:
-        items, total = await service.list_jobs(
+        items, total, cursors = await service.list_jobs(
             principal_of(request).scope, list_query, kind, status
         )
-        return make_page(items, total, list_query, JobPage)
+        return make_page(items, total, list_query, JobPage, cursors)
 
     @get("/{job_id:int}", summary="One job: status, progress and download link when done")
     async def read(self, request: Request, job_id: FromPath[int]) -> JobOut:

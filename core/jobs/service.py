@@ -22,7 +22,7 @@ from core.errors import Conflict, DomainError, NotFound
 from core.jobs.models import Job
 from core.jobs.schemas import JobOut
 from core.storage import get_storage
-from core.web.listing import ListQuery, fetch_page
+from core.web.listing import Cursors, ListQuery, fetch_page
 from tenants.scope import Scope
 
 API_PATH = "/api/v1/jobs"
@@ -109,14 +109,14 @@ async def get_job(scope: Scope, job_id: int) -> JobOut:
 
 async def list_jobs(
     scope: Scope, query: ListQuery, kind: str | None = None, status: str | None = None
-) -> tuple[list[JobOut], int]:
+) -> tuple[list[JobOut], int, Cursors]:
     where = [own_jobs(scope)]
     if kind:
         where.append(Job.kind == kind)
     if status:
         where.append(Job.status == status)
-    rows, total = await fetch_page(Job, OUT_COLUMNS, where, query, SORTABLE)
-    return [to_out(r) for r in rows], total
+    rows, total, cursors = await fetch_page(Job, OUT_COLUMNS, where, query, SORTABLE)
+    return [to_out(r) for r in rows], total, cursors
 
 
 async def open_result(scope: Scope, job_id: int) -> tuple[str, Path | bytes]:

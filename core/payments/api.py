@@ -54,10 +54,10 @@ class PaymentSystemController(Controller):
                 ),
                 list_query,
             )
-        items, total = await service.list_payment_systems(
+        items, total, cursors = await service.list_payment_systems(
             principal_of(request).scope, filters, list_query
         )
-        return make_page(items, total, list_query, PaymentSystemPage)
+        return make_page(items, total, list_query, PaymentSystemPage, cursors)
 
     @post("/", summary="Configure a payment system", guards=MANAGE)
     async def create(

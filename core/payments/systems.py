@@ -36,7 +36,7 @@ from core.payments.schemas import (
 from core.plugins import registry
 from core.plugins.declarations import PaymentSystem
 from core.plugins.fields import json_schema, redact, validate_values
-from core.web.listing import ListQuery, fetch_page
+from core.web.listing import Cursors, ListQuery, fetch_page
 from tenants.scope import Scope
 
 TABLE = "payment_systems"
@@ -190,10 +190,12 @@ def _mine(scope: Scope):
 
 async def list_payment_systems(
     scope: Scope, filters: PaymentSystemFilters, query: ListQuery
-) -> tuple[list[PaymentSystemOut], int]:
+) -> tuple[list[PaymentSystemOut], int, Cursors]:
     where = [_mine(scope), *filters.clauses()]
-    rows, total = await fetch_page(PaymentSystemConfig, OUT_COLUMNS, where, query, SORTABLE)
-    return [to_out(r) for r in rows], total
+    rows, total, cursors = await fetch_page(
+        PaymentSystemConfig, OUT_COLUMNS, where, query, SORTABLE
+    )
+    return [to_out(r) for r in rows], total, cursors
 
 
 async def _row(scope: Scope, system_id: int, *columns) -> dict:

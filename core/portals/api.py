@@ -85,8 +85,10 @@ class PortalController(Controller):
                 lambda rows: service.list_portals(principal_of(request).scope, filters, rows),
                 list_query,
             )
-        items, total = await service.list_portals(principal_of(request).scope, filters, list_query)
-        return make_page(items, total, list_query, PortalPage)
+        items, total, cursors = await service.list_portals(
+            principal_of(request).scope, filters, list_query
+        )
+        return make_page(items, total, list_query, PortalPage, cursors)
 
     @post("/", summary="Create a portal (it starts as a draft)", guards=MANAGE)
     async def create(self, request: Request, data: JSONBody[PortalCreate]) -> PortalOut:

@@ -27,7 +27,7 @@ from core.portals.domain import backoffice_url
 from core.portals.rules import clean_values
 from core.portals.schemas import PortalCreate, PortalOut, PortalReferences, PortalUpdate
 from core.portals.uploads import SLOTS
-from core.web.listing import ListQuery, fetch_page
+from core.web.listing import Cursors, ListQuery, fetch_page
 from tenants.models import Company, Portal
 from tenants.scope import Scope, in_scope
 
@@ -180,10 +180,10 @@ def to_out(row: dict) -> PortalOut:
 
 async def list_portals(
     scope: Scope, filters: PortalFilters, query: ListQuery
-) -> tuple[list[PortalOut], int]:
+) -> tuple[list[PortalOut], int, Cursors]:
     where = [in_scope(Portal, scope), *filters.clauses()]
-    rows, total = await fetch_page(Portal, OUT_COLUMNS, where, query, SORTABLE)
-    return [to_out(r) for r in rows], total
+    rows, total, cursors = await fetch_page(Portal, OUT_COLUMNS, where, query, SORTABLE)
+    return [to_out(r) for r in rows], total, cursors
 
 
 async def portal_row(scope: Scope, portal_id: int, *columns) -> dict:

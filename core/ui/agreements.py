@@ -30,7 +30,7 @@ from core.errors import Conflict, Invalid
 from core.money import input_amount
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
-from core.ui.tables import Column, Table, as_int, pager, register
+from core.ui.tables import Column, Table, as_int, listed, register
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.rule_check import rules_of_parsed
@@ -223,7 +223,7 @@ async def agreement_list(request: Request) -> Response:
             lambda rows: service.list_agreements(scope, filters, rows),
             query,
         )
-    items, total = await service.list_agreements(scope, filters, query)
+    items, paged = await listed(lambda q: service.list_agreements(scope, filters, q), query)
     return await page(
         request,
         "agreements/list.html",
@@ -231,7 +231,7 @@ async def agreement_list(request: Request) -> Response:
         table=TABLE,
         columns=TABLE.visible(request),
         items=items,
-        pager=pager(total, query),
+        pager=paged,
         filters=shown,
         companies=await service.company_choices(scope),
         currencies=service.currency_choices(),

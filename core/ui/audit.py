@@ -6,7 +6,6 @@ Job pages only show jobs of the signed-in user's own company, exactly like the A
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -22,7 +21,7 @@ from core.jobs.schemas import JobOut
 from core.ui import audit_display as display
 from core.ui.forms import by_field, read_form
 from core.ui.render import page, redirect
-from core.ui.tables import Column, Table, pager, register
+from core.ui.tables import Column, Table, listed, pager, register
 from core.web.context import audit_context, principal_of
 
 TABLE = register(
@@ -36,7 +35,6 @@ TABLE = register(
             Column("action", "Action", "action"),
         ),
         default_sort="created_at",
-        keyset=True,
     )
 )
 AUDIT_VIEW = [requires(("audit", "portal_audit"), "view")]
@@ -59,14 +57,9 @@ async def audit_list(request: Request) -> Response:
     scope = principal_of(request).scope
     filters, shown, errors = _filters(request.query_params)
     query = TABLE.query(request)
-    items, total, cursors = [], 0, None
+    items, paged = [], pager(0, query)
     if filters is not None:
-        try:
-            items, total, cursors = await service.list_events(scope, filters, query)
-        except Invalid:  # a stale or edited page link: the first page, said so
-            errors.append({"field": "form", "message": "That page link is out of date."})
-            query = replace(query, cursor=None, page=1)
-            items, total, cursors = await service.list_events(scope, filters, query)
+        items, paged = await listed(lambda q: service.list_events(scope, filters, q), query)
     return await page(
         request,
         "audit/list.html",
@@ -74,7 +67,7 @@ async def audit_list(request: Request) -> Response:
         table=TABLE,
         columns=TABLE.visible(request),
         items=items,
-        pager=pager(total, query, cursors),
+        pager=paged,
         filters=shown,
         errors=by_field(errors),
         actions=await service.action_names(scope),

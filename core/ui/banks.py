@@ -20,7 +20,7 @@ from core.accounts.bank_schemas import BankCreate, BankOut, BankUpdate
 from core.errors import Conflict, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
-from core.ui.tables import Column, Table, pager, register
+from core.ui.tables import Column, Table, listed, register
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
@@ -77,7 +77,9 @@ async def bank_list(request: Request) -> Response:
             lambda rows: banks.list_banks(principal_of(request).scope, filters, rows),
             query,
         )
-    items, total = await banks.list_banks(principal_of(request).scope, filters, query)
+    items, paged = await listed(
+        lambda q: banks.list_banks(principal_of(request).scope, filters, q), query
+    )
     return await page(
         request,
         "banks/list.html",
@@ -85,7 +87,7 @@ async def bank_list(request: Request) -> Response:
         table=TABLE,
         columns=TABLE.visible(request),
         items=items,
-        pager=pager(total, query),
+        pager=paged,
         filters=shown,
         countries=country_choices(),
         can_manage=await _can_manage(request),

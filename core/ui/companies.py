@@ -22,7 +22,7 @@ from core.errors import Conflict, Invalid
 from core.plugins import registry
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
-from core.ui.tables import Column, Table, as_bool, pager, register
+from core.ui.tables import Column, Table, as_bool, listed, register
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.rule_check import rules_of_parsed
@@ -110,7 +110,7 @@ async def company_list(request: Request) -> Response:
             lambda rows: companies.list_companies(scope, filters, rows),
             query,
         )
-    items, total = await companies.list_companies(scope, filters, query)
+    items, paged = await listed(lambda q: companies.list_companies(scope, filters, q), query)
     return await page(
         request,
         "companies/list.html",
@@ -118,7 +118,7 @@ async def company_list(request: Request) -> Response:
         table=TABLE,
         columns=TABLE.visible(request),
         items=items,
-        pager=pager(total, query),
+        pager=paged,
         filters=shown,
         can_create=scope.company_kind != "client" and await _can_manage(request),
     )

@@ -26,7 +26,7 @@ from core.accounts.legal_entity_schemas import (
 from core.errors import Conflict, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
-from core.ui.tables import Column, Table, as_bool, as_int, pager, register
+from core.ui.tables import Column, Table, as_bool, as_int, listed, register
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.rule_check import rules_of_parsed
@@ -179,7 +179,9 @@ def _make_handlers(section: Section) -> list:
                 lambda rows: service.list_legal_entities(scope, realm, filters, rows),
                 query,
             )
-        items, total = await service.list_legal_entities(scope, realm, filters, query)
+        items, paged = await listed(
+            lambda q: service.list_legal_entities(scope, realm, filters, q), query
+        )
         return await page(
             request,
             "legal_entities/list.html",
@@ -188,7 +190,7 @@ def _make_handlers(section: Section) -> list:
             table=section.table,
             columns=section.table.visible(request),
             items=items,
-            pager=pager(total, query),
+            pager=paged,
             filters=shown,
             countries=countries(),
             companies=await service.company_choices(scope) if section.asks_company else [],

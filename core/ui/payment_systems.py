@@ -19,7 +19,7 @@ from core.payments import systems as service
 from core.payments.schemas import PaymentSystemCreate, PaymentSystemOut, PaymentSystemUpdate
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
-from core.ui.tables import Column, Table, as_bool, pager, register
+from core.ui.tables import Column, Table, as_bool, listed, register
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
@@ -141,7 +141,9 @@ async def system_list(request: Request) -> Response:
             lambda rows: service.list_payment_systems(principal_of(request).scope, filters, rows),
             query,
         )
-    items, total = await service.list_payment_systems(principal_of(request).scope, filters, query)
+    items, paged = await listed(
+        lambda q: service.list_payment_systems(principal_of(request).scope, filters, q), query
+    )
     return await page(
         request,
         "payment_systems/list.html",
@@ -149,7 +151,7 @@ async def system_list(request: Request) -> Response:
         table=TABLE,
         columns=TABLE.visible(request),
         items=items,
-        pager=pager(total, query),
+        pager=paged,
         filters=shown,
         types=service.list_types(),
         can_manage=await can_manage(request),

@@ -23,7 +23,7 @@ from core.portals.schemas import CertificateUpload, PortalCreate, PortalOut, Por
 from core.portals.uploads import SLOTS
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
-from core.ui.tables import Column, Table, as_int, pager, register
+from core.ui.tables import Column, Table, as_int, listed, register
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 
@@ -148,7 +148,7 @@ async def portal_list(request: Request) -> Response:
         return await csv_export.respond(
             "portals", PortalOut, lambda rows: service.list_portals(scope, filters, rows), query
         )
-    items, total = await service.list_portals(scope, filters, query)
+    items, paged = await listed(lambda q: service.list_portals(scope, filters, q), query)
     return await page(
         request,
         "portals/list.html",
@@ -156,7 +156,7 @@ async def portal_list(request: Request) -> Response:
         table=TABLE,
         columns=TABLE.visible(request),
         items=items,
-        pager=pager(total, query),
+        pager=paged,
         filters=shown,
         companies=await service.company_choices(scope),
         statuses=STATUS_LABELS,

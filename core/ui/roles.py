@@ -25,7 +25,7 @@ from core.auth.principal import Principal
 from core.errors import Conflict, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
-from core.ui.tables import Column, Table, as_int, pager, register
+from core.ui.tables import Column, Table, as_int, listed, register
 from core.web.context import audit_context, principal_of
 from tenants.models import Company
 
@@ -106,7 +106,9 @@ async def role_list(request: Request) -> Response:
         kind=shown["kind"] if shown["kind"] in ("system", "custom") else None,
     )
     query = TABLE.query(request)
-    items, total = await roles.list_roles(principal_of(request).scope, filters, query)
+    items, paged = await listed(
+        lambda q: roles.list_roles(principal_of(request).scope, filters, q), query
+    )
     return await page(
         request,
         "roles/list.html",
@@ -114,7 +116,7 @@ async def role_list(request: Request) -> Response:
         table=TABLE,
         columns=TABLE.visible(request),
         items=items,
-        pager=pager(total, query),
+        pager=paged,
         filters=shown,
         groups=GROUP_LABELS,
     )

@@ -6,13 +6,15 @@ defaults here instead of reaching the services' strict validation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from litestar import Request, Response, post
 from litestar.params import FromPath
 
 from core.access.guards import signed_in
-from core.errors import NotFound
+from core.errors import Invalid, NotFound
 from core.ui.forms import read_form
 from core.ui.render import local_path, redirect
 from core.web.listing import DEFAULT_PAGE_SIZE, TOTAL_CAP, Cursors, ListQuery
@@ -36,7 +38,6 @@ class Table:
     columns: tuple[Column, ...]
     default_sort: str = "id"
     default_order: str = "desc"
-    keyset: bool = False  # pages by key (``cursor``): lists that grow without bound
 
     @property
     def sort_keys(self) -> set[str]:
@@ -60,7 +61,7 @@ class Table:
             page_size=size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
             sort=sort if sort in self.sort_keys else self.default_sort,
             order=order if order in ("asc", "desc") else self.default_order,
-            cursor=(params.get("cursor") or None) if self.keyset else None,
+            cursor=params.get("cursor") or None,
         )
 
 
@@ -84,7 +85,9 @@ def as_bool(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
 
 
-def pager(total: int, query: ListQuery, cursors: Cursors | None = None) -> dict:
+def pager(
+    total: int, query: ListQuery, cursors: Cursors | None = None, notice: str | None = None
+) -> dict:
     """``total`` as ``fetch_page`` counts it: above ``TOTAL_CAP`` it shows as "10000+"."""
     capped = total > TOTAL_CAP
     total = min(total, TOTAL_CAP)
@@ -93,8 +96,11 @@ def pager(total: int, query: ListQuery, cursors: Cursors | None = None) -> dict:
     return {
         "total": total,
         "capped": capped,
-        # lists paged by key link first / previous / next / last instead of page numbers
-        "cursors": cursors,
+        # every list links first / previous / next / last by key (``cursor``)
+        "cursors": cursors or Cursors(),
+        "notice": notice,
+        # reached by a cursor: where the page sits is not known, only the total
+        "keyed": query.cursor not in (None, "first"),
         "page": query.page,
         "pages": pages,
         "page_size": query.page_size,
@@ -104,6 +110,25 @@ def pager(total: int, query: ListQuery, cursors: Cursors | None = None) -> dict:
         "sort": query.sort,
         "order": query.order,
     }
+
+
+STALE_LINK = "That page link is out of date: this is the first page."
+
+
+async def listed(
+    fetch: Callable[[ListQuery], Awaitable[tuple[list, int, Cursors]]], query: ListQuery
+) -> tuple[list[Any], dict]:
+    """One page's items and its ``pager``. A cursor that no longer fits (edited, or made for
+    another sort) shows the first page with a notice, never an error page."""
+    try:
+        items, total, cursors = await fetch(query)
+        return items, pager(total, query, cursors)
+    except Invalid as exc:
+        if not any(e.get("field") == "cursor" for e in exc.errors or []):
+            raise
+    query = replace(query, cursor=None, page=1)
+    items, total, cursors = await fetch(query)
+    return items, pager(total, query, cursors, STALE_LINK)
 
 
 @post("/ui/columns/{table:str}", include_in_schema=False, guards=[signed_in()])

@@ -15,7 +15,7 @@ from core.auth.principal import Principal
 from core.errors import Conflict, DomainError, Forbidden, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
-from core.ui.tables import Column, Table, as_int, pager, register
+from core.ui.tables import Column, Table, as_int, listed, register
 from core.users import directory, invitations, manage, rules, standing
 from core.users.api import MANAGE, VIEW
 from core.users.schemas import InvitationCreate, UserUpdate
@@ -94,7 +94,7 @@ async def user_list(request: Request) -> Response:
         role_id=as_int(shown["role"], 0) or None,
     )
     query = TABLE.query(request)
-    items, total = await directory.list_directory(principal, filters, query)
+    items, paged = await listed(lambda q: directory.list_directory(principal, filters, q), query)
     return await page(
         request,
         "users/list.html",
@@ -104,7 +104,7 @@ async def user_list(request: Request) -> Response:
         table=TABLE,
         columns=TABLE.visible(request),
         items=items,
-        pager=pager(total, query),
+        pager=paged,
         filters=shown,
         statuses=STATUSES,
         companies=await _companies(principal, "portal"),

@@ -82,8 +82,10 @@ class UserController(Controller):
         filters = directory.DirectoryFilters(
             group=group, q=q, company_id=company_id, status=status, role_id=role_id
         )
-        items, total = await directory.list_directory(principal_of(request), filters, list_query)
-        return make_page(items, total, list_query, DirectoryPage)
+        items, total, cursors = await directory.list_directory(
+            principal_of(request), filters, list_query
+        )
+        return make_page(items, total, list_query, DirectoryPage, cursors)
 
     @get("/{user_id:int}", summary="One user, with departments", guards=VIEW)
     async def read(self, request: Request, user_id: FromPath[int]) -> UserOut:
@@ -125,10 +127,10 @@ class InvitationController(Controller):
         filters = invitations.InvitationFilters(
             q=q, group=group, company_id=company_id, status=status, role_id=role_id
         )
-        items, total = await invitations.list_invitations(
+        items, total, cursors = await invitations.list_invitations(
             principal_of(request), filters, list_query
         )
-        return make_page(items, total, list_query, InvitationPage)
+        return make_page(items, total, list_query, InvitationPage, cursors)
 
     @post("/", summary="Invite someone by email", guards=MANAGE)
     async def create(self, request: Request, data: JSONBody[InvitationCreate]) -> InvitationOut:

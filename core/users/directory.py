@@ -1,8 +1,9 @@
 """The users list: invitations ("Guest") first, then registered users, as one paged list.
 
 Two tables cannot be paged as one with a UNION over both databases' column types cheaply, so
-the page is cut from the two ordered blocks by offset: invitations fill the first pages, users
-continue where they end. Each block is sorted by the chosen key (email by default).
+the list is two blocks one after the other (``core.web.listing.fetch_blocks``): invitations
+first, then users, each sorted by the chosen key (email by default). A cursor names its block,
+so a page that starts among the invitations and ends among the users is read by key too.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from core.users import rules
 from core.users.invitations import InvitationFilters, effective_status
 from core.users.models import Invitation
 from core.users.schemas import DirectoryEntry
-from core.web.listing import ListQuery
+from core.web.keyset import Block
+from core.web.listing import BLOCK, Cursors, ListQuery, fetch_blocks
 
 INVITATION_STATUSES = ("invited", "expired", "revoked")
 USER_STATUSES = ("active", "inactive")
@@ -137,45 +139,32 @@ def _invitation_entry(row: dict) -> DirectoryEntry:
     )
 
 
-async def _block(table, columns, where, query: ListQuery, offset: int, limit: int) -> list[dict]:
-    if limit <= 0:
-        return []
-    ascending = query.order == "asc"
-    select = table.select(*columns).where(*where)
-    select = select.order_by(_sortable(table)[query.sort], ascending=ascending)
-    select = select.order_by(table._meta.primary_key, ascending=ascending)
-    return await select.limit(limit).offset(offset)
-
-
 async def list_directory(principal: Principal, filters: DirectoryFilters, query: ListQuery):
-    """One page of entries and the total over both blocks."""
+    """One page of entries, the total over both blocks and the neighbouring pages' cursors."""
     filters.validate()
     query.validate(_sortable(User))
     if filters.group not in rules.visible_groups(principal):
-        return [], 0
-    wants_invitations = not filters.status or filters.status in INVITATION_STATUSES
-    wants_users = not filters.status or filters.status in USER_STATUSES
-    invitation_where = [
-        *rules.visible(Invitation, principal),
-        *InvitationFilters(
-            q=filters.q,
-            group=filters.group,
-            company_id=filters.company_id,
-            status=filters.status,
-            role_id=filters.role_id,
-        ).clauses(),
-    ]
-    user_where = [*rules.visible(User, principal), *filters.user_clauses()]
-    invitations = await Invitation.count().where(*invitation_where) if wants_invitations else 0
-    users = await User.count().where(*user_where) if wants_users else 0
-    start, size = (query.page - 1) * query.page_size, query.page_size
-    entries: list[DirectoryEntry] = []
-    if start < invitations:
-        rows = await _block(Invitation, INVITATION_COLUMNS, invitation_where, query, start, size)
-        entries += [_invitation_entry(r) for r in rows]
-    if users:
-        rows = await _block(
-            User, USER_COLUMNS, user_where, query, max(0, start - invitations), size - len(entries)
+        return [], 0, Cursors()
+    blocks = []
+    if not filters.status or filters.status in INVITATION_STATUSES:
+        invitation_where = [
+            *rules.visible(Invitation, principal),
+            *InvitationFilters(
+                q=filters.q,
+                group=filters.group,
+                company_id=filters.company_id,
+                status=filters.status,
+                role_id=filters.role_id,
+            ).clauses(),
+        ]
+        blocks.append(
+            Block(Invitation, INVITATION_COLUMNS, invitation_where, _sortable(Invitation))
         )
-        entries += [_user_entry(r) for r in rows]
-    return entries, invitations + users
+    if not filters.status or filters.status in USER_STATUSES:
+        user_where = [*rules.visible(User, principal), *filters.user_clauses()]
+        blocks.append(Block(User, USER_COLUMNS, user_where, _sortable(User)))
+    rows, total, cursors = await fetch_blocks(blocks, query, "directory")
+    entries = [
+        _user_entry(r) if blocks[r.pop(BLOCK)].table is User else _invitation_entry(r) for r in rows
+    ]
+    return entries, total, cursors

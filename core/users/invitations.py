@@ -147,8 +147,8 @@ def to_out(row: dict) -> InvitationOut:
 
 async def list_invitations(principal: Principal, filters: InvitationFilters, query: ListQuery):
     where = [*rules.visible(Invitation, principal), *filters.clauses()]
-    rows, total = await fetch_page(Invitation, OUT_COLUMNS, where, query, SORTABLE)
-    return [to_out(r) for r in rows], total
+    rows, total, cursors = await fetch_page(Invitation, OUT_COLUMNS, where, query, SORTABLE)
+    return [to_out(r) for r in rows], total, cursors
 
 
 async def get_invitation(principal: Principal, invitation_id: int) -> InvitationOut:

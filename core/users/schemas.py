@@ -51,6 +51,10 @@ class InvitationPage(msgspec.Struct):
     page_size: int
     pages: int
     total_is_capped: bool = False
+    first: str | None = None
+    previous: str | None = None
+    next: str | None = None
+    last: str | None = None
 
 
 class DepartmentOut(msgspec.Struct):
@@ -114,6 +118,10 @@ class DirectoryPage(msgspec.Struct):
     page_size: int
     pages: int
     total_is_capped: bool = False
+    first: str | None = None
+    previous: str | None = None
+    next: str | None = None
+    last: str | None = None
 
 
 class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -42,7 +42,7 @@ ExportFormat = Annotated[
         "paging ignored, every row)"
     ),
 ]
-Fetch = Callable[[ListQuery], Awaitable[tuple[list, int]]]
+Fetch = Callable[[ListQuery], Awaitable[tuple[list, int, Any]]]
 
 
 class CsvStream(Stream):
@@ -143,7 +143,7 @@ async def respond(
     def batch_query(number: int) -> ListQuery:
         return ListQuery(number, PAGE_SIZE, query.sort, query.order, resume=resume)
 
-    items, _ = await fetch(batch_query(1))
+    items, *_ = await fetch(batch_query(1))
     paths = columns(row_type, items[0] if items else None)
 
     async def body() -> AsyncIterator[bytes]:
@@ -154,7 +154,7 @@ async def respond(
             if len(batch) < PAGE_SIZE:
                 break
             number += 1
-            batch, _ = await fetch(batch_query(number))
+            batch, *_ = await fetch(batch_query(number))
 
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     return CsvStream(

@@ -3,27 +3,27 @@
 Sort keys are whitelisted per list so a query string can never name an arbitrary column.
 Totals are counted up to ``TOTAL_CAP`` rows and no further: an exact ``COUNT(*)`` reads every
 matching row on every request, which made pages slow down linearly with the data (issue 9).
-Lists that grow without bound (the audit log) also page by key (``cursor``): each page costs
-the same however deep it is, where ``OFFSET`` reads and drops every row before it.
+Every list pages by key (``cursor``, see ``core.web.keyset``): each page costs the same
+however deep it is, where ``OFFSET`` reads and drops every row before it.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
-from piccolo.columns import Column, Date, Timestamp, Timestamptz
-from piccolo.columns.combination import Where, WhereRaw
+from piccolo.columns import Column
+from piccolo.columns.combination import Where
 from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.table import Table
 
 from core.errors import Invalid
+from core.web import keyset
+from core.web.keyset import Block
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 25
@@ -33,9 +33,9 @@ MAX_PAGE = MAX_OFFSET // MAX_PAGE_SIZE
 # Totals stop counting here: "10,000+" says enough, and counting further costs every request.
 TOTAL_CAP = 10_000
 MAX_BATCH_SIZE = 5_000
-MAX_CURSOR = 600
+MAX_CURSOR = 2000
 CURSOR_DESCRIPTION = (
-    "Key-based paging (lists that offer it answer `first`, `previous`, `next` and `last`): "
+    "Key-based paging (every page answers `first`, `previous`, `next` and `last`): "
     "`first`, `last`, or a `previous`/`next` value from a page of the same sort and order. "
     "Each page costs the same however deep it is; `page` is then ignored and answered as 0."
 )
@@ -50,6 +50,10 @@ class Page(msgspec.Struct):
     page_size: int
     pages: int
     total_is_capped: bool = False
+    first: str | None = None
+    previous: str | None = None
+    next: str | None = None
+    last: str | None = None
 
 
 @dataclass
@@ -60,7 +64,7 @@ class Resume:
     every list exactly as the list does, by key and without counting.
     """
 
-    last: tuple[Any, Any] | None = None
+    last: keyset.Position | None = None
 
 
 @dataclass(frozen=True)
@@ -100,78 +104,6 @@ async def capped_count(table: type[Table], where: list[Where], cap: int = TOTAL_
     return rows[0]["n"]
 
 
-def _ordered(select, table: type[Table], key: Column, ascending: bool):
-    """Sorted by ``key`` with a stable tie-break on the primary key."""
-    select = select.order_by(key, ascending=ascending)
-    if key is not table._meta.primary_key:
-        select = select.order_by(table._meta.primary_key, ascending=ascending)
-    return select
-
-
-async def fetch_page(
-    table: type[Table],
-    columns: list,
-    where: list[Where],
-    query: ListQuery,
-    sortable: dict[str, Column],
-) -> tuple[list[dict], int]:
-    """The rows of one page (by number) and the total, capped (see ``make_page``).
-
-    With ``query.resume`` it is one batch of an export instead: rows after the last one read,
-    and no total (0).
-    """
-    query.validate(sortable)
-    if query.cursor is not None:
-        raise Invalid.field("cursor", "this list pages by number: use page, not cursor")
-    if query.resume is not None:
-        return await _next_batch(table, columns, where, query, sortable), 0
-    select = table.select(*columns)
-    for clause in where:
-        select = select.where(clause)
-    select = _ordered(select, table, sortable[query.sort], query.order == "asc")
-    select = select.limit(query.page_size).offset((query.page - 1) * query.page_size)
-    rows = await select
-    return rows, await capped_count(table, where)
-
-
-SORT_ALIAS, ID_ALIAS = "listing_sort_key", "listing_row_id"
-
-
-def _keyable(key: Column) -> bool:
-    """A key can resume a read when neither it nor a join on the way to it can be NULL
-    (NULLs sort first on SQLite and last on PostgreSQL, and ``>`` never matches them)."""
-    chain = getattr(key._meta, "call_chain", None) or []
-    return not key._meta.null and not any(fk._meta.null for fk in chain)
-
-
-async def _next_batch(
-    table: type[Table], columns: list, where: list[Where], query: ListQuery, sortable: dict
-) -> list[dict]:
-    """The next ``page_size`` rows after ``query.resume.last``; by OFFSET (``page``) only when
-    the sort key may be NULL."""
-    key, pk = sortable[query.sort], table._meta.primary_key
-    ascending = query.order == "asc"
-    resume = query.resume
-    assert resume is not None
-    if not _keyable(key):
-        select = table.select(*columns)
-        for clause in where:
-            select = select.where(clause)
-        select = _ordered(select, table, key, ascending)
-        offset = (query.page - 1) * query.page_size
-        return await select.limit(query.page_size).offset(offset)
-    bound = []
-    if resume.last is not None:
-        bound = [_beyond(table, key, resume.last[0], resume.last[1], ascending)]
-    select = table.select(*columns, key.as_alias(SORT_ALIAS), pk.as_alias(ID_ALIAS))
-    for clause in [*where, *bound]:
-        select = select.where(clause)
-    rows = await _ordered(select, table, key, ascending).limit(query.page_size)
-    if rows:
-        resume.last = (rows[-1][SORT_ALIAS], rows[-1][ID_ALIAS])
-    return rows
-
-
 @dataclass(frozen=True)
 class Cursors:
     """Where the neighbouring pages start; ``None`` when there is no such page."""
@@ -180,114 +112,168 @@ class Cursors:
     next: str | None = None
 
 
-def _encode_cursor(direction: str, query: ListQuery, value: Any, row_id: Any) -> str:
-    if isinstance(value, datetime | date):
-        value = value.isoformat()
-    raw = msgspec.json.encode([direction, query.sort, query.order, value, row_id])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+SORT_ALIAS, ID_ALIAS, BLOCK = "listing_sort_key", "listing_row_id", "listing_block"
 
 
-def _decode_cursor(query: ListQuery, key: Column) -> tuple[str, Any, Any]:
-    """(direction, sort value, id) of a ``next``/``previous`` cursor; 422 when not ours."""
-    bad = Invalid.field("cursor", "not a cursor of this list: use first, last, or a page's value")
-    text = query.cursor or ""
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        direction, sort, order, value, row_id = msgspec.json.decode(raw)
-    except (ValueError, TypeError, msgspec.DecodeError):
-        raise bad from None
-    if direction not in ("after", "before") or not isinstance(row_id, int):
-        raise bad
-    if (sort, order) != (query.sort, query.order):
-        raise Invalid.field("cursor", "the cursor was made for another sort or order")
-    try:
-        if isinstance(key, Timestamptz | Timestamp) and value is not None:
-            value = datetime.fromisoformat(value)
-        elif isinstance(key, Date) and value is not None:
-            value = date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise bad from None
-    if value is None or isinstance(value, bool | list | dict):
-        raise bad
-    return direction, value, row_id
-
-
-def _beyond(table: type[Table], key: Column, value: Any, row_id: Any, forward: bool):
-    """Rows after (``forward``) or before the row (value, id) in ascending order.
-
-    Written as a row-value comparison ``(key, id) > (value, id)`` where the key is the list's
-    own column: both engines read it as one range of a ``(…, key, id)`` index, where the
-    equivalent ``key > v OR (key = v AND id > i)`` made SQLite scan from the start each time.
-    """
-    pk = table._meta.primary_key
-    if key is pk:
-        return pk > row_id if forward else pk < row_id
-    sign = ">" if forward else "<"
-    if not getattr(key._meta, "call_chain", None):
-        names = f"{key._meta.get_full_name(with_alias=False)}, " + pk._meta.get_full_name(
-            with_alias=False
-        )
-        return WhereRaw(f"({names}) {sign} ({{}}, {{}})", value, row_id)
-    if forward:
-        return (key > value) | ((key == value) & (pk > row_id))
-    return (key < value) | ((key == value) & (pk < row_id))
-
-
-async def fetch_keyset_page(
+async def fetch_page(
     table: type[Table],
     columns: list,
     where: list[Where],
     query: ListQuery,
     sortable: dict[str, Column],
 ) -> tuple[list[dict], int, Cursors]:
-    """One page by key: ``first`` (no cursor), ``last``, or after / before a cursor's row.
+    """One page of a one-table list, its total (capped) and its neighbours' cursors.
 
-    Every sort key must be a non-null column among ``columns`` (its value makes the cursor).
-    Without a cursor, a page number still works (by OFFSET), for existing clients.
+    See ``fetch_blocks``; this is the list of one block.
     """
+    rows, total, cursors = await fetch_blocks([Block(table, columns, where, sortable)], query)
+    for row in rows:
+        del row[BLOCK]
+    return rows, total, cursors
+
+
+async def fetch_blocks(
+    blocks: list[Block], query: ListQuery, list_name: str = ""
+) -> tuple[list[dict], int, Cursors]:
+    """One page of a list made of ``blocks`` one after the other, each row tagged ``BLOCK``.
+
+    By key: ``first`` (no cursor), ``last``, or the page after / before a cursor's row, each one
+    index range however deep. ``page=N`` without a cursor still works (by OFFSET), for existing
+    clients, and its page carries cursors too. With ``query.resume`` it is one batch of an
+    export instead: the rows after the last one read, and no total (0). ``list_name`` tells
+    lists over the same tables apart in their cursors.
+    """
+    sortable = blocks[0].sortable
     query.validate(sortable)
-    if query.cursor in (None, "first") and query.page > 1:
-        rows, total = await fetch_page(table, columns, where, replace(query, cursor=None), sortable)
-        return rows, total, Cursors()
+    size = query.page_size
+    if query.resume is not None:
+        rows = await _read(blocks, query, query.resume.last, True, size)
+        if rows:
+            query.resume.last = _position(rows[-1])
+        return _plain(rows), 0, Cursors()
     if query.cursor is not None and len(query.cursor) > MAX_CURSOR:
-        raise Invalid.field(
-            "cursor", "not a cursor of this list: use first, last, or a page's value"
-        )
-    key = sortable[query.sort]
-    ascending = query.order == "asc"
-    direction, bound = "after", []
-    if query.cursor == "last":
-        direction = "before"
-    elif query.cursor not in (None, "first"):
-        direction, value, row_id = _decode_cursor(query, key)
-        # "after" in the list's order is "greater" when ascending, "less" when descending
-        forward = (direction == "after") == ascending
-        bound = [_beyond(table, key, value, row_id, forward)]
-    select = table.select(*columns)
-    for clause in [*where, *bound]:
-        select = select.where(clause)
-    reading_forward = direction == "after"
-    select = _ordered(select, table, key, ascending if reading_forward else not ascending)
-    rows = await select.limit(query.page_size + 1)
-    more = len(rows) > query.page_size
-    rows = rows[: query.page_size]
-    if not reading_forward:
-        rows.reverse()
-    came_from_cursor = query.cursor not in (None, "first", "last")
-    has_next = more if reading_forward else came_from_cursor
-    has_previous = came_from_cursor if reading_forward else more
-    if query.cursor == "last":
-        has_next = False
-    name, pk_name = key._meta.name, table._meta.primary_key._meta.name
+        raise Invalid.field("cursor", keyset.NOT_OURS)
+    if query.cursor in (None, "first") and query.page > 1:
+        rows = await _read_from(blocks, query, (query.page - 1) * size, size + 1)
+        has_previous, has_next = True, len(rows) > size
+    else:
+        forward, start = True, None
+        if query.cursor == "last":
+            forward = False
+        elif query.cursor not in (None, "first"):
+            keys = [b.sortable[query.sort] for b in blocks]
+            name = _list_name(blocks, list_name)
+            direction, start = keyset.decode(query.cursor, name, query.sort, query.order, keys)
+            forward = direction == "after"
+        rows = await _read(blocks, query, start, forward, size + 1)
+        more = len(rows) > size
+        if not forward:
+            rows = rows[:size][::-1]
+        has_next = more if forward else start is not None
+        has_previous = start is not None if forward else more
+    rows = rows[:size]
+    total = await _count(blocks)
+    name = _list_name(blocks, list_name)
     cursors = Cursors(
-        previous=_encode_cursor("before", query, rows[0][name], rows[0][pk_name])
+        previous=keyset.encode(name, "before", query.sort, query.order, _position(rows[0]))
         if rows and has_previous
         else None,
-        next=_encode_cursor("after", query, rows[-1][name], rows[-1][pk_name])
+        next=keyset.encode(name, "after", query.sort, query.order, _position(rows[-1]))
         if rows and has_next
         else None,
     )
-    return rows, await capped_count(table, where), cursors
+    return _plain(rows), total, cursors
+
+
+def _list_name(blocks: list[Block], prefix: str) -> str:
+    """Names the list in its cursors, so another list's cursor is refused (422)."""
+    return ":".join([prefix, *(b.table._meta.tablename for b in blocks)])
+
+
+def _position(row: dict) -> keyset.Position:
+    return keyset.Position(row[BLOCK], row[SORT_ALIAS], row[ID_ALIAS])
+
+
+def _plain(rows: list[dict]) -> list[dict]:
+    """The rows as the list's columns give them (the block tag stays for ``fetch_blocks``)."""
+    for row in rows:
+        del row[SORT_ALIAS], row[ID_ALIAS]
+    return rows
+
+
+def _select(block: Block, query: ListQuery, ascending: bool, bound: list[Where]):
+    """The one SELECT of a block's page: scoped filters, a bound, the list's order.
+
+    Every page of every list is built here, so a change in how a block is read (a scope
+    rewritten as index ranges, say) is made once.
+    """
+    table, key = block.table, block.sortable[query.sort]
+    pk = table._meta.primary_key
+    select = table.select(*block.columns, key.as_alias(SORT_ALIAS), pk.as_alias(ID_ALIAS))
+    for clause in [*block.where, *bound]:
+        select = select.where(clause)
+    return keyset.ordered(select, table, key, ascending)
+
+
+async def _read(
+    blocks: list[Block],
+    query: ListQuery,
+    start: keyset.Position | None,
+    forward: bool,
+    limit: int,
+) -> list[dict]:
+    """Up to ``limit`` rows after (``forward``) or before ``start``, crossing into the next
+    (previous) blocks as one runs out; backwards reads come nearest first."""
+    ascending = query.order == "asc"
+    first = start.block if start is not None else 0 if forward else len(blocks) - 1
+    indices = range(first, len(blocks)) if forward else range(first, -1, -1)
+    rows: list[dict] = []
+    for index in indices:
+        block = blocks[index]
+        bound = []
+        if start is not None and index == start.block:
+            key = block.sortable[query.sort]
+            greater = forward == ascending
+            bound = [keyset.beyond(block.table, key, start.value, start.row_id, greater)]
+        select = _select(block, query, ascending if forward else not ascending, bound)
+        found = await select.limit(limit - len(rows))
+        for row in found:
+            row[BLOCK] = index
+        rows += found
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+async def _read_from(blocks: list[Block], query: ListQuery, offset: int, limit: int) -> list[dict]:
+    """Up to ``limit`` rows from the ``offset``-th on (OFFSET paging, kept for ``page=N``);
+    a block wholly before the offset is only counted, and no further than the offset."""
+    rows: list[dict] = []
+    for index, block in enumerate(blocks):
+        if offset > 0:
+            before = await capped_count(block.table, block.where, cap=offset)
+            if before <= offset:
+                offset -= before
+                continue
+        select = _select(block, query, query.order == "asc", [])
+        found = await select.limit(limit - len(rows)).offset(offset)
+        offset = 0
+        for row in found:
+            row[BLOCK] = index
+        rows += found
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+async def _count(blocks: list[Block]) -> int:
+    """The rows of every block, counted no further than ``TOTAL_CAP + 1`` in all."""
+    total = 0
+    for block in blocks:
+        if total > TOTAL_CAP:
+            break
+        total += await capped_count(block.table, block.where, cap=TOTAL_CAP - total)
+    return total
 
 
 def make_page(
@@ -300,8 +286,8 @@ def make_page(
     """A page of ``page_class`` (any Struct with Page's fields, typed items for OpenAPI).
 
     ``total`` above ``TOTAL_CAP`` (as ``capped_count`` answers) is reported as the cap with
-    ``total_is_capped``. ``cursors`` fill the ``first/previous/next/last`` fields of lists
-    paged by key.
+    ``total_is_capped``. ``cursors`` fill the ``first/previous/next/last`` fields (the same
+    names and meaning on every list).
     """
     capped = total > TOTAL_CAP
     total = min(total, TOTAL_CAP)
@@ -310,7 +296,7 @@ def make_page(
     fields = {f.name for f in msgspec.structs.fields(page_class)}
     if "total_is_capped" in fields:
         extra["total_is_capped"] = capped
-    if cursors is not None:
+    if cursors is not None and "first" in fields:
         extra.update(first="first", last="last", previous=cursors.previous, next=cursors.next)
     page = 0 if query.cursor not in (None, "first") else query.page
     return page_class(
@@ -345,25 +331,14 @@ def contains(column: Column, text: str) -> Where:
     return Where(column=column, value=like_pattern(text), operator=operator)
 
 
-def paging(
-    default_sort: str = "id", sortable: Iterable[str] = (), *, keyset: bool = False
-) -> Provide:
+def paging(default_sort: str = "id", sortable: Iterable[str] = ()) -> Provide:
     """A litestar dependency giving handlers a ``ListQuery`` from the standard query params.
 
     ``sortable`` (the list's sort keys) only describes ``sort`` in the OpenAPI document; the
-    list's service still checks the key and answers 422 naming the allowed ones. ``keyset``
-    lists also take ``cursor`` (see ``fetch_keyset_page``).
+    list's service still checks the key and answers 422 naming the allowed ones.
     """
 
     async def list_query(
-        page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
-        page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-        sort: Annotated[str, QueryParameter(max_length=64)] = default_sort,
-        order: FromQuery[Literal["asc", "desc"]] = "desc",
-    ) -> ListQuery:
-        return ListQuery(page=page, page_size=page_size, sort=sort, order=order)
-
-    async def keyset_query(
         page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
         sort: Annotated[str, QueryParameter(max_length=64)] = default_sort,
@@ -374,9 +349,8 @@ def paging(
     ) -> ListQuery:
         return ListQuery(page=page, page_size=page_size, sort=sort, order=order, cursor=cursor)
 
-    dependency = keyset_query if keyset else list_query
-    describe_sort(dependency, sortable)
-    return Provide(dependency)
+    describe_sort(list_query, sortable)
+    return Provide(list_query)
 
 
 def describe_sort(dependency, sortable: Iterable[str]) -> None:
