@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from core.access.guards import requires
@@ -27,14 +26,7 @@ from core.users.schemas import (
 )
 from core.users.signup import accept_invitation
 from core.web.context import audit_context, client_ip, principal_of
-from core.web.listing import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    ListQuery,
-    ListQueryParam,
-    describe_sort,
-    make_page,
-)
+from core.web.listing import ListQueryParam, make_page, paging
 from core.web.openapi import problem_responses
 
 AREAS = ("users", "portal_users")
@@ -46,17 +38,7 @@ Status = Literal["invited", "expired", "revoked", "active", "inactive"]
 
 def _by_email(sortable: Iterable[str]) -> dict:
     """Paging with the users lists' own default: by email, ascending."""
-
-    async def list_query(
-        page: Annotated[int, QueryParameter(ge=1)] = 1,
-        page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
-        sort: Annotated[str, QueryParameter(max_length=64)] = "email",
-        order: FromQuery[Literal["asc", "desc"]] = "asc",
-    ) -> ListQuery:
-        return ListQuery(page=page, page_size=page_size, sort=sort, order=order)
-
-    describe_sort(list_query, sortable)
-    return {"list_query": Provide(list_query)}
+    return {"list_query": paging("email", sortable, default_order="asc")}
 
 
 class UserController(Controller):

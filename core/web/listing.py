@@ -331,7 +331,9 @@ def contains(column: Column, text: str) -> Where:
     return Where(column=column, value=like_pattern(text), operator=operator)
 
 
-def paging(default_sort: str = "id", sortable: Iterable[str] = ()) -> Provide:
+def paging(
+    default_sort: str = "id", sortable: Iterable[str] = (), default_order: str = "desc"
+) -> Provide:
     """A litestar dependency giving handlers a ``ListQuery`` from the standard query params.
 
     ``sortable`` (the list's sort keys) only describes ``sort`` in the OpenAPI document; the
@@ -342,7 +344,7 @@ def paging(default_sort: str = "id", sortable: Iterable[str] = ()) -> Provide:
         page: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
         sort: Annotated[str, QueryParameter(max_length=64)] = default_sort,
-        order: FromQuery[Literal["asc", "desc"]] = "desc",
+        order: FromQuery[Literal["asc", "desc"]] = default_order,
         cursor: Annotated[
             str | None, QueryParameter(max_length=MAX_CURSOR, description=CURSOR_DESCRIPTION)
         ] = None,
