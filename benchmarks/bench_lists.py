@@ -3,11 +3,15 @@
 Issue 9 measured pages and exports that slowed down linearly with the data (OFFSET paging, an
 exact ``COUNT(*)`` per request, a scope filter no index served). For each scale this seeds, with
 the bulk path (``core.db.bulk.insert_many``, not the ORM), client companies under one reseller,
-each with a legal entity and an agreement, and ten audit events per company (capped at
-1,000,000); then, in-process through the ASGI app as the reseller's administrator, it measures
-the p50 of every list (first page, last page, searched with ``q``, sorted by a non-id key), a
-detail, an agreement create, and the CSV export of the agreements (rows/s). It prints the
-figures per scale and the ratio of the largest scale to the smallest.
+each with a legal entity, a bank account and an agreement; as many of the reseller's own banks,
+bank accounts, portals, payment systems, invitations, users and jobs; and ten audit events per
+company (capped at 1,000,000). Then, in-process through the ASGI app as the reseller's
+administrator, it measures the p50 of every list's first page and last page by key
+(``cursor=last``) against the naive baseline, the last page by number (``page=N``, an OFFSET
+that reads every row before it); a joined and a NULL-able sort key's last page (no index serves
+those); searched and sorted pages; a detail, an agreement create, and the CSV export of the
+agreements (rows/s). It prints the figures per scale, the ratio of the largest scale to the
+smallest, and each last page's ratio to its OFFSET baseline.
 
 Run: .venv/bin/python benchmarks/bench_lists.py  (throw-away SQLite files), or with
 BACKOFFICE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bo_lists (a database you do not
@@ -103,6 +107,7 @@ async def seed(companies: int) -> dict:
         ["agreement", "effective_from", "timezone", "billing_timezone", "created_at"],
         ((i, datetime(2025, 1, 1, tzinfo=UTC), "UTC", "UTC", now) for i in ids),
     )
+    await _seed_other_lists(reseller.id, own.id, user_id, ids, now)
     events = min(MAX_EVENTS, companies * EVENTS_PER_COMPANY)
     actions = ("company.update", "agreement.create", "user.sign_in", "legal_entity.update")
     await insert_many(
@@ -133,6 +138,63 @@ async def seed(companies: int) -> dict:
     }
 
 
+async def _seed_other_lists(reseller: int, own_le: int, user_id: int, ids: range, now) -> None:
+    """One row per client company in every other list the reseller reads: the clients' bank
+    accounts (its ``bank-accounts``), and its own banks, bank accounts, portals, payment
+    systems, invitations, users and jobs. Ids follow the companies' so none collide."""
+    from core.accounts.models import Bank, BankAccount
+    from core.auth.models import User
+    from core.db.bulk import insert_many
+    from core.jobs.models import Job
+    from core.payments.models import PaymentSystemConfig
+    from core.users.models import Invitation
+    from tenants.models import Portal
+
+    stamp = ["created_at", "updated_at"]
+    await insert_many(
+        Bank,
+        ["id", "company", "name", "country", "address", *stamp],
+        ((i, reseller, f"Bank {i:07d}", "DE", "x", now, now) for i in ids),
+    )
+    await insert_many(
+        BankAccount,
+        ["id", "company", "legal_entity", "bank", "name", "holder", "number", *stamp],
+        ((i, i, i, ids[0], f"Acct {i:07d}", "h", f"N{i}", now, now) for i in ids),
+    )
+    last = ids[-1]
+    await insert_many(
+        BankAccount,
+        ["id", "company", "legal_entity", "bank", "name", "holder", "number", *stamp],
+        ((last + i, reseller, own_le, ids[0], f"Own {i:07d}", "h", f"O{i}", now, now) for i in ids),
+    )
+    await insert_many(
+        Portal,
+        ["id", "company", "name", "fqdn", *stamp],
+        ((i, reseller, f"Portal {i:07d}", f"p{i}.bench.test", now, now) for i in ids),
+    )
+    await insert_many(
+        PaymentSystemConfig,
+        ["id", "company", "name", "kind", *stamp],
+        ((i, reseller, f"PS {i:07d}", "test", now, now) for i in ids),
+    )
+    expires = now + timedelta(days=3650)
+    await insert_many(
+        Invitation,
+        ["id", "company", "email", "token_hash", "expires_at", *stamp],
+        ((i, reseller, f"inv{i}@bench.test", f"t{i}", expires, now, now) for i in ids),
+    )
+    await insert_many(
+        User,
+        ["id", "company", "email", "last_active_at", *stamp],
+        ((i, reseller, f"u{i}@bench.test", now if i % 2 else None, now, now) for i in ids),
+    )
+    await insert_many(
+        Job,
+        ["id", "company", "user", "kind", "status", "created_at", "finished_at"],
+        ((i, reseller, user_id, "export", "done", now, now if i % 2 else None) for i in ids),
+    )
+
+
 async def _fix_sequences() -> None:
     """Rows were written with explicit ids: PostgreSQL's sequences must move past them."""
     from core.db.engine import is_postgres
@@ -140,7 +202,8 @@ async def _fix_sequences() -> None:
 
     if not is_postgres():
         return
-    for table in ("companies", "legal_entities", "agreements"):
+    tables = ("companies", "legal_entities", "agreements", "banks", "bank_accounts", "portals")
+    for table in (*tables, "payment_systems", "invitations", "users", "jobs"):
         await Company.raw(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
         )
@@ -174,12 +237,33 @@ async def timed_get(client, url: str, headers: dict, repeat: int = REPEAT) -> fl
     return percentile50(samples)
 
 
-async def last_page_url(client, url: str, headers: dict) -> str:
-    """The last page: the cursor the API offers, else the page number from ``pages``."""
-    body = (await client.get(url, headers=headers)).json()
-    if body.get("last"):
-        return f"{url}{'&' if '?' in url else '?'}cursor={body['last']}"
-    return f"{url}{'&' if '?' in url else '?'}page={body['pages']}"
+def with_query(url: str, extra: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{extra}"
+
+
+# name: (url, rows a client company adds, sort key, text searched)
+LISTS = {
+    "companies": ("/api/v1/companies", 1, "name", "Client 00005"),
+    "legal-entities": ("/api/v1/legal-entities", 1, "name", "LE 00005"),
+    "own-legal-entities": ("/api/v1/own-legal-entities", 0, "name", None),
+    "banks": ("/api/v1/banks", 1, "name", "Bank 00005"),
+    "bank-accounts": ("/api/v1/bank-accounts", 1, "name", None),
+    "own-bank-accounts": ("/api/v1/own-bank-accounts", 1, "name", None),
+    "agreements": ("/api/v1/agreements", 1, "code", "A-00005"),
+    "portals": ("/api/v1/portals", 1, "name", None),
+    "payment-systems": ("/api/v1/payment-systems", 1, "name", None),
+    "roles": ("/api/v1/roles", 0, "name", None),
+    "invitations": ("/api/v1/invitations?group=backoffice", 1, "email", None),
+    "users": ("/api/v1/users?group=backoffice", 2, "email", None),
+    "jobs": ("/api/v1/jobs", 1, "created_at", None),
+    "audit": ("/api/v1/audit", EVENTS_PER_COMPANY, "action", None),
+}
+# sort keys no index serves: through a join, or NULL-able (sorted ``(key IS NULL), key``)
+UNINDEXED = {
+    "agreements by company (join)": "/api/v1/agreements?sort=company&order=asc",
+    "companies by own legal entity (NULL-able join)": "/api/v1/companies?sort=own_legal_entity",
+    "jobs by finished_at (NULL-able)": "/api/v1/jobs?sort=finished_at&order=asc",
+}
 
 
 async def measure(companies: int) -> dict[str, float]:
@@ -194,22 +278,27 @@ async def measure(companies: int) -> dict[str, float]:
     # a server does; a bare httpx ASGI transport skips it and connects for every query.
     async with AsyncTestClient(app=app, base_url="http://bench", timeout=120) as client:
         await client.get("/api/v1/me", headers=auth)
-        lists = {
-            "companies": ("/api/v1/companies", "name", "Client 00005"),
-            "legal-entities": ("/api/v1/legal-entities", "name", "LE 00005"),
-            "agreements": ("/api/v1/agreements", "code", "A-00005"),
-            "audit": ("/api/v1/audit", "action", None),
-        }
-        for name, (url, sort_key, q) in lists.items():
+        for name, (url, per_company, sort_key, q) in LISTS.items():
+            rows = min(info["events"], companies * per_company) if name == "audit" else None
+            rows = rows or max(1, companies * per_company)
             results[f"{name} first"] = await timed_get(client, url, auth)
-            results[f"{name} last"] = await timed_get(
-                client, await last_page_url(client, url, auth), auth
+            results[f"{name} last by key"] = await timed_get(
+                client, with_query(url, "cursor=last"), auth
+            )
+            # the naive baseline: the same last page by number (OFFSET)
+            results[f"{name} last by OFFSET"] = await timed_get(
+                client, with_query(url, f"page={-(-rows // 25)}"), auth, repeat=min(REPEAT, 5)
             )
             results[f"{name} sorted"] = await timed_get(
-                client, f"{url}?sort={sort_key}&order=asc", auth
+                client, with_query(url, f"sort={sort_key}&order=asc"), auth
             )
-            search = f"{url}?q={q}" if q else f"{url}?user=user7%40"
-            results[f"{name} searched"] = await timed_get(client, search, auth)
+            if q or name == "audit":
+                search = with_query(url, f"q={q}" if q else "user=user7%40")
+                results[f"{name} searched"] = await timed_get(client, search, auth)
+        for name, url in UNINDEXED.items():
+            results[f"{name} last"] = await timed_get(
+                client, with_query(url, "cursor=last"), auth, repeat=min(REPEAT, 5)
+            )
         results["company detail"] = await timed_get(
             client, f"/api/v1/companies/{info['company']}", auth
         )
@@ -284,17 +373,25 @@ def main() -> None:
     keys = list(table[SCALES[0]])
     low, high = SCALES[0], SCALES[-1]
     header = "".join(f"{n:>12,}" for n in SCALES)
-    print(f"\n{engine}, p50 ms (CSV: rows/s){' ' * 6}{header}   {high // low}x/1x")
+    print(f"\n{engine}, p50 ms (CSV: rows/s){' ' * 18}{header}   {high // low}x/1x")
     for key in keys:
         values = [table[n].get(key, float("nan")) for n in SCALES]
         ratio = values[-1] / values[0] if values[0] else float("nan")
         flag = ""
         if "rows/s" in key:
             flag = "" if values[-1] >= 50_000 else "  < 50,000 rows/s"
+        elif "OFFSET" in key or any(key.startswith(name) for name in UNINDEXED):
+            flag = "  (baseline)" if "OFFSET" in key else "  (no index serves it)"
         elif values[-1] > TARGET_MS or ratio > 1.5:
             flag = "  MISSES TARGET"
         cells = "".join(f"{v:12.1f}" for v in values)
-        print(f"{key:36}{cells}   {ratio:6.2f}{flag}")
+        print(f"{key:48}{cells}   {ratio:6.2f}{flag}")
+    print(f"\nLast page by key against by OFFSET (p50 ms) at {high:,} companies")
+    for key in keys:
+        if key.endswith(" last by key"):
+            name = key.removesuffix(" last by key")
+            by_key, by_offset = table[high][key], table[high][f"{name} last by OFFSET"]
+            print(f"{name:36}{by_key:10.1f}{by_offset:10.1f}   x{by_offset / by_key:6.1f} faster")
 
 
 if __name__ == "__main__":

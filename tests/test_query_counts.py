@@ -7,16 +7,17 @@ import pytest
 
 from core.db.engine import engine
 
-# route -> queries for one request by an admin of a reseller with a few companies
+# route -> queries for one request by an admin of a reseller with a few companies; a list
+# shorter than a page is read whole by its first page, so its total needs no count
 PINNED = {
     "/health": 1,  # SELECT 1
     "/api/v1/me": 1,  # the caller (token, user, company and role in one) is the answer
-    "/api/v1/companies": 3,  # the caller, the page, its total
+    "/api/v1/companies": 2,  # the caller, the page (its total: the rows read)
     "/api/v1/companies/{client}": 2,  # the caller, the company
-    "/api/v1/agreements": 3,  # the caller, the page (versions in force joined), its total
-    "/api/v1/legal-entities": 3,
-    "/api/v1/users": 4,  # the caller, the page, its total, the users' departments
-    "/api/v1/audit": 3,
+    "/api/v1/agreements": 2,  # the caller, the page (versions in force joined)
+    "/api/v1/legal-entities": 2,
+    "/api/v1/users": 3,  # the caller, the invitations' block, the users' block
+    "/api/v1/audit": 2,
 }
 
 

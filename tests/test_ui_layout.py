@@ -36,8 +36,8 @@ async def test_empty_lists_say_yet_without_a_filter_and_no_matches_with_one(bo_c
 async def test_paging_labels_and_frame_are_accessible(bo_client, bo_factory):
     await _signed_in_owner(bo_client, bo_factory)
     text = (await bo_client.get("/companies")).text
-    # One page only: both paging labels are disabled spans that say so.
-    assert text.count('disabled" aria-disabled="true">') == 2
+    # One page only: First, Previous, Next and Last are disabled spans that say so.
+    assert text.count('disabled" aria-disabled="true">') == 4
     assert 'aria-label="10 rows per page"' in text
     # The skip link leads to the page's main region; the menu toggle is enhanced by app.js.
     assert text.index('class="skip-link" href="#content"') < text.index('class="sidebar"')

@@ -153,6 +153,7 @@ async def fetch_blocks(
         return _plain(rows), 0, Cursors()
     if query.cursor is not None and len(query.cursor) > MAX_CURSOR:
         raise Invalid.field("cursor", keyset.NOT_OURS)
+    sizes: dict[int, int] = {}
     if query.cursor in (None, "first") and query.page > 1:
         rows = await _read_from(blocks, query, (query.page - 1) * size, size + 1)
         has_previous, has_next = True, len(rows) > size
@@ -165,14 +166,14 @@ async def fetch_blocks(
             name = _list_name(blocks, list_name)
             direction, start = keyset.decode(query.cursor, name, query.sort, query.order, keys)
             forward = direction == "after"
-        rows = await _read(blocks, query, start, forward, size + 1)
+        rows = await _read(blocks, query, start, forward, size + 1, sizes)
         more = len(rows) > size
         if not forward:
             rows = rows[:size][::-1]
         has_next = more if forward else start is not None
         has_previous = start is not None if forward else more
     rows = rows[:size]
-    total = await _count(blocks)
+    total = await _count(blocks, sizes)
     name = _list_name(blocks, list_name)
     cursors = Cursors(
         previous=keyset.encode(name, "before", query.sort, query.order, _position(rows[0]))
@@ -221,9 +222,14 @@ async def _read(
     start: keyset.Position | None,
     forward: bool,
     limit: int,
+    sizes: dict[int, int] | None = None,
 ) -> list[dict]:
     """Up to ``limit`` rows after (``forward``) or before ``start``, crossing into the next
-    (previous) blocks as one runs out; backwards reads come nearest first."""
+    (previous) blocks as one runs out; backwards reads come nearest first.
+
+    A block read unbounded that gave fewer rows than asked was read whole: its size goes into
+    ``sizes``, and its total needs no count (a short list's first page is one query).
+    """
     ascending = query.order == "asc"
     first = start.block if start is not None else 0 if forward else len(blocks) - 1
     indices = range(first, len(blocks)) if forward else range(first, -1, -1)
@@ -237,6 +243,8 @@ async def _read(
             bound = [keyset.beyond(block.table, key, start.value, start.row_id, greater)]
         select = _select(block, query, ascending if forward else not ascending, bound)
         found = await select.limit(limit - len(rows))
+        if sizes is not None and not bound and len(found) < limit - len(rows):
+            sizes[index] = len(found)
         for row in found:
             row[BLOCK] = index
         rows += found
@@ -247,11 +255,14 @@ async def _read(
 
 async def _read_from(blocks: list[Block], query: ListQuery, offset: int, limit: int) -> list[dict]:
     """Up to ``limit`` rows from the ``offset``-th on (OFFSET paging, kept for ``page=N``);
-    a block wholly before the offset is only counted, and no further than the offset."""
+    a block that may lie wholly before the offset is counted, no further than the offset (the
+    last block never is: the offset runs on in it)."""
     rows: list[dict] = []
     for index, block in enumerate(blocks):
-        if offset > 0:
-            before = await capped_count(block.table, block.where, cap=offset)
+        if offset > 0 and index < len(blocks) - 1:
+            # one below the largest offset: the count's LIMIT (cap + 1) stays a 64-bit integer
+            cap = min(offset, MAX_OFFSET - 1)
+            before = await capped_count(block.table, block.where, cap=cap)
             if before <= offset:
                 offset -= before
                 continue
@@ -266,14 +277,18 @@ async def _read_from(blocks: list[Block], query: ListQuery, offset: int, limit: 
     return rows
 
 
-async def _count(blocks: list[Block]) -> int:
-    """The rows of every block, counted no further than ``TOTAL_CAP + 1`` in all."""
+async def _count(blocks: list[Block], sizes: dict[int, int]) -> int:
+    """The rows of every block, counted no further than ``TOTAL_CAP + 1`` in all; a block whose
+    size the page's read already knows (``sizes``) is not counted again."""
     total = 0
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if total > TOTAL_CAP:
             break
-        total += await capped_count(block.table, block.where, cap=TOTAL_CAP - total)
-    return total
+        if index in sizes:
+            total += sizes[index]
+        else:
+            total += await capped_count(block.table, block.where, cap=TOTAL_CAP - total)
+    return min(total, TOTAL_CAP + 1)
 
 
 def make_page(
