@@ -15,6 +15,7 @@ from piccolo.columns import Column, ForeignKey
 from piccolo.columns.combination import Where
 from piccolo.table import Table
 
+from core.db.disjoint import Disjoint
 from core.errors import NotFound
 from tenants.models import Company
 
@@ -47,11 +48,20 @@ def owner_column(table: type[Table]) -> Column:
 
 
 def in_scope(table: type[Table], scope: Scope) -> Where:
-    """The WHERE clause limiting ``table`` to rows the scope may see."""
+    """The WHERE clause limiting ``table`` to rows the scope may see.
+
+    On a table carrying ``tenant_id`` (its owner's parent, kept by triggers) it is two
+    ``Disjoint`` arms, ``owner = C`` and ``tenant_id = C``: a list reads each as one index
+    range (``core.db.disjoint``), any other query as their ``OR``, with no join. Elsewhere it
+    is ``owner = C OR owner.parent = C`` through a join to ``companies``.
+    """
     if table is Company:
         return Company.parent == scope.company_id
     column = owner_column(table)
     if isinstance(column, ForeignKey) and column._foreign_key_meta.resolved_references is Company:
+        tenant = getattr(table, "tenant_id", None)
+        if tenant is not None:
+            return Disjoint(column == scope.company_id, tenant == scope.company_id)
         return (column == scope.company_id) | (column._.parent == scope.company_id)
     raise TypeError(
         f"{table.__name__}.{column._meta.name} does not reference a company; scope it through "

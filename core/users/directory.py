@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from core.auth.models import User
 from core.auth.principal import Principal
+from core.db import disjoint
 from core.db.search import matches
 from core.errors import Invalid
 from core.users import rules
@@ -138,13 +139,11 @@ def _invitation_entry(row: dict) -> DirectoryEntry:
 
 
 async def _block(table, columns, where, query: ListQuery, offset: int, limit: int) -> list[dict]:
+    """One block's rows; its scope's two arms are read as two index ranges (``disjoint``)."""
     if limit <= 0:
         return []
-    ascending = query.order == "asc"
-    select = table.select(*columns).where(*where)
-    select = select.order_by(_sortable(table)[query.sort], ascending=ascending)
-    select = select.order_by(table._meta.primary_key, ascending=ascending)
-    return await select.limit(limit).offset(offset)
+    key = _sortable(table)[query.sort]
+    return await disjoint.ordered(table, columns, where, key, query.order == "asc", limit, offset)
 
 
 async def list_directory(principal: Principal, filters: DirectoryFilters, query: ListQuery):

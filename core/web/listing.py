@@ -23,6 +23,7 @@ from piccolo.columns.combination import Where, WhereRaw
 from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.table import Table
 
+from core.db import disjoint
 from core.errors import Invalid
 
 MAX_PAGE_SIZE = 500
@@ -92,6 +93,8 @@ class ListQuery:
 
 async def capped_count(table: type[Table], where: list[Where], cap: int = TOTAL_CAP) -> int:
     """How many rows match, counting no further than ``cap + 1`` (more than ``cap``)."""
+    if disjoint.found(where):  # hook: two capped counts, one per arm (core/db/disjoint.py)
+        return await disjoint.capped_count(table, where, cap)
     inner = table.select(table._meta.primary_key)
     for clause in where:
         inner = inner.where(clause)
@@ -125,6 +128,13 @@ async def fetch_page(
         raise Invalid.field("cursor", "this list pages by number: use page, not cursor")
     if query.resume is not None:
         return await _next_batch(table, columns, where, query, sortable), 0
+    if disjoint.found(where):  # hook: one index range per arm, merged (core/db/disjoint.py)
+        offset = (query.page - 1) * query.page_size
+        key, ascending = sortable[query.sort], query.order == "asc"
+        rows = await disjoint.ordered(
+            table, columns, where, key, ascending, query.page_size, offset
+        )
+        return rows, await capped_count(table, where)
     select = table.select(*columns)
     for clause in where:
         select = select.where(clause)
@@ -263,12 +273,22 @@ async def fetch_keyset_page(
         # "after" in the list's order is "greater" when ascending, "less" when descending
         forward = (direction == "after") == ascending
         bound = [_beyond(table, key, value, row_id, forward)]
-    select = table.select(*columns)
-    for clause in [*where, *bound]:
-        select = select.where(clause)
     reading_forward = direction == "after"
-    select = _ordered(select, table, key, ascending if reading_forward else not ascending)
-    rows = await select.limit(query.page_size + 1)
+    if disjoint.found(where):  # hook: one index range per arm, merged (core/db/disjoint.py)
+        rows = await disjoint.ordered(
+            table,
+            columns,
+            [*where, *bound],
+            key,
+            ascending if reading_forward else not ascending,
+            query.page_size + 1,
+        )
+    else:
+        select = table.select(*columns)
+        for clause in [*where, *bound]:
+            select = select.where(clause)
+        select = _ordered(select, table, key, ascending if reading_forward else not ascending)
+        rows = await select.limit(query.page_size + 1)
     more = len(rows) > query.page_size
     rows = rows[: query.page_size]
     if not reading_forward:

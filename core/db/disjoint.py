@@ -1,0 +1,134 @@
+"""A page read from two disjoint arms of a WHERE clause, each one index range (issue 9).
+
+A caller's scope is "rows its company owns, or rows of the companies it created": two
+conditions no row meets both of (``owner = C`` and ``tenant_id = C``, see ``tenants.scope``).
+As one ``OR`` neither engine can read it in the list's order from an index: SQLite sorts every
+matching row, PostgreSQL merges two bitmaps and sorts. Read apart, each arm is one range of an
+``(arm column, sort key, id)`` index that stops after the page; merging two sorted runs of
+``offset + page`` rows (``heapq.merge``) gives the page. A page therefore costs two short index
+ranges however many rows the scope holds, and a capped count is the sum of two capped counts.
+
+``Disjoint`` is a piccolo ``Or`` as well, so any query that does not know it (a detail, an
+export's batches, a count elsewhere) still reads it correctly as the plain ``OR``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from itertools import islice
+
+from piccolo.columns import Column, Text, Varchar
+from piccolo.columns.combination import Or, Where
+from piccolo.table import Table
+
+from core.db.engine import is_postgres
+
+SORT_ALIAS, ID_ALIAS = "disjoint_sort_key", "disjoint_row_id"
+# Collations in which PostgreSQL orders text by code point, as Python compares strings.
+_BINARY_COLLATIONS = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
+_collation: dict[str, bool] = {}
+
+
+class Disjoint(Or):
+    """``first OR second`` where no row can match both (the caller guarantees it)."""
+
+    def __init__(self, first: Where, second: Where) -> None:
+        super().__init__(first, second)
+        self.arms = (first, second)
+
+
+def split(where: list) -> tuple[Disjoint | None, list]:
+    """The first ``Disjoint`` of a WHERE list, and the other clauses."""
+    for n, clause in enumerate(where):
+        if isinstance(clause, Disjoint):
+            return clause, [*where[:n], *where[n + 1 :]]
+    return None, where
+
+
+def found(where: list) -> bool:
+    return any(isinstance(clause, Disjoint) for clause in where)
+
+
+async def _mergeable(table: type[Table], key: Column) -> bool:
+    """Python merges two runs sorted by ``key`` exactly as the database sorted them: always
+    for numbers, times and flags; for text when the database compares code points (SQLite's
+    BINARY collation always, PostgreSQL under a C-like collation, checked once a process)."""
+    if not isinstance(key, Varchar | Text) or not is_postgres():
+        return True
+    if "postgres" not in _collation:
+        rows = await table.raw(
+            "SELECT datcollate AS c FROM pg_database WHERE datname = current_database()"
+        )
+        _collation["postgres"] = rows[0]["c"] in _BINARY_COLLATIONS
+    return _collation["postgres"]
+
+
+def _merge_key(postgres: bool):
+    """NULLs sort first ascending on SQLite, last on PostgreSQL; the id breaks ties."""
+    null_rank = 1 if postgres else -1
+
+    def key(row: dict) -> tuple:
+        value = row[SORT_ALIAS]
+        if value is None:
+            return (null_rank, 0, row[ID_ALIAS])
+        return (0, value, row[ID_ALIAS])
+
+    return key
+
+
+def _select(table: type[Table], columns: list, where: list, key: Column, ascending: bool):
+    select = table.select(
+        *columns, key.as_alias(SORT_ALIAS), table._meta.primary_key.as_alias(ID_ALIAS)
+    )
+    for clause in where:
+        select = select.where(clause)
+    select = select.order_by(key, ascending=ascending)
+    if key is not table._meta.primary_key:
+        select = select.order_by(table._meta.primary_key, ascending=ascending)
+    return select
+
+
+async def ordered(
+    table: type[Table],
+    columns: list,
+    where: list,
+    key: Column,
+    ascending: bool,
+    limit: int,
+    offset: int = 0,
+) -> list[dict]:
+    """``limit`` rows after ``offset`` in (``key``, id) order, each arm of a ``Disjoint`` in
+    ``where`` read on its own; a plain ``where`` (or a key Python cannot order as the
+    database does) is one query."""
+    disjoint, rest = split(where)
+    if disjoint is None or not await _mergeable(table, key):
+        rows = await _select(table, columns, where, key, ascending).limit(limit).offset(offset)
+        return [_strip(row) for row in rows]
+    runs = [
+        await _select(table, columns, [arm, *rest], key, ascending).limit(offset + limit)
+        for arm in disjoint.arms
+    ]
+    merged = heapq.merge(*runs, key=_merge_key(is_postgres()), reverse=not ascending)
+    return [_strip(row) for row in islice(merged, offset, offset + limit)]
+
+
+def _strip(row: dict) -> dict:
+    row.pop(SORT_ALIAS, None)
+    row.pop(ID_ALIAS, None)
+    return row
+
+
+async def capped_count(table: type[Table], where: list, cap: int) -> int:
+    """Rows matching ``where``, counting each arm no further than ``cap + 1``: the sum is
+    above ``cap`` exactly when the true count is, since no row is in both arms."""
+    disjoint, rest = split(where)
+    arms = disjoint.arms if disjoint is not None else (None,)
+    total = 0
+    for arm in arms:
+        inner = table.select(table._meta.primary_key)
+        for clause in [arm, *rest] if arm is not None else rest:
+            inner = inner.where(clause)
+        inner = inner.limit(cap + 1)
+        rows = await table.raw("SELECT COUNT(*) AS n FROM ({}) AS capped", inner.querystrings[0])
+        total += rows[0]["n"]
+    return total
