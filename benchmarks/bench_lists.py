@@ -3,7 +3,7 @@
 Issue 9 measured pages and exports that slowed down linearly with the data (OFFSET paging, an
 exact ``COUNT(*)`` per request, a scope filter no index served). For each scale this seeds, with
 the bulk path (``core.db.bulk.insert_many``, not the ORM), client companies under one reseller,
-each with a legal entity and an agreement, and ten audit events per company (capped at
+each with a legal entity, a user and an agreement, and ten audit events per company (capped at
 1,000,000); then, in-process through the ASGI app as the reseller's administrator, it measures
 the p50 of every list (first page, last page, searched with ``q``, sorted by a non-id key), a
 detail, an agreement create, and the CSV export of the agreements (rows/s). It prints the
@@ -44,6 +44,7 @@ async def seed(companies: int) -> dict:
     from core.accounts.bootstrap import create_user, ensure_system_owner
     from core.accounts.models import Agreement, AgreementVersion, LegalEntity
     from core.audit.models import AuditEvent
+    from core.auth.models import User
     from core.auth.tokens import issue_token
     from core.db.bulk import insert_many
     from core.db.migrate import migrate
@@ -77,6 +78,11 @@ async def seed(companies: int) -> dict:
         LegalEntity,
         ["id", "company", "name", "legal_name", "is_default", "created_at", "updated_at"],
         ((i, i, f"LE {i:07d}", f"LE {i:07d} Ltd", True, now, now) for i in ids),
+    )
+    await insert_many(
+        User,
+        ["company", "email", "first_name", "password_hash", "created_at", "updated_at"],
+        ((i, f"user{i:07d}@example.test", f"User {i}", "x", now, now) for i in ids),
     )
     await insert_many(
         Agreement,
@@ -199,6 +205,7 @@ async def measure(companies: int) -> dict[str, float]:
             "legal-entities": ("/api/v1/legal-entities", "name", "LE 00005"),
             "agreements": ("/api/v1/agreements", "code", "A-00005"),
             "audit": ("/api/v1/audit", "action", None),
+            "users": ("/api/v1/users", "id", "user00005"),
         }
         for name, (url, sort_key, q) in lists.items():
             results[f"{name} first"] = await timed_get(client, url, auth)

@@ -18,7 +18,7 @@ from core.users import rules
 from core.users.invitations import InvitationFilters, effective_status
 from core.users.models import Invitation
 from core.users.schemas import DirectoryEntry
-from core.web.listing import ListQuery
+from core.web.listing import TOTAL_CAP, ListQuery
 
 INVITATION_STATUSES = ("invited", "expired", "revoked")
 USER_STATUSES = ("active", "inactive")
@@ -165,9 +165,15 @@ async def list_directory(principal: Principal, filters: DirectoryFilters, query:
         ).clauses(),
     ]
     user_where = [*rules.visible(User, principal), *filters.user_clauses()]
-    invitations = await Invitation.count().where(*invitation_where) if wants_invitations else 0
-    users = await User.count().where(*user_where) if wants_users else 0
     start, size = (query.page - 1) * query.page_size, query.page_size
+    # Counted as far as a page needs: the invitations up to the end of this page (they decide
+    # where the users block starts), the users up to the cap every list's total stops at.
+    invitations, users = 0, 0
+    if wants_invitations:
+        reach = max(TOTAL_CAP, start + size)
+        invitations = await disjoint.capped_count(Invitation, invitation_where, reach)
+    if wants_users:
+        users = await disjoint.capped_count(User, user_where, TOTAL_CAP)
     entries: list[DirectoryEntry] = []
     if start < invitations:
         rows = await _block(Invitation, INVITATION_COLUMNS, invitation_where, query, start, size)
