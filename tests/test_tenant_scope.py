@@ -180,6 +180,18 @@ async def test_a_reseller_sees_its_own_and_its_childrens_rows_only(
             assert ids == sorted(ids, reverse=order == "desc")
 
 
+async def test_a_page_far_past_the_end_is_empty(bo_factory, bo_api):
+    from core.web.listing import MAX_PAGE
+
+    tree = Tree()
+    await tree.build(bo_factory)
+    api = await bo_api(tree.admin)
+    for url in ("/api/v1/portals", "/api/v1/users", "/api/v1/audit"):
+        res = await api.get(url, params={"page": MAX_PAGE, "page_size": 1})
+        assert res.status_code == 200, (url, res.text)
+        assert res.json()["items"] == [] and res.json()["total"] >= 3
+
+
 async def test_a_merged_page_follows_a_text_sort_across_both_arms(bo_factory, bo_api):
     tree = Tree()
     await tree.build(bo_factory)

@@ -24,6 +24,7 @@ from piccolo.table import Table
 from core.db.engine import is_postgres
 
 SORT_ALIAS, ID_ALIAS = "disjoint_sort_key", "disjoint_row_id"
+LARGEST = 2**63 - 1  # LIMIT is a signed 64-bit integer on both engines
 # Collations in which PostgreSQL orders text by code point, as Python compares strings.
 _BINARY_COLLATIONS = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
 _collation: dict[str, bool] = {}
@@ -104,8 +105,9 @@ async def ordered(
     if disjoint is None or not await _mergeable(table, key):
         rows = await _select(table, columns, where, key, ascending).limit(limit).offset(offset)
         return [_strip(row) for row in rows]
+    reach = min(offset + limit, LARGEST)  # a page far past the end must not overflow
     runs = [
-        await _select(table, columns, [arm, *rest], key, ascending).limit(offset + limit)
+        await _select(table, columns, [arm, *rest], key, ascending).limit(reach)
         for arm in disjoint.arms
     ]
     merged = heapq.merge(*runs, key=_merge_key(is_postgres()), reverse=not ascending)
