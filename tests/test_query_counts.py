@@ -16,8 +16,8 @@ PINNED = {
     "/api/v1/agreements": 3,  # the caller, the page (versions in force joined), its total
     "/api/v1/legal-entities": 3,
     # the scope's two arms (own rows, rows of the companies created) are read apart, each one
-    # index range (core/db/disjoint.py): a scoped page and its capped count are two queries each
-    "/api/v1/users": 7,  # the caller, the page and both totals by arm, the users' departments
+    # index range (core/db/disjoint.py): a scoped page is two queries, an unfiltered total too
+    "/api/v1/users": 5,  # the caller, invitations and users counted, the users' page by arm
     "/api/v1/audit": 5,  # the caller, the page by arm, its total by arm
 }
 

@@ -2,14 +2,19 @@
 
 A caller's scope is "rows its company owns, or rows of the companies it created": two
 conditions no row meets both of (``owner = C`` and ``tenant_id = C``, see ``tenants.scope``).
-As one ``OR`` neither engine can read it in the list's order from an index: SQLite sorts every
-matching row, PostgreSQL merges two bitmaps and sorts. Read apart, each arm is one range of an
-``(arm column, sort key, id)`` index that stops after the page; merging two sorted runs of
-``offset + page`` rows (``heapq.merge``) gives the page. A page therefore costs two short index
-ranges however many rows the scope holds, and a capped count is the sum of two capped counts.
+As one ``OR`` neither engine reads it in the list's order from an index: SQLite unions two
+index searches and sorts every matching row, PostgreSQL merges two bitmaps and sorts. Read
+apart, each arm is one range of an ``(arm column, sort key, id)`` index that stops after the
+page; merging the two sorted runs (``heapq.merge``) gives the page. A first page costs two
+short index ranges however many rows the scope holds, and a capped count is the sum of two
+capped counts.
 
-``Disjoint`` is a piccolo ``Or`` as well, so any query that does not know it (a detail, an
-export's batches, a count elsewhere) still reads it correctly as the plain ``OR``.
+Where no arm index serves the sort, or the page lies deep (``MERGE_REACH``), the page is one
+query on the ``plain`` form of the clause instead (the join ``owner = C OR owner.parent = C``),
+which the planner reads through the sort key's own index, filtering, as before the arms
+existed: splitting then would sort each arm whole (1 s at 1,000,000 audit events, measured)
+or carry every skipped row of both arms into Python. ``Disjoint`` is that plain ``OR`` to
+piccolo, so any query that does not know it (a detail, an export's batches) reads it so too.
 """
 
 from __future__ import annotations
@@ -24,18 +29,25 @@ from piccolo.table import Table
 from core.db.engine import is_postgres
 
 SORT_ALIAS, ID_ALIAS = "disjoint_sort_key", "disjoint_row_id"
-LARGEST = 2**63 - 1  # LIMIT is a signed 64-bit integer on both engines
+# Pages ending past this row are one query by OFFSET: the merge would read every skipped row of
+# both arms into Python (the 10,000th row of a users list: 114 ms merged, 31 ms by OFFSET).
+MERGE_REACH = 1_000
 # Collations in which PostgreSQL orders text by code point, as Python compares strings.
 _BINARY_COLLATIONS = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
 _collation: dict[str, bool] = {}
 
 
 class Disjoint(Or):
-    """``first OR second`` where no row can match both (the caller guarantees it)."""
+    """Two ``arms`` no row matches both of, read apart for the sort keys in ``sorts`` (column
+    names with an ``(arm, key, id)`` index on both arms); to SQL it is ``plain``, an ``Or``
+    matching the same rows."""
 
-    def __init__(self, first: Where, second: Where) -> None:
-        super().__init__(first, second)
-        self.arms = (first, second)
+    def __init__(self, arms: tuple[Where, Where], plain: Or, sorts: frozenset[str]) -> None:
+        super().__init__(plain.first, plain.second)
+        self.arms, self.sorts = arms, sorts
+
+    def serves(self, key: Column) -> bool:
+        return not getattr(key._meta, "call_chain", None) and key._meta.name in self.sorts
 
 
 def split(where: list) -> tuple[Disjoint | None, list]:
@@ -102,10 +114,15 @@ async def ordered(
     ``where`` read on its own; a plain ``where`` (or a key Python cannot order as the
     database does) is one query."""
     disjoint, rest = split(where)
-    if disjoint is None or not await _mergeable(table, key):
+    reach = offset + limit
+    if (
+        disjoint is None
+        or reach > MERGE_REACH
+        or not disjoint.serves(key)
+        or not await _mergeable(table, key)
+    ):
         rows = await _select(table, columns, where, key, ascending).limit(limit).offset(offset)
         return [_strip(row) for row in rows]
-    reach = min(offset + limit, LARGEST)  # a page far past the end must not overflow
     runs = [
         await _select(table, columns, [arm, *rest], key, ascending).limit(reach)
         for arm in disjoint.arms
@@ -121,16 +138,26 @@ def _strip(row: dict) -> dict:
 
 
 async def capped_count(table: type[Table], where: list, cap: int) -> int:
-    """Rows matching ``where``, counting each arm no further than ``cap + 1``: the sum is
-    above ``cap`` exactly when the true count is, since no row is in both arms."""
+    """Rows matching ``where``, counted no further than ``cap + 1``.
+
+    A ``Disjoint`` alone is counted by arm, each an index-only range, the second counting only
+    what the first left to reach the cap (no row is in both). With other filters it is one
+    count of the plain clause: counting an arm through its index would fetch each row from the
+    table to test the filters, where the plain count reads the table in order (a user filter
+    at 1,000,000 audit events: 290 ms by arm, 72 ms plain).
+    """
     disjoint, rest = split(where)
-    arms = disjoint.arms if disjoint is not None else (None,)
+    arms: tuple = (None,)
+    if disjoint is not None and not rest:
+        arms, where = disjoint.arms, []
     total = 0
     for arm in arms:
         inner = table.select(table._meta.primary_key)
-        for clause in [arm, *rest] if arm is not None else rest:
+        for clause in [arm, *where] if arm is not None else where:
             inner = inner.where(clause)
-        inner = inner.limit(cap + 1)
+        inner = inner.limit(cap + 1 - total)
         rows = await table.raw("SELECT COUNT(*) AS n FROM ({}) AS capped", inner.querystrings[0])
         total += rows[0]["n"]
+        if total > cap:
+            break
     return total

@@ -20,23 +20,30 @@ ID = "2026-12-01T10:30:01:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "tenant_triggers"
 
-# table -> (owner column, sort keys indexed after each arm's column; id always last)
+# table -> (owner column, sort keys indexed after each arm's column; id always last). The same
+# keys are ``tenants.scope.SCOPE_SORTS``, the sorts a list reads by arm (tests check both agree).
+# The audit log is written most: only its default sort (created_at) is indexed by arm.
 TENANT_OWNED = {
     "legal_entities": ("company", ("id", "name")),
     "bank_accounts": ("company", ("id", "name")),
     "portals": ("company", ("id", "name")),
     "users": ("company", ("id", "email")),
     "invitations": ("company", ("id", "email")),
-    "audit_events": ("company", ("id", "created_at")),
+    "audit_events": ("company", ("created_at",)),
 }
 PARENT = "(SELECT parent FROM companies WHERE id = NEW.{owner})"
 
 
-def _indexes(table: str, owner: str, keys: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(name, CREATE) pairs: per arm column and sort key, ``(arm, key, id)``."""
+def _indexes(
+    table: str, owner: str, keys: tuple[str, ...], postgres: bool
+) -> list[tuple[str, str]]:
+    """(name, CREATE) pairs: per arm column and sort key, ``(arm, key, id)``. SQLite's own
+    ``(owner)`` index already ends in the rowid, so it serves ``(owner, id)`` itself."""
     found = []
     for arm in (owner, "tenant_id"):
         for key in keys:
+            if key == "id" and arm == owner and not postgres:
+                continue
             columns = f"{arm}, id" if key == "id" else f"{arm}, {key}, id"
             name = f"{table}_{arm}_{key}_scope"
             found.append((name, f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})"))
@@ -103,7 +110,7 @@ async def forwards():
             triggers = _postgres_triggers if postgres else _sqlite_triggers
             for sql in triggers(table, owner):
                 await db.run_ddl(sql)
-            for _, sql in _indexes(table, owner, keys):
+            for _, sql in _indexes(table, owner, keys, postgres):
                 await db.run_ddl(sql)
         for sql in POSTGRES_MOVE if postgres else (SQLITE_MOVE,):
             await db.run_ddl(sql)
@@ -118,7 +125,7 @@ async def forwards():
         else:
             await db.run_ddl("DROP TRIGGER IF EXISTS companies_tenant_move")
         for table, (owner, keys) in TENANT_OWNED.items():
-            for name, _ in _indexes(table, owner, keys):
+            for name, _ in _indexes(table, owner, keys, postgres):
                 await db.run_ddl(f"DROP INDEX IF EXISTS {name}")
             if postgres:
                 await db.run_ddl(f"DROP TRIGGER IF EXISTS {table}_tenant ON {table}")
