@@ -93,7 +93,7 @@ class ListQuery:
 
 async def capped_count(table: type[Table], where: list[Where], cap: int = TOTAL_CAP) -> int:
     """How many rows match, counting no further than ``cap + 1`` (more than ``cap``)."""
-    if disjoint.found(where):  # hook: two capped counts, one per arm (core/db/disjoint.py)
+    if disjoint.found(where):  # hook: counted by arm where that pays (core/db/disjoint.py)
         return await disjoint.capped_count(table, where, cap)
     inner = table.select(table._meta.primary_key)
     for clause in where:
