@@ -1,7 +1,8 @@
 """Writing many narrow rows: the bulk path (core.db.bulk) against piccolo's two ways.
 
 The ledger, rating, rate import and invoicing write millions of rows. Baselines, in the same
-process and on the same table (audit events: a timestamp, a company, three short strings):
+process and on the same table (audit events of a client company: a timestamp, a company, three
+short strings; the database adds ``tenant_id``, the company's parent, by trigger):
 piccolo ``save()`` one row at a time, and piccolo ``insert(*rows)`` in batches of 1,000. The
 bulk path inserts ROWS rows (default 1,000,000) with ``insert_many`` (``executemany`` on
 SQLite, ``COPY`` on PostgreSQL), upserts a tenth of them with ``upsert_many``, and streams them
@@ -42,11 +43,17 @@ async def main() -> None:
     from core.db import bulk
     from core.db.engine import close_pool, is_postgres, start_pool, transaction
     from core.db.migrate import migrate
+    from tenants.models import Company
 
     await migrate()
     await start_pool()
     owner = await ensure_system_owner()
-    cid = owner["id"]
+    # rows of a client company, not of the root: the tenant_id triggers read its parent
+    client = await Company.objects().get(Company.name == "Bulk bench client")
+    if client is None:
+        client = Company(name="Bulk bench client", kind="client", parent=owner["id"], depth=1)
+        await client.save()
+    cid = client.id
     await AuditEvent.delete(force=True)
     engine = "PostgreSQL" if is_postgres() else "SQLite"
     results: dict[str, float] = {}

@@ -19,6 +19,15 @@ from piccolo.table import Table
 COMPANY_KINDS = ("owner", "reseller", "client")
 
 
+def tenant_column() -> Integer:
+    """The owning company's parent, copied onto a tenant-owned row (NULL for the system owner's
+    rows). Written only by database triggers (migration ``2026-12-01T10:30:01``), on insert and
+    whenever the owner or a company's parent changes, so every insert path (piccolo, bulk COPY)
+    agrees; it exists so a scope is two index ranges, ``owner = C`` and ``tenant_id = C``
+    (``tenants.scope.in_scope``), instead of a join to ``companies`` no index serves."""
+    return Integer(null=True, default=None)
+
+
 class Company(Table, tablename="companies"):
     """``path`` is the materialised path ``/1/7/42/`` so "all descendants" is one prefix query.
 
@@ -70,6 +79,7 @@ class Portal(Table, tablename="portals"):
     __secret_columns__ = ("certificate_key", "intercom_secret")
 
     company = ForeignKey(references=Company, on_delete=OnDelete.cascade, index=True)
+    tenant_id = tenant_column()
     name = Varchar(length=200)
     fqdn = Varchar(length=253, unique=True)
     theme = Varchar(length=64, default="default")

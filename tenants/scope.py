@@ -15,10 +15,21 @@ from piccolo.columns import Column, ForeignKey
 from piccolo.columns.combination import Where
 from piccolo.table import Table
 
+from core.db.disjoint import Disjoint
 from core.errors import NotFound
 from tenants.models import Company
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+# The sorts with an ``(owner, key, id)`` and a ``(tenant_id, key, id)`` index (migration
+# 2026-12-01T10:30:01, whose TENANT_OWNED must name the same keys: tests/test_tenant_scope.py).
+SCOPE_SORTS = {
+    "legal_entities": frozenset({"id", "name"}),
+    "bank_accounts": frozenset({"id", "name"}),
+    "portals": frozenset({"id", "name"}),
+    "users": frozenset({"id", "email"}),
+    "invitations": frozenset({"id", "email"}),
+    "audit_events": frozenset({"created_at"}),
+}
 
 
 @dataclass(frozen=True)
@@ -47,12 +58,23 @@ def owner_column(table: type[Table]) -> Column:
 
 
 def in_scope(table: type[Table], scope: Scope) -> Where:
-    """The WHERE clause limiting ``table`` to rows the scope may see."""
+    """The WHERE clause limiting ``table`` to rows the scope may see.
+
+    ``owner = C OR owner.parent = C`` through a join to ``companies``; on a table carrying
+    ``tenant_id`` (its owner's parent, kept by triggers) it is also the two ``Disjoint`` arms
+    ``owner = C`` and ``tenant_id = C``, which a list sorted by a key of ``SCOPE_SORTS`` reads
+    as two index ranges (``core.db.disjoint``).
+    """
     if table is Company:
         return Company.parent == scope.company_id
     column = owner_column(table)
     if isinstance(column, ForeignKey) and column._foreign_key_meta.resolved_references is Company:
-        return (column == scope.company_id) | (column._.parent == scope.company_id)
+        plain = (column == scope.company_id) | (column._.parent == scope.company_id)
+        tenant = getattr(table, "tenant_id", None)
+        if tenant is None:
+            return plain
+        arms = (column == scope.company_id, tenant == scope.company_id)
+        return Disjoint(arms, plain, SCOPE_SORTS.get(table._meta.tablename, frozenset()))
     raise TypeError(
         f"{table.__name__}.{column._meta.name} does not reference a company; scope it through "
         "its parent table"

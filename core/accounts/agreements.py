@@ -41,7 +41,7 @@ from core.money import amount_text, from_micros
 from core.validation import Problems
 from core.web.listing import Cursors, ListQuery, fetch_page
 from tenants.models import Company
-from tenants.scope import Scope
+from tenants.scope import Scope, in_scope
 
 TABLE = "agreements"
 DIRECTIONS = ("client", "vendor")
@@ -437,7 +437,7 @@ async def legal_entity_choices(scope: Scope) -> list[dict]:
     """Legal entities of the caller's companies, with their company for the form to group."""
     return await (
         LegalEntity.select(LegalEntity.id, LegalEntity.name, LegalEntity.company)
-        .where(LegalEntity.company._.parent == scope.company_id)
+        .where(LegalEntity.tenant_id == scope.company_id)
         .order_by(LegalEntity.name)
     )
 
@@ -460,9 +460,6 @@ async def bank_account_choices(scope: Scope) -> list[dict]:
             BankAccount.legal_entity,
             BankAccount.company,
         )
-        .where(
-            (BankAccount.company == scope.company_id)
-            | (BankAccount.company._.parent == scope.company_id)
-        )
+        .where(in_scope(BankAccount, scope))
         .order_by(BankAccount.name)
     )

@@ -149,19 +149,18 @@ class BankAccountFilters:
 
 
 def _realm_clauses(scope: Scope, realm: Realm) -> list:
-    """``in_scope`` gives the caller's company plus its children; the realm keeps one half."""
+    """One arm of ``in_scope`` each: the caller's own rows, or those of the companies it
+    created (``tenant_id``, their parent), each one index range."""
     if realm == "own":
-        mine = BankAccount.company == scope.company_id
-    else:
-        mine = BankAccount.company != scope.company_id
-    return [in_scope(BankAccount, scope), mine]
+        return [BankAccount.company == scope.company_id]
+    return [BankAccount.tenant_id == scope.company_id]
 
 
 def _entity_clause(scope: Scope, realm: Realm) -> Where:
     """The legal entities an account of this realm may be opened for."""
     if realm == "own":
         return LegalEntity.company == scope.company_id
-    return LegalEntity.company._.parent == scope.company_id
+    return LegalEntity.tenant_id == scope.company_id
 
 
 def to_out(row: dict) -> BankAccountOut:

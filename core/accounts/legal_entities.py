@@ -31,7 +31,7 @@ from core.errors import Invalid, NotFound
 from core.validation import Problems, clean_email_list, country_name, normalise_country
 from core.web.listing import Cursors, ListQuery, fetch_page
 from tenants.models import Company, Portal
-from tenants.scope import Scope, in_scope
+from tenants.scope import Scope
 
 Realm = Literal["own", "clients"]
 TABLE = "legal_entities"
@@ -93,12 +93,11 @@ class LegalEntityFilters:
 
 
 def _realm_clauses(scope: Scope, realm: Realm) -> list:
-    """``in_scope`` gives the caller's company plus its children; the realm keeps one half."""
+    """One arm of ``in_scope`` each: the caller's own rows, or those of the companies it
+    created (``tenant_id``, their parent), each one index range."""
     if realm == "own":
-        mine = LegalEntity.company == scope.company_id
-    else:
-        mine = LegalEntity.company != scope.company_id
-    return [in_scope(LegalEntity, scope), mine]
+        return [LegalEntity.company == scope.company_id]
+    return [LegalEntity.tenant_id == scope.company_id]
 
 
 def _emails(value) -> list[str]:

@@ -17,7 +17,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from tenants.models import Company, Portal
+from tenants.models import Company, Portal, tenant_column
 
 
 class LegalEntity(Table, tablename="legal_entities"):
@@ -27,6 +27,7 @@ class LegalEntity(Table, tablename="legal_entities"):
     __owner__ = "company"
 
     company = ForeignKey(references=Company, on_delete=OnDelete.restrict, index=True)
+    tenant_id = tenant_column()
     name = Varchar(length=200)
     legal_name = Varchar(length=300, default="")
     country = Varchar(length=2, default="")
@@ -67,6 +68,7 @@ class BankAccount(Table, tablename="bank_accounts"):
     __owner__ = "company"
 
     company = ForeignKey(references=Company, on_delete=OnDelete.restrict, index=True)
+    tenant_id = tenant_column()
     legal_entity = ForeignKey(references=LegalEntity, on_delete=OnDelete.restrict, index=True)
     bank = ForeignKey(references=Bank, on_delete=OnDelete.restrict, index=True)
     created_by_company = ForeignKey(references=Company, on_delete=OnDelete.restrict, null=True)

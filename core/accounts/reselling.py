@@ -64,7 +64,7 @@ async def tenant_entity(scope: Scope, entity_id: int) -> dict:
             LegalEntity.company.kind.as_alias("kind"),
             LegalEntity.company.name.as_alias("company_name"),
         )
-        .where(LegalEntity.id == entity_id, LegalEntity.company._.parent == scope.company_id)
+        .where(LegalEntity.id == entity_id, LegalEntity.tenant_id == scope.company_id)
         .first()
     )
     if row is None:

@@ -7,7 +7,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from core.auth.models import User
-from tenants.models import Company
+from tenants.models import Company, tenant_column
 
 
 class AuditEvent(Table, tablename="audit_events"):
@@ -17,6 +17,7 @@ class AuditEvent(Table, tablename="audit_events"):
 
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     company = ForeignKey(references=Company, on_delete=OnDelete.cascade, index=True)
+    tenant_id = tenant_column()
     user = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True)
     user_label = Varchar(length=254, default="")
     ip = Varchar(length=64, default="")

@@ -44,10 +44,14 @@ def _plain(value: Any) -> Any:
 
 
 def snapshot(table: type[Table], row: dict[str, Any] | None) -> dict[str, Any]:
-    """The auditable view of a row: secret columns dropped, values made JSON-safe."""
+    """The auditable view of a row: secret columns dropped, values made JSON-safe.
+
+    ``tenant_id`` is dropped too: the database derives it from the owner (``tenants.models.
+    tenant_column``), so it is never a change anyone made.
+    """
     if not row:
         return {}
-    secret = set(getattr(table, "__secret_columns__", ()))
+    secret = {*getattr(table, "__secret_columns__", ()), "tenant_id"}
     return {k: _plain(v) for k, v in row.items() if k not in secret}
 
 

@@ -21,6 +21,7 @@ from piccolo.columns.combination import Where
 from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.table import Table
 
+from core.db import disjoint
 from core.errors import Invalid
 from core.web import keyset
 from core.web.keyset import Block
@@ -96,6 +97,8 @@ class ListQuery:
 
 async def capped_count(table: type[Table], where: list[Where], cap: int = TOTAL_CAP) -> int:
     """How many rows match, counting no further than ``cap + 1`` (more than ``cap``)."""
+    if disjoint.found(where):  # a scope of two arms is counted by arm (core/db/disjoint.py)
+        return await disjoint.capped_count(table, where, cap)
     inner = table.select(table._meta.primary_key)
     for clause in where:
         inner = inner.where(clause)
@@ -202,18 +205,38 @@ def _plain(rows: list[dict]) -> list[dict]:
     return rows
 
 
-def _select(block: Block, query: ListQuery, ascending: bool, bound: list[Where]):
-    """The one SELECT of a block's page: scoped filters, a bound, the list's order.
-
-    Every page of every list is built here, so a change in how a block is read (a scope
-    rewritten as index ranges, say) is made once.
-    """
+def _select(block: Block, query: ListQuery, ascending: bool, where: list[Where]):
+    """The one SELECT of a block's page: ``where`` (the block's scoped filters and a bound),
+    the list's order, the sort value and id under ``SORT_ALIAS`` and ``ID_ALIAS``."""
     table, key = block.table, block.sortable[query.sort]
     pk = table._meta.primary_key
     select = table.select(*block.columns, key.as_alias(SORT_ALIAS), pk.as_alias(ID_ALIAS))
-    for clause in [*block.where, *bound]:
+    for clause in where:
         select = select.where(clause)
     return keyset.ordered(select, table, key, ascending)
+
+
+async def _rows(
+    block: Block,
+    query: ListQuery,
+    ascending: bool,
+    bound: list[Where],
+    limit: int,
+    offset: int = 0,
+) -> list[dict]:
+    """Every page of every list is read here, so how a block is read is decided once: a scope
+    of two arms (``tenants.scope``) as two index ranges merged, when that pays
+    (``core.db.disjoint``), else one query."""
+    return await disjoint.ordered(
+        block.table,
+        [*block.where, *bound],
+        block.sortable[query.sort],
+        lambda where: _select(block, query, ascending, where),
+        ascending=ascending,
+        limit=limit,
+        offset=offset,
+        aliases=(SORT_ALIAS, ID_ALIAS),
+    )
 
 
 async def _read(
@@ -241,8 +264,8 @@ async def _read(
             key = block.sortable[query.sort]
             greater = forward == ascending
             bound = [keyset.beyond(block.table, key, start.value, start.row_id, greater)]
-        select = _select(block, query, ascending if forward else not ascending, bound)
-        found = await select.limit(limit - len(rows))
+        direction = ascending if forward else not ascending
+        found = await _rows(block, query, direction, bound, limit - len(rows))
         if sizes is not None and not bound and len(found) < limit - len(rows):
             sizes[index] = len(found)
         for row in found:
@@ -266,8 +289,7 @@ async def _read_from(blocks: list[Block], query: ListQuery, offset: int, limit: 
             if before <= offset:
                 offset -= before
                 continue
-        select = _select(block, query, query.order == "asc", [])
-        found = await select.limit(limit - len(rows)).offset(offset)
+        found = await _rows(block, query, query.order == "asc", [], limit - len(rows), offset)
         offset = 0
         for row in found:
             row[BLOCK] = index

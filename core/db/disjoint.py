@@ -1,0 +1,148 @@
+"""A page read from two disjoint arms of a WHERE clause, each one index range (issue 9).
+
+A caller's scope is "rows its company owns, or rows of the companies it created": two
+conditions no row meets both of (``owner = C`` and ``tenant_id = C``, see ``tenants.scope``).
+As one ``OR`` neither engine reads it in the list's order from an index: SQLite unions two
+index searches and sorts every matching row, PostgreSQL merges two bitmaps and sorts. Read
+apart, each arm is one range of an ``(arm column, sort key, id)`` index that stops after the
+page; merging the two sorted runs (``heapq.merge``) gives the page. A first page costs two
+short index ranges however many rows the scope holds, and a capped count is the sum of two
+capped counts.
+
+Where no arm index serves the sort, or the page lies deep (``MERGE_REACH``), the page is one
+query on the ``plain`` form of the clause instead (the join ``owner = C OR owner.parent = C``),
+which the planner reads through the sort key's own index, filtering, as before the arms
+existed: splitting then would sort each arm whole (1 s at 1,000,000 audit events, measured)
+or carry every skipped row of both arms into Python. ``Disjoint`` is that plain ``OR`` to
+piccolo, so any query that does not know it (a detail, an export's batches) reads it so too.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from itertools import islice
+from typing import Any
+
+from piccolo.columns import Column, Text, Varchar
+from piccolo.columns.combination import Or, Where
+from piccolo.table import Table
+
+from core.db.engine import is_postgres
+
+# Pages ending past this row are one query by OFFSET: the merge would read every skipped row of
+# both arms into Python (the 10,000th row of a users list: 114 ms merged, 31 ms by OFFSET).
+MERGE_REACH = 1_000
+# Collations in which PostgreSQL orders text by code point, as Python compares strings.
+_BINARY_COLLATIONS = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
+_collation: dict[str, bool] = {}
+
+
+class Disjoint(Or):
+    """Two ``arms`` no row matches both of, read apart for the sort keys in ``sorts`` (column
+    names with an ``(arm, key, id)`` index on both arms); to SQL it is ``plain``, an ``Or``
+    matching the same rows."""
+
+    def __init__(self, arms: tuple[Where, Where], plain: Or, sorts: frozenset[str]) -> None:
+        super().__init__(plain.first, plain.second)
+        self.arms, self.sorts = arms, sorts
+
+    def serves(self, key: Column) -> bool:
+        return not getattr(key._meta, "call_chain", None) and key._meta.name in self.sorts
+
+
+def split(where: list) -> tuple[Disjoint | None, list]:
+    """The first ``Disjoint`` of a WHERE list, and the other clauses."""
+    for n, clause in enumerate(where):
+        if isinstance(clause, Disjoint):
+            return clause, [*where[:n], *where[n + 1 :]]
+    return None, where
+
+
+def found(where: list) -> bool:
+    return any(isinstance(clause, Disjoint) for clause in where)
+
+
+async def _mergeable(table: type[Table], key: Column) -> bool:
+    """Python merges two runs sorted by ``key`` exactly as the database sorted them: always
+    for numbers, times and flags; for text when the database compares code points (SQLite's
+    BINARY collation always, PostgreSQL under a C-like collation, checked once a process)."""
+    if not isinstance(key, Varchar | Text) or not is_postgres():
+        return True
+    if "postgres" not in _collation:
+        rows = await table.raw(
+            "SELECT datcollate AS c FROM pg_database WHERE datname = current_database()"
+        )
+        _collation["postgres"] = rows[0]["c"] in _BINARY_COLLATIONS
+    return _collation["postgres"]
+
+
+def _merge_key(sort_alias: str, id_alias: str):
+    """NULL is the largest value (``core.web.keyset`` orders both engines so); the id breaks
+    ties."""
+
+    def key(row: dict) -> tuple:
+        value = row[sort_alias]
+        if value is None:
+            return (1, 0, row[id_alias])
+        return (0, value, row[id_alias])
+
+    return key
+
+
+async def ordered(
+    table: type[Table],
+    where: list,
+    key: Column,
+    select_for: Callable[[list], Any],
+    *,
+    ascending: bool,
+    limit: int,
+    offset: int = 0,
+    aliases: tuple[str, str],
+) -> list[dict]:
+    """``limit`` rows after ``offset`` in (``key``, id) order, each arm of a ``Disjoint`` in
+    ``where`` read on its own and merged; otherwise (no arms, a key no arm index serves, a
+    page past ``MERGE_REACH``, a text order Python cannot repeat) one query.
+
+    ``select_for(clauses)`` is the list's own SELECT over ``clauses``, sorted in the read's
+    direction and carrying the sort value and id under ``aliases``.
+    """
+    disjoint, rest = split(where)
+    reach = offset + limit
+    if (
+        disjoint is None
+        or reach > MERGE_REACH
+        or not disjoint.serves(key)
+        or not await _mergeable(table, key)
+    ):
+        return await select_for(where).limit(limit).offset(offset)
+    runs = [await select_for([arm, *rest]).limit(reach) for arm in disjoint.arms]
+    merged = heapq.merge(*runs, key=_merge_key(*aliases), reverse=not ascending)
+    return list(islice(merged, offset, offset + limit))
+
+
+async def capped_count(table: type[Table], where: list, cap: int) -> int:
+    """Rows matching ``where``, counted no further than ``cap + 1``.
+
+    A ``Disjoint`` alone is counted by arm, each an index-only range, the second counting only
+    what the first left to reach the cap (no row is in both). With other filters it is one
+    count of the plain clause: counting an arm through its index would fetch each row from the
+    table to test the filters, where the plain count reads the table in order (a user filter
+    at 1,000,000 audit events: 290 ms by arm, 72 ms plain).
+    """
+    disjoint, rest = split(where)
+    arms: tuple = (None,)
+    if disjoint is not None and not rest:
+        arms, where = disjoint.arms, []
+    total = 0
+    for arm in arms:
+        inner = table.select(table._meta.primary_key)
+        for clause in [arm, *where] if arm is not None else where:
+            inner = inner.where(clause)
+        inner = inner.limit(cap + 1 - total)
+        rows = await table.raw("SELECT COUNT(*) AS n FROM ({}) AS capped", inner.querystrings[0])
+        total += rows[0]["n"]
+        if total > cap:
+            break
+    return total
