@@ -49,7 +49,7 @@ class LedgerEntry(Table, tablename="ledger_entries"):
     cause_kind = Varchar(length=24)
     cause_ref = Varchar(length=200, default="")
     idempotency_key = Varchar(length=240, unique=True)
-    batch_id = Varchar(length=32, index=True)
+    batch_id = Varchar(length=32)
     time = Timestamptz()
     resulting_balance = BigInt()
 

@@ -140,10 +140,19 @@ async def _write(rows: list[tuple], key: str, enforce_limit: bool) -> Posted:
 
 
 def _entries(rows, key: str, batch_id: str, deltas: dict, moved: dict):
-    """The rows to insert, each with its resulting balance (start = end - net movement)."""
+    """The rows to insert, each with its resulting balance (start = end - net movement).
+
+    Written grouped by account (a stable sort: each account's entries keep their order, ids
+    and resulting balances included): the per-account indexes then grow at one place per
+    account instead of at a random one per entry, which is what a batch of many interleaved
+    accounts spends its time on. Entry ``i`` keeps the key ``{key}/{i}`` of its place in
+    ``rows``.
+    """
     running = {a: moved[a][0] - d for a, d in deltas.items()}
     currency = {a: c for a, (_b, c) in moved.items()}
-    for i, (account, amount, kind, ref, at) in enumerate(rows):
+    order = sorted(range(len(rows)), key=lambda i: rows[i][0]) if len(deltas) > 1 else None
+    for i in order or range(len(rows)):
+        account, amount, kind, ref, at = rows[i]
         balance = running[account] + amount
         running[account] = balance
         yield (account, amount, currency[account], kind, ref, f"{key}/{i}", batch_id, at, balance)
@@ -222,10 +231,15 @@ async def replay(key: str) -> Posted | None:
     if first is None:
         return None
     batch_id = first["batch_id"]
+    # The batch's keys are one range of the unique index: "{key}/" up to "{key}0" ("0" follows
+    # "/"), so no index on batch_id is kept for this rare read.
     rows = await LedgerEntry.raw(
         "SELECT account, resulting_balance, n FROM ledger_entries JOIN ("
-        "SELECT MAX(id) AS last, COUNT(*) AS n FROM ledger_entries WHERE batch_id = {} "
+        "SELECT MAX(id) AS last, COUNT(*) AS n FROM ledger_entries "
+        "WHERE idempotency_key >= {} AND idempotency_key < {} AND batch_id = {} "
         "GROUP BY account) AS lasts ON ledger_entries.id = lasts.last",
+        f"{key}/",
+        f"{key}0",
         batch_id,
     )
     balances = {r["account"]: r["resulting_balance"] for r in rows}
