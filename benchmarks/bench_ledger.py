@@ -30,7 +30,14 @@ ACCOUNTS = int(os.environ.get("ACCOUNTS", "10000"))
 BATCH = int(os.environ.get("BATCH", "100000"))
 NAIVE = 10_000
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-AGREEMENT_COLUMNS = "company legal_entity own_legal_entity code agreement_date currency".split()
+AGREEMENT_COLUMNS = [
+    "company",
+    "legal_entity",
+    "own_legal_entity",
+    "code",
+    "agreement_date",
+    "currency",
+]
 AGREEMENT_COLUMNS += ["created_at", "updated_at"]
 
 
