@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import msgspec
 
 from core.accounts import agreement_versions as versions
-from core.ledger import main_account
-from core.ledger.models import LedgerEntry
+from core.accounts.models import Agreement
+from core.ledger.models import BalanceAccount, LedgerEntry
 from core.ledger.posting import CAUSE_KINDS
 from core.money import amount_text
 from core.validation import Problems
@@ -23,6 +23,7 @@ from core.web.listing import Cursors, ListQuery, fetch_keyset_page, fetch_page
 from tenants.scope import Scope
 
 SORTABLE = {"time": LedgerEntry.time}
+ACCOUNT_OF_AGREEMENT = Agreement.id.join_on(BalanceAccount.agreement).id
 COLUMNS = [
     LedgerEntry.id,
     LedgerEntry.time,
@@ -121,8 +122,11 @@ async def list_entries(
     scope: Scope, agreement_id: int, filters: LedgerFilters, query: ListQuery
 ) -> tuple[list[LedgerEntryOut], int, Cursors]:
     """A page by key; with ``query.resume`` (a CSV export) the next batch after the last row."""
-    await versions.agreement_row(scope, agreement_id)  # 404 outside the caller's scope
-    where = [LedgerEntry.account == await main_account(agreement_id), *filters.clauses()]
+    # the agreement in scope (else 404) and its account, in one query
+    row = await versions.agreement_row(
+        scope, agreement_id, ACCOUNT_OF_AGREEMENT.as_alias("account")
+    )
+    where = [LedgerEntry.account == row["account"], *filters.clauses()]
     if query.resume is not None:
         rows, total = await fetch_page(LedgerEntry, COLUMNS, where, query, SORTABLE)
         return [to_out(r) for r in rows], total, Cursors()
