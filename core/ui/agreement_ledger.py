@@ -37,6 +37,7 @@ TABLE = register(
     )
 )
 FILTER_FIELDS = ("from", "till", "cause_kind")
+CAUSE_LABELS = {kind: kind.replace("_", " ").capitalize() for kind in CAUSE_KINDS} | {"edr": "EDR"}
 
 
 @get(f"{BASE}/{{agreement_id:int}}/ledger", include_in_schema=False, guards=VIEW)
@@ -79,7 +80,7 @@ async def agreement_ledger(request: Request, agreement_id: FromPath[int]) -> Res
         items=items,
         pager=pager(total, query, cursors),
         filters=shown,
-        kinds=CAUSE_KINDS,
+        kinds=CAUSE_LABELS,
         errors=by_field(errors),
     )
 
