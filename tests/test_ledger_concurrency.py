@@ -43,3 +43,38 @@ async def test_concurrent_debits_never_pass_the_limit(bo_factory):
     rows = await LedgerEntry.select(LedgerEntry.resulting_balance).order_by(LedgerEntry.id)
     assert [r["resulting_balance"] for r in rows] == [-DEBIT * (i + 1) for i in range(accepted)]
     assert min(r["resulting_balance"] for r in rows) >= -LIMIT
+
+
+async def test_batches_crossing_the_same_accounts_in_any_order_all_land(bo_factory):
+    """Accounts are locked in id order whatever order a batch lists them in: no deadlock."""
+    a = await open_agreement(bo_factory, "X-A", [(T0, None, None)])
+    b = await open_agreement(bo_factory, "X-B", [(T0, None, None)])
+    await start_pool()
+    try:
+        await asyncio.gather(
+            *(
+                ledger.post_rows(
+                    [(first, -1, "edr", "", T0), (second, 2, "adjustment", "", T0)],
+                    idempotency_key=f"cross-{n}",
+                    enforce_limit=True,
+                )
+                for n, (first, second) in enumerate([(a, b), (b, a)] * 8)
+            )
+        )
+    finally:
+        await close_pool()
+    assert await balance(a) == 8 == await ledger_sum(a)
+    assert await balance(b) == 8 == await ledger_sum(b)
+
+
+async def test_the_hot_path_refuses_a_batch_past_a_limit_as_a_whole(bo_factory):
+    limited = await open_agreement(bo_factory, "HL-1", [(T0, None, 10)])
+    free = await open_agreement(bo_factory, "HL-2", [(T0, None, None)])
+    rows = [(free, -1_000, "edr", "", T0)] + [(limited, -3, "edr", f"e{n}", T0) for n in range(4)]
+    try:
+        await ledger.post_rows(rows, idempotency_key="hot", enforce_limit=True)
+    except LimitExceeded as refused:
+        assert "HL-1" in refused.detail and "-0.000009" in refused.detail
+    else:
+        raise AssertionError("the fourth debit passes the limit of 10 micro-units")
+    assert await balance(free) == 0 and await LedgerEntry.count() == 0
