@@ -174,6 +174,9 @@ async def test_a_credit_earlier_in_the_batch_makes_room_for_a_debit(bo_factory):
         (lambda a: Entry(a, 1, "gift"), "entries[0].cause_kind"),
         (lambda a: Entry(a, 1, "edr", "x" * 201), "entries[0].cause_ref"),
         (lambda a: Entry(a, 1, "edr", time=datetime(2026, 1, 1)), "entries[0].time"),
+        (lambda a: Entry(a, 1, "edr", time="2026-01-01"), "entries[0].time"),
+        (lambda a: Entry(a, 1, "edr", None), "entries[0].cause_ref"),
+        (lambda a: Entry(str(a), 1, "edr"), "entries[0].account"),
         (lambda a: Entry(a + 1000, 1, "edr"), "account"),
     ],
 )

@@ -6,6 +6,7 @@ by the database when the agreement row is inserted (``main_account`` finds it).
 
 from __future__ import annotations
 
+from core.errors import NotFound
 from core.ledger.limits import LimitExceeded
 from core.ledger.models import BalanceAccount, LedgerEntry
 from core.ledger.posting import CAUSE_KINDS, Entry, Posted, post, post_rows, replay
@@ -32,7 +33,5 @@ async def main_account(agreement_id: int) -> int:
         .first()
     )
     if row is None:
-        from core.errors import NotFound
-
         raise NotFound(f"agreement {agreement_id} has no balance account")
     return row["id"]

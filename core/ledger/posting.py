@@ -111,9 +111,9 @@ def _check(rows: list[tuple], key: str) -> dict[int, int]:
             )
         if type(account) is not int:
             raise Invalid.field(f"entries[{i}].account", "must be an account id")
-        if len(ref) > MAX_REF:
+        if type(ref) is not str or len(ref) > MAX_REF:
             raise Invalid.field(f"entries[{i}].cause_ref", f"must be at most {MAX_REF} characters")
-        if at.tzinfo is None:
+        if not isinstance(at, datetime) or at.tzinfo is None:
             raise Invalid.field(f"entries[{i}].time", "must carry a time zone")
         deltas[account] = deltas.get(account, 0) + amount
     return deltas
