@@ -93,14 +93,10 @@ async def seed(companies: int) -> dict:
             "code",
             "agreement_date",
             "currency",
-            "balance",
             "created_at",
             "updated_at",
         ],
-        (
-            (i, i, "client", i, own.id, f"A-{i:07d}", date(2025, 1, 1), "EUR", 0, now, now)
-            for i in ids
-        ),
+        ((i, i, "client", i, own.id, f"A-{i:07d}", date(2025, 1, 1), "EUR", now, now) for i in ids),
     )
     await insert_many(
         AgreementVersion,

@@ -9,8 +9,9 @@ have something to show.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
+from core import ledger
 from core.accounts import agreements, bank_accounts, banks, reselling
 from core.accounts.agreement_schemas import AgreementCreate
 from core.accounts.bank_account_schemas import BankAccountCreate
@@ -104,6 +105,7 @@ async def _seed(owner_id: int, reseller_id: int, client_id: int) -> None:
         reseller_le,
         AssociationCreate(agreement_id=supply.id, effective_from=START, timezone="Europe/Berlin"),
     )
+    await _post_usage(supply.id)
     reseller_ctx = AuditContext(company_id=reseller_id, user_id=None, user_label="demo seed", ip="")
     await agreements.create_agreement(
         reseller_ctx,
@@ -116,3 +118,17 @@ async def _seed(owner_id: int, reseller_id: int, client_id: int) -> None:
             **_terms(),
         ),
     )
+
+
+async def _post_usage(agreement_id: int) -> None:
+    """A top-up, a month fee and a few days of traffic, so the Ledger tab has something to show."""
+    account = await ledger.main_account(agreement_id)
+    day = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    entries = [
+        ledger.Entry(account, 500_000_000, "payment", "DEMO-PAY-1", day),
+        ledger.Entry(account, -49_000_000, "fee", "Monthly platform fee", day),
+    ]
+    for n, micros in enumerate((12_345_600, 8_120_050, 15_002_300, 9_876_540)):
+        at = day + timedelta(days=n + 1)
+        entries.append(ledger.Entry(account, -micros, "edr", f"SMS traffic {at:%Y-%m-%d}", at))
+    await ledger.post(entries, idempotency_key="demo-usage", enforce_limit=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from ledger_helpers import set_balance
+
 from core.accounts.models import Agreement, AgreementVersion, Bank, BankAccount, LegalEntity
 from core.audit.models import AuditChange, AuditEvent
 
@@ -220,7 +222,7 @@ async def test_delete_refused_with_money_or_reselling_use(bo_factory, bo_api):
     w = await world(bo_factory)
     api = await bo_api(w["user"])
     created = await make(api, w)
-    await Agreement.update({Agreement.balance: -2_500_000}).where(Agreement.id == created["id"])
+    await set_balance(created["id"], -2_500_000)
     res = await api.delete(f"{AG}/{created['id']}")
     assert res.status_code == 409 and "-2.500000 EUR" in res.json()["detail"]
     shown = (await api.get(f"{AG}/{created['id']}")).json()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from ledger_helpers import set_balance
 from test_agreements_api import body, world
 from test_ui_helpers import post_form, sign_in
 
@@ -120,12 +121,15 @@ async def test_add_view_edit_and_delete(bo_client, bo_factory):
 
     res = await bo_client.get(f"/agreements/{agreement_id}/delete")
     assert res.status_code == 200 and "Delete agreement" in res.text
-    await Agreement.update({Agreement.balance: 1}).where(Agreement.id == agreement_id)
+    await set_balance(agreement_id, 1)
     res = await post_form(bo_client, f"/agreements/{agreement_id}/delete", {})
     assert res.status_code == 409 and "not zero" in res.text
-    await Agreement.update({Agreement.balance: 0}).where(Agreement.id == agreement_id)
+    await set_balance(agreement_id, 0)  # back to zero, but its ledger is kept for ever
     res = await post_form(bo_client, f"/agreements/{agreement_id}/delete", {})
-    assert res.status_code == 303 and await Agreement.count() == 0
+    assert res.status_code == 409 and "ledger holds entries" in res.text
+    untouched = await _agreement(w, code="UI-3")
+    res = await post_form(bo_client, f"/agreements/{untouched}/delete", {})
+    assert res.status_code == 303 and await Agreement.count() == 1
 
 
 async def test_versions_pages(bo_client, bo_factory):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from core.access.areas import all_areas
@@ -271,6 +272,7 @@ async def test_view_reads_but_cannot_write_on_representative_routes(bo_factory, 
 
 async def _foreign_objects(world) -> dict:
     from core.access.models import Role
+    from core.accounts.models import Agreement, LegalEntity
     from core.audit.recorder import AuditContext, record_event
     from core.jobs.models import Job
 
@@ -283,7 +285,21 @@ async def _foreign_objects(world) -> dict:
     event = await record_event(ctx, "Something happened", [])
     job = Job(company=c2["id"], kind="audit_export", status="done")
     await job.save()
+    theirs = LegalEntity(company=c2["id"], name="C2", legal_name="C2", country="DE")
+    seller = LegalEntity(company=r2["id"], name="R2", legal_name="R2", country="DE")
+    await theirs.save()
+    await seller.save()
+    agreement = Agreement(
+        company=c2["id"],
+        legal_entity=theirs.id,
+        own_legal_entity=seller.id,
+        code="THEIRS",
+        agreement_date=date(2026, 1, 1),
+        currency="EUR",
+    )
+    await agreement.save()
     return {
+        "agreement": agreement.id,
         "company": c2["id"],
         "role": role.id,
         "client_role": client_role.id,
@@ -299,6 +315,8 @@ async def test_other_tenants_objects_answer_404_under_manage(bo_factory, bo_clie
         ("account_management", "GET", f"/api/v1/companies/{theirs['company']}", None),
         ("account_management", "PATCH", f"/api/v1/companies/{theirs['company']}", {"name": "X"}),
         ("account_management", "DELETE", f"/api/v1/companies/{theirs['company']}", None),
+        ("account_management", "GET", f"/api/v1/agreements/{theirs['agreement']}", None),
+        ("account_management", "GET", f"/api/v1/agreements/{theirs['agreement']}/ledger", None),
         ("users", "GET", f"/api/v1/roles/{theirs['role']}", None),
         ("users", "PATCH", f"/api/v1/roles/{theirs['role']}", {"name": "Mine"}),
         ("users", "DELETE", f"/api/v1/roles/{theirs['role']}", None),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from ledger_helpers import set_balance
 from test_plugins_registry import Chat, Plugin, Zones
 from test_ui_helpers import sign_in
 
@@ -31,9 +32,9 @@ async def _agreement(buyer: dict, seller: dict, code: str, balance: int, limits)
         code=code,
         agreement_date=date(2024, 1, 1),
         currency="EUR",
-        balance=balance,
     )
     await agreement.save()
+    await set_balance(agreement.id, balance)
     for start, end, limit in limits:
         await AgreementVersion(
             agreement=agreement.id, effective_from=start, effective_till=end, credit_limit=limit

@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime
 
 import msgspec
+from ledger_helpers import set_balance
 from test_agreements_api import make, world
 from test_bank_accounts_api import _account, _bank, _entity, _tree
 from test_ui_helpers import sign_in
@@ -16,7 +17,6 @@ from test_ui_helpers import sign_in
 from core.accounts.agreement_schemas import AgreementOut
 from core.accounts.bank_account_schemas import BankAccountOut
 from core.accounts.company_schemas import CompanyOut
-from core.accounts.models import Agreement
 from core.web import csv_export
 
 COMPANY_FIELDS = [
@@ -102,8 +102,8 @@ async def test_agreements_export_keeps_amounts_exact(bo_factory, bo_api):
     api = await bo_api(w["user"])
     first = await make(api, w, code="AG-1", credit_limit="1234.5")
     second = await make(api, w, code="=cmd|calc", credit_limit=None)
-    await Agreement.update({Agreement.balance: -5_000_000}).where(Agreement.id == first["id"])
-    await Agreement.update({Agreement.balance: 1_234_500_000}).where(Agreement.id == second["id"])
+    await set_balance(first["id"], -5_000_000)
+    await set_balance(second["id"], 1_234_500_000)
 
     rows = parse(await api.get("/api/v1/agreements?format=csv&sort=id&order=asc"))
     header = rows[0]

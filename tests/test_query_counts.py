@@ -14,12 +14,15 @@ PINNED = {
     "/api/v1/me": 1,  # the caller (token, user, company and role in one) is the answer
     "/api/v1/companies": 2,  # the caller, the page (its total: the rows read)
     "/api/v1/companies/{client}": 2,  # the caller, the company
-    "/api/v1/agreements": 2,  # the caller, the page (versions in force joined)
+    # the caller, the page (its balances joined), the versions in force of its rows
+    "/api/v1/agreements": 3,
     "/api/v1/legal-entities": 2,
     # a scope of two arms (own rows, rows of the companies created) is read apart, each one index
     # range (core/db/disjoint.py): a short list's page is a query per arm, its total known
     "/api/v1/users": 5,  # the caller, each block (invitations, users) by arm
     "/api/v1/audit": 3,  # the caller, the page by arm
+    # the caller, the agreement in scope with its account, the page
+    "/api/v1/agreements/{agreement}/ledger": 3,
 }
 
 
@@ -43,15 +46,37 @@ def count_queries(monkeypatch):
     return seen
 
 
+async def _agreement(buyer: dict, seller: dict) -> int:
+    from datetime import date
+
+    from core.accounts.models import Agreement, LegalEntity
+
+    theirs = LegalEntity(company=buyer["id"], name="B", legal_name="B", country="DE")
+    ours = LegalEntity(company=seller["id"], name="S", legal_name="S", country="DE")
+    await theirs.save()
+    await ours.save()
+    agreement = Agreement(
+        company=buyer["id"],
+        legal_entity=theirs.id,
+        own_legal_entity=ours.id,
+        code="Q-1",
+        agreement_date=date(2026, 1, 1),
+        currency="EUR",
+    )
+    await agreement.save()
+    return agreement.id
+
+
 async def test_queries_per_request_are_pinned(bo_factory, bo_api, count_queries):
     owner = await bo_factory.owner()
     reseller = await bo_factory.company(owner, "reseller")
     clients = [await bo_factory.company(reseller, "client") for _ in range(3)]
+    agreement = await _agreement(clients[0], reseller)
     api = await bo_api(await bo_factory.user(reseller))
     await api.get("/api/v1/me")  # first use of the token records its last use once
     counts = {}
     for route in PINNED:
-        url = route.format(client=clients[0]["id"])
+        url = route.format(client=clients[0]["id"], agreement=agreement)
         count_queries.clear()
         res = await api.get(url)
         assert res.status_code == 200, (url, res.text)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from ledger_helpers import set_balance
 from test_agreements_api import AG, entity, make, world
 
 from core.accounts import reselling
-from core.accounts.models import Agreement, ResellingAssociation
+from core.accounts.models import ResellingAssociation
 from core.audit.models import AuditChange, AuditEvent
 
 
@@ -159,7 +160,7 @@ async def test_reseller_reads_its_own_and_nothing_else(bo_factory, bo_api):
         json={"agreement_id": agreement["id"], "effective_from": "2025-01-01T00:00:00"},
     )
     item = res.json()
-    await Agreement.update({Agreement.balance: 12_340_000}).where(Agreement.id == agreement["id"])
+    await set_balance(agreement["id"], 12_340_000)
     reseller = await bo_api(w["sub_user"])
     listed = (await reseller.get(own_url(w["rr_le"]))).json()
     assert [i["id"] for i in listed["items"]] == [item["id"]]

@@ -197,7 +197,7 @@ async def test_section_14_2_walkthrough(bo_factory, bo_api, bo_client, bo_app):
     )
     assert client_agreement["own_legal_entity_id"] == reseller_le["id"]
     row = await Agreement.select().where(Agreement.id == client_agreement["id"]).first()
-    assert row["company"] == client["id"] and row["balance"] == 0
+    assert row["company"] == client["id"] and client_agreement["balance"] == "0.000000"
     # The reseller's own banks are its own business too.
     bank = _ok(
         await as_reseller(

@@ -3,9 +3,10 @@
 The caller is the seller: an agreement's company is one the caller created, its legal entity
 is that company's, and the own legal entity and own bank account are the caller's. Company,
 direction and currency are fixed once created (the balance and everything rated on it are in
-that currency). The balance is zero at creation and moves only through the ledger, never
-through this service. The first version is created in the same transaction as the agreement,
-so an agreement never exists without terms.
+that currency). The balance lives in the agreement's ``core.ledger`` account, which the
+database opens at zero when the agreement row is inserted (same transaction); it moves only
+through ``core.ledger.post``, never through this service. The first version is created in
+the same transaction as the agreement, so an agreement never exists without terms.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from core.audit.recorder import AuditContext, Change, diff, record_event, snapsh
 from core.db.engine import is_postgres, transaction
 from core.db.search import matches
 from core.errors import Conflict, Invalid
+from core.ledger.models import BalanceAccount, LedgerEntry, agreement_balance
 from core.money import amount_text, from_micros
 from core.validation import Problems
 from core.web.listing import Cursors, ListQuery, fetch_page
@@ -57,10 +59,11 @@ AUDITED = [
     Agreement.code,
     Agreement.agreement_date,
     Agreement.currency,
-    Agreement.balance,
 ]
+BALANCE = agreement_balance(Agreement.id)
 OUT_COLUMNS = [
     *AUDITED,
+    BALANCE.as_alias("balance"),
     Agreement.company.name.as_alias("company_name"),
     Agreement.legal_entity.name.as_alias("legal_entity_name"),
     Agreement.own_legal_entity.name.as_alias("own_legal_entity_name"),
@@ -75,7 +78,7 @@ SORTABLE = {
     "agreement_date": Agreement.agreement_date,
     "company": Agreement.company.name,
     "currency": Agreement.currency,
-    "balance": Agreement.balance,
+    "balance": BALANCE,
 }
 FIELD_COLUMNS = {
     "legal_entity_id": "legal_entity",
@@ -328,8 +331,8 @@ async def create_agreement(ctx: AuditContext, scope: Scope, data: AgreementCreat
         terms = versions.clean_terms(versions.terms_of(data), problems)
         await _lock_company(scope.company_id)
         values["code"] = await _check_code(scope, data.code, None)
-        agreement = Agreement(**values, balance=0)
-        await agreement.save()
+        agreement = Agreement(**values)
+        await agreement.save()  # a trigger opens its balance account, at zero, in this transaction
         row = await Agreement.select(*AUDITED).where(Agreement.id == agreement.id).first()
         insert = Change(
             TABLE, "insert", agreement.id, {}, snapshot(Agreement, row), data.company_id
@@ -383,11 +386,22 @@ async def delete_agreement(ctx: AuditContext, scope: Scope, agreement_id: int) -
     async with transaction():
         await versions.agreement_row(scope, agreement_id)  # 404 before locking anything
         await versions.lock_agreement(agreement_id)
-        old = await versions.agreement_row(scope, agreement_id, *AUDITED)
+        if is_postgres():  # a posting holds this row while it moves the balance
+            await BalanceAccount.raw(
+                "SELECT id FROM balance_accounts WHERE agreement = {} FOR UPDATE", agreement_id
+            )
+        old = await versions.agreement_row(
+            scope, agreement_id, *AUDITED, BALANCE.as_alias("balance")
+        )
         if old["balance"] != 0:
             raise Conflict(
                 f"the balance is {from_micros(old['balance'])} {old['currency']}, not zero; "
                 "an agreement holding money cannot be deleted"
+            )
+        if await LedgerEntry.exists().where(LedgerEntry.account._.agreement == agreement_id):
+            raise Conflict(
+                "the agreement's ledger holds entries, which are kept for ever; "
+                "an agreement whose balance ever moved cannot be deleted"
             )
         await refuse_if_used(
             f"agreement {old['code']}",
@@ -415,6 +429,7 @@ async def delete_agreement(ctx: AuditContext, scope: Scope, agreement_id: int) -
             for r in rows
         ]
         await AgreementVersion.delete().where(AgreementVersion.agreement == agreement_id)
+        await BalanceAccount.delete().where(BalanceAccount.agreement == agreement_id)
         await Agreement.delete().where(Agreement.id == agreement_id)
         changes.insert(
             0, Change(TABLE, "delete", agreement_id, snapshot(Agreement, old), {}, old["company"])

@@ -21,6 +21,7 @@ from core.accounts.company_schemas import (
 )
 from core.accounts.models import Agreement, LegalEntity
 from core.errors import Invalid
+from core.ledger.models import agreement_balance
 from core.money import amount_text
 from core.plugins import registry
 from tenants.scope import Scope
@@ -60,7 +61,7 @@ async def _agreements(company_id: int, at: datetime) -> list[AgreementSummary]:
             Agreement.id,
             Agreement.code,
             Agreement.currency,
-            Agreement.balance,
+            agreement_balance(Agreement.id).as_alias("balance"),
             Agreement.legal_entity,
             Agreement.legal_entity.name.as_alias("legal_entity_name"),
         )

@@ -84,7 +84,7 @@ class Agreement(Table, tablename="agreements"):
 
     ``company`` is the buyer; the seller is its parent (the tenant), whose own legal entity and
     own bank account are named here. Terms that change over time live in versions.
-    ``balance`` is integer micro-units of ``currency``; only the ledger moves it.
+    Its money balance is a ``core.ledger`` account in ``currency``; only the ledger moves it.
     """
 
     __owner__ = "company"
@@ -98,7 +98,6 @@ class Agreement(Table, tablename="agreements"):
     code = Varchar(length=64)
     agreement_date = Date()
     currency = Varchar(length=3)
-    balance = BigInt(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

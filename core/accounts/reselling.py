@@ -23,6 +23,7 @@ from core.accounts.reselling_schemas import AssociationCreate, AssociationOut, A
 from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.db.engine import is_postgres, transaction
 from core.errors import Conflict, NotFound
+from core.ledger.models import agreement_balance
 from core.money import amount_text
 from core.validation import Problems
 from tenants.scope import Scope
@@ -36,7 +37,7 @@ COLUMNS = [
     RA.agreement,
     RA.agreement.code.as_alias("agreement_code"),
     RA.agreement.currency.as_alias("currency"),
-    RA.agreement.balance.as_alias("balance"),
+    agreement_balance(RA.agreement.id).as_alias("balance"),
     RA.effective_from,
     RA.effective_till,
     RA.timezone,

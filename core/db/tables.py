@@ -25,6 +25,7 @@ def all_tables() -> list[type[Table]]:
         User,
     )
     from core.jobs.models import Job
+    from core.ledger.models import BalanceAccount, LedgerEntry
     from core.mail.models import OutboundEmail
     from core.payments.models import LegalEntityPaymentSystem, PaymentSystemConfig
     from core.plugins.models import CompanyPlugin
@@ -53,6 +54,8 @@ def all_tables() -> list[type[Table]]:
         BankAccount,
         Agreement,
         AgreementVersion,
+        BalanceAccount,
+        LedgerEntry,
         ResellingAssociation,
         CompanyPlugin,
         PaymentSystemConfig,

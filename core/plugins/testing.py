@@ -102,8 +102,13 @@ async def _empty_tables() -> None:
     await db.run_ddl(
         'UPDATE "companies" SET "parent" = NULL, "portal" = NULL, "own_legal_entity" = NULL'
     )
+    from core.ledger.append_only import delete_all_sqlite
+
     for name in reversed(names):
-        await db.run_ddl(f'DELETE FROM "{name}"')
+        if name == "ledger_entries":
+            await delete_all_sqlite(db)  # past the append-only guard
+        else:
+            await db.run_ddl(f'DELETE FROM "{name}"')
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ def _static_routers() -> list:
 def ui_handlers() -> list:
     from core.ui import (
         account,
+        agreement_ledger,
         agreements,
         audit,
         bank_accounts,
@@ -58,6 +59,7 @@ def ui_handlers() -> list:
             *companies.HANDLERS,
             *legal_entities.HANDLERS,
             *agreements.HANDLERS,
+            *agreement_ledger.HANDLERS,
             *reselling.HANDLERS,
             *banks.HANDLERS,
             *bank_accounts.HANDLERS,

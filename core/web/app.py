@@ -35,6 +35,7 @@ def _api_handlers() -> list:
     from core.accounts.reselling_api import API_HANDLERS as RESELLING_HANDLERS
     from core.audit.api import api_handlers as audit_handlers
     from core.auth import policy_api, twofactor_api
+    from core.ledger.api import API_HANDLERS as LEDGER_HANDLERS
     from core.payments.api import API_HANDLERS as PAYMENT_SYSTEM_HANDLERS
     from core.portals.api import API_HANDLERS as PORTAL_HANDLERS
     from core.users.api import API_HANDLERS as USERS_HANDLERS
@@ -45,6 +46,7 @@ def _api_handlers() -> list:
         *BANK_ACCOUNT_HANDLERS,
         *LEGAL_ENTITY_HANDLERS,
         *AGREEMENT_HANDLERS,
+        *LEDGER_HANDLERS,
         *RESELLING_HANDLERS,
         *PORTAL_HANDLERS,
         *PAYMENT_SYSTEM_HANDLERS,

@@ -36,6 +36,7 @@ OWNER_PAGES = (
     ("company-form", "Company form with errors", "/companies/new"),
     ("agreements", "Agreements list", "/agreements"),
     ("agreement", "Agreement", "/agreements/{agreement}"),
+    ("agreement-ledger", "Agreement: ledger", "/agreements/{agreement}/ledger"),
     ("portal", "Portal: branding uploads", "/portals/{portal}#branding"),
     ("roles", "Roles", "/roles"),
     ("audit", "Audit log", "/audit"),
