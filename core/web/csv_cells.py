@@ -53,25 +53,37 @@ def safe(text: str) -> str:
 
 def _text(values: list) -> list:
     return [
-        v if v.__class__ is str and not v.startswith(FORMULA_START) else cell(v) for v in values
+        v if v.__class__ is str and not v.startswith(FORMULA_START) else _other(v) for v in values
     ]
 
 
 def _integer(values: list) -> list:
     # csv.writer writes an int as str() does, which is what ``cell`` answers
-    return [v if v.__class__ is int else cell(v) for v in values]
+    return [v if v.__class__ is int else _other(v) for v in values]
 
 
 def _flag(values: list) -> list:
-    return [("yes" if v else "no") if v.__class__ is bool else cell(v) for v in values]
+    return [("yes" if v else "no") if v.__class__ is bool else _other(v) for v in values]
 
 
 def _instant(values: list) -> list:
-    return [v.isoformat() if v.__class__ is datetime else cell(v) for v in values]
+    return [v.isoformat() if v.__class__ is datetime else _other(v) for v in values]
 
 
 def _day(values: list) -> list:
-    return [v.isoformat() if v.__class__ is date else cell(v) for v in values]
+    return [v.isoformat() if v.__class__ is date else _other(v) for v in values]
+
+
+def _texts(values: list) -> list:
+    """A list of texts: most are empty or hold one plain text, which is its own cell."""
+    return [
+        _text(v)[0] if v.__class__ is list and len(v) == 1 else ("" if v == [] else _other(v))
+        for v in values
+    ]
+
+
+def _other(value: Any) -> str:
+    return "" if value is None else cell(value)
 
 
 def _any(values: list) -> list:
@@ -84,6 +96,7 @@ CONVERTERS: dict[Any, Converter] = {
     bool: _flag,
     datetime: _instant,
     date: _day,
+    list[str]: _texts,
 }
 
 
