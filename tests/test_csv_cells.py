@@ -1,0 +1,113 @@
+"""The column plan of an export formats every value as ``cell`` does, one at a time: its fast
+paths (chosen from the declared type) may only ever be shortcuts, never other rules."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+
+import msgspec
+
+from core.web.csv_cells import Plan, cell
+
+
+class Inner(msgspec.Struct):
+    label: str
+    amount: str | None
+    at: datetime | None
+
+
+class Row(msgspec.Struct):
+    id: int
+    name: str
+    note: str | None
+    flag: bool
+    day: date
+    at: datetime
+    maybe_at: datetime | None
+    emails: list[str]
+    settings: dict[str, Any]
+    anything: Any
+    hidden: str | msgspec.UnsetType = msgspec.UNSET
+    inner: Inner | None = None
+
+
+TEXTS = ["plain", "", "=1+1", "+A1", "-A1", "@SUM(A1)", "\tx", "\rx", "-5.00", "+12", "Zürich 東京"]
+INSTANTS = [
+    datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
+    datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=timezone(timedelta(hours=9))),
+]
+LISTS = [[], ["a@b.test"], ["=x"], ["-5"], ["a", "=b"], ["-1", "x"]]
+ODD = [None, 7, -7, 1.5, True, time(1, 2), {"k": "=v"}, ["x", 1], "=odd"]
+
+
+def rows() -> list[Row]:
+    made = []
+    combos = itertools.zip_longest(TEXTS, INSTANTS, LISTS, ODD, fillvalue=None)
+    for n, (text, at, emails, odd) in enumerate(combos):
+        text = text if text is not None else "t"
+        at = at or INSTANTS[0]
+        inner = None if n % 3 == 0 else Inner(text, None if n % 2 else "-1.500000", at)
+        made.append(
+            Row(
+                id=-n,
+                name=text,
+                note=None if n % 2 else text,
+                flag=bool(n % 2),
+                day=date(2026, 1, 1) + timedelta(days=n),
+                at=at,
+                maybe_at=None if n % 2 else at,
+                emails=emails if emails is not None else ["p@q.test"],
+                settings={"mode": text, "n": n},
+                anything=odd,
+                inner=inner,
+            )
+        )
+    return made
+
+
+def one_at_a_time(row: Row, header: list[str]) -> list[str]:
+    values = []
+    for name in header:
+        value: Any = row
+        for part in name.split("."):
+            value = getattr(value, part, None) if value is not None else None
+        values.append(cell(value))
+    return values
+
+
+def written(rows) -> str:
+    """Rows as the CSV writer writes them (it turns an int into its digits itself)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def test_the_plan_formats_every_value_as_cell_does():
+    batch = rows()
+    plan = Plan(Row, batch[0])
+    assert "hidden" not in plan.header  # UNSET on the first row: not the caller's to see
+    assert plan.header[-3:] == ["inner.label", "inner.amount", "inner.at"]
+    one_by_one = [one_at_a_time(r, plan.header) for r in batch]
+    assert written(plan.rows(batch)) == written(one_by_one)
+
+
+def test_the_columns_of_an_empty_export_come_from_the_defaults():
+    plan = Plan(Row)
+    assert "hidden" not in plan.header and "name" in plan.header
+    assert list(plan.rows([])) == []
+
+
+def test_cells_follow_the_rules():
+    row = rows()[2]  # name "=1+1", emails ["=x"]
+    plan = Plan(Row, row)
+    line = written(plan.rows([row]))
+    formatted = dict(zip(plan.header, next(csv.reader(io.StringIO(line))), strict=True))
+    assert formatted["name"] == "'=1+1" and formatted["emails"] == "'=x"
+    assert formatted["flag"] == "no" and formatted["id"] == "-2"
+    assert formatted["at"] == "2026-01-02T03:04:00+00:00" and formatted["day"] == "2026-01-03"
+    assert formatted["inner.amount"] == "-1.500000"  # an amount is not a formula
+    assert formatted["settings"] == '{"mode":"=1+1","n":2}'  # JSON text, not a formula
