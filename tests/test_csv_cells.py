@@ -1,8 +1,11 @@
 """The column plan of an export formats every value as ``cell`` does, one at a time: its fast
-paths (chosen from the declared type) may only ever be shortcuts, never other rules."""
+paths (chosen from the declared type) may only ever be shortcuts, never other rules. And the
+export reads the next batch while the current one is written, and stops reading when the
+client leaves."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import itertools
@@ -11,7 +14,9 @@ from typing import Any
 
 import msgspec
 
+from core.web import csv_export
 from core.web.csv_cells import Plan, cell
+from core.web.listing import ListQuery
 
 
 class Inner(msgspec.Struct):
@@ -111,3 +116,46 @@ def test_cells_follow_the_rules():
     assert formatted["at"] == "2026-01-02T03:04:00+00:00" and formatted["day"] == "2026-01-03"
     assert formatted["inner.amount"] == "-1.500000"  # an amount is not a formula
     assert formatted["settings"] == '{"mode":"=1+1","n":2}'  # JSON text, not a formula
+
+
+class Item(msgspec.Struct):
+    id: int
+
+
+def _fetcher(total: int, events: list):
+    """A list of ``total`` rows read in batches, noting when each batch is asked and done."""
+
+    async def fetch(query) -> tuple[list, int]:
+        events.append(("asked", query.page))
+        await asyncio.sleep(0.01)
+        start = (query.page - 1) * query.page_size
+        events.append(("read", query.page))
+        return [Item(n) for n in range(start, min(total, start + query.page_size))], 0
+
+    return fetch
+
+
+async def test_the_next_batch_is_read_while_the_current_one_is_written(monkeypatch):
+    monkeypatch.setattr(csv_export, "PAGE_SIZE", 2)
+    events: list = []
+    response = await csv_export.respond("items", Item, _fetcher(5, events), ListQuery())
+    body = response.iterator
+    assert await anext(body) == "\ufeffid\r\n".encode()
+    assert await anext(body) == b"0\r\n1\r\n"
+    assert ("asked", 2) in events  # asked before the first batch was handed on
+    assert ("read", 2) not in events
+    rest = [chunk async for chunk in body]
+    assert rest == [b"2\r\n3\r\n", b"4\r\n"]
+    assert [e for e in events if e[0] == "asked"] == [("asked", 1), ("asked", 2), ("asked", 3)]
+
+
+async def test_a_client_leaving_mid_file_cancels_the_read_ahead(monkeypatch):
+    monkeypatch.setattr(csv_export, "PAGE_SIZE", 2)
+    events: list = []
+    response = await csv_export.respond("items", Item, _fetcher(100, events), ListQuery())
+    body = response.iterator
+    await anext(body)
+    await anext(body)
+    await body.aclose()
+    await asyncio.sleep(0.05)
+    assert ("asked", 2) in events and ("read", 2) not in events

@@ -67,6 +67,12 @@ def _encode(rows: Iterable[Sequence]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _settled(task: asyncio.Future) -> None:
+    """A read-ahead nobody will wait for: its failure, if any, is no one's to report."""
+    if not task.cancelled():
+        task.exception()
+
+
 async def respond(
     name: str, row_type: type[msgspec.Struct], fetch: Fetch, query: ListQuery
 ) -> CsvStream:
@@ -101,6 +107,7 @@ async def respond(
         finally:
             if ahead is not None:  # the client went away mid-file
                 ahead.cancel()
+                ahead.add_done_callback(_settled)
 
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
     return CsvStream(
