@@ -44,6 +44,11 @@ TEXTS = ["plain", "", "=1+1", "+A1", "-A1", "@SUM(A1)", "\tx", "\rx", "-5.00", "
 INSTANTS = [
     datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
     datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=timezone(timedelta(hours=9))),
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(2025, 1, 1, 0, 0, 0, 1, tzinfo=UTC),
+    datetime(1900, 1, 1, tzinfo=timezone(timedelta(seconds=3208))),  # an offset with seconds
+    datetime(2025, 6, 1, 12, 30),  # no zone at all
 ]
 LISTS = [[], ["a@b.test"], ["=x"], ["-5"], ["a", "=b"], ["-1", "x"]]
 ODD = [None, 7, -7, 1.5, True, time(1, 2), {"k": "=v"}, ["x", 1], "=odd"]
@@ -113,7 +118,7 @@ def test_cells_follow_the_rules():
     formatted = dict(zip(plan.header, next(csv.reader(io.StringIO(line))), strict=True))
     assert formatted["name"] == "'=1+1" and formatted["emails"] == "'=x"
     assert formatted["flag"] == "no" and formatted["id"] == "-2"
-    assert formatted["at"] == "2026-01-02T03:04:00+00:00" and formatted["day"] == "2026-01-03"
+    assert formatted["at"] == "0001-01-01T00:00:00+00:00" and formatted["day"] == "2026-01-03"
     assert formatted["inner.amount"] == "-1.500000"  # an amount is not a formula
     assert formatted["settings"] == '{"mode":"=1+1","n":2}'  # JSON text, not a formula
 
