@@ -4,8 +4,9 @@ A version holds the terms for the half-open period [from, till) (till None: inde
 Versions of one agreement never overlap, so at most one answers "in force at t", and this
 module is the one place that asks the question, always through ``core.periods.in_force_at``:
 ``versions_in_force`` for rating, balances and the company profile, and ``in_force_id`` inside
-the agreements list's own query (an export reads thousands of agreements a batch). History is protected: a version that has started cannot be
-deleted nor have its start moved, and the only version of an agreement cannot be deleted.
+the agreements list's own query (an export reads thousands of agreements a batch). History is
+protected: a version that has started cannot be deleted nor have its start moved, and the only
+version of an agreement cannot be deleted.
 Every write locks the agreement row first (PostgreSQL ``FOR UPDATE``; SQLite serialises writers
 with ``BEGIN IMMEDIATE``), so two concurrent adds cannot both pass the overlap check.
 
