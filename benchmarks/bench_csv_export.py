@@ -247,10 +247,10 @@ async def measure(n: int) -> dict[str, tuple[float, float, float]]:
     info = await seed(n)
     print(f"  seeded {n:,} rows a list in {info['seed_s']:.1f} s")
     auth = {"Authorization": f"Bearer {info['token']}"}
-    results: dict[str, tuple[float, float, float]] = {}
+    exported: dict[str, tuple[float, float]] = {}
     async with AsyncTestClient(app=app, base_url="http://bench", timeout=600) as client:
         await client.get("/api/v1/me", headers=auth)
-        for name, (url, table) in LISTS.items():
+        for name, (url, _) in LISTS.items():
             best, cpu, rows = float("inf"), float("inf"), 0
             for _ in range(REPEAT):
                 start, start_cpu = time.perf_counter(), time.process_time()
@@ -260,9 +260,13 @@ async def measure(n: int) -> dict[str, tuple[float, float, float]]:
                 assert response.status_code == 200, (url, response.text[:300])
                 rows = response.content.count(b"\r\n") - 1
                 best = min(best, elapsed)
-            base_rows, base = min([await naive(table, info["reseller"]) for _ in range(REPEAT)])
-            results[name] = (rows / best, rows / cpu, base_rows / base)
+            exported[name] = (rows / best, rows / cpu)
             print(f"  {name}: {rows:,} rows in {best:.2f} s ({cpu:.2f} s of CPU)", flush=True)
+    # After the client: its app owns the connection pool, on the loop of another thread.
+    results: dict[str, tuple[float, float, float]] = {}
+    for name, (_, table) in LISTS.items():
+        base_rows, base = min([await naive(table, info["reseller"]) for _ in range(REPEAT)])
+        results[name] = (*exported[name], base_rows / base)
     return results
 
 
