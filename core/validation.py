@@ -351,7 +351,10 @@ def normalise_country(raw: str, field: str = "country") -> str:
     return country.alpha_2
 
 
+@lru_cache(maxsize=1024)
 def country_name(code: str) -> str:
+    """Cached: lists name a country on every row (pycountry's lookup cost more than the rest of
+    a legal entity's row), and there are only a few hundred codes."""
     country = _country(code.strip().upper()) if code else None
     return country.name if country else code
 

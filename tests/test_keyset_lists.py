@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import msgspec
 import pytest
+from ledger_helpers import set_balance
 
 from core.access.models import Role
 from core.access.roles import SORTABLE as ROLE_KEYS
@@ -102,7 +103,7 @@ async def _world(bo_factory, prefix: str) -> dict:
                 company=rid, legal_entity=own[0], bank=bank, name="own", holder="h", number=f"o{n}"
             )
         )
-        await _save(
+        agreement = await _save(
             Agreement(
                 company=client["id"],
                 legal_entity=le,
@@ -110,9 +111,9 @@ async def _world(bo_factory, prefix: str) -> dict:
                 code=f"{prefix}-A{n}",
                 agreement_date=date(2026, 1, 1 + n % 2),
                 currency="EUR" if n % 2 else "USD",
-                balance=n % 3,
             )
         )
+        await set_balance(agreement, n % 3)
         await _save(
             Portal(
                 company=rid,

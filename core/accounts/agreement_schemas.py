@@ -120,7 +120,7 @@ class AgreementUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
     balance: Any = msgspec.UNSET
 
 
-class VersionOut(msgspec.Struct):
+class VersionOut(msgspec.Struct, gc=False):
     id: int
     agreement_id: int
     status: str  # past | current | upcoming, relative to the time of the request
@@ -144,7 +144,7 @@ class VersionOut(msgspec.Struct):
     updated_at: datetime
 
 
-class AgreementOut(msgspec.Struct):
+class AgreementOut(msgspec.Struct, gc=False):
     id: int
     company_id: int
     company_name: str

@@ -35,7 +35,7 @@ class BankAccountUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_default
     number: Number | msgspec.UnsetType = msgspec.UNSET
 
 
-class BankAccountOut(msgspec.Struct):
+class BankAccountOut(msgspec.Struct, gc=False):
     id: int
     name: str
     company_id: int

@@ -39,7 +39,7 @@ class BankUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     bank_code: Code | msgspec.UnsetType = msgspec.UNSET
 
 
-class BankOut(msgspec.Struct):
+class BankOut(msgspec.Struct, gc=False):
     id: int
     name: str
     description: str

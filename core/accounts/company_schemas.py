@@ -56,7 +56,7 @@ class CompanyUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tr
     mnp_channels: ChannelList | UnsetType = UNSET
 
 
-class CompanyOut(msgspec.Struct, kw_only=True):
+class CompanyOut(msgspec.Struct, kw_only=True, gc=False):
     id: int
     name: str
     type: str

@@ -101,7 +101,7 @@ def _realm_clauses(scope: Scope, realm: Realm) -> list:
 
 
 def _emails(value) -> list[str]:
-    return json.loads(value) if isinstance(value, str) else list(value or [])
+    return msgspec.json.decode(value) if isinstance(value, str) else list(value or [])
 
 
 def _audit_view(row: dict) -> dict:

@@ -58,7 +58,7 @@ class LegalEntityUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_default
     is_default: bool | msgspec.UnsetType = msgspec.UNSET
 
 
-class LegalEntityOut(msgspec.Struct):
+class LegalEntityOut(msgspec.Struct, gc=False):
     id: int
     company_id: int
     company_name: str

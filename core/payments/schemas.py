@@ -37,7 +37,7 @@ class PaymentSystemUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defau
     internal_fee: Percent | msgspec.UnsetType | None = msgspec.UNSET
 
 
-class PaymentSystemOut(msgspec.Struct):
+class PaymentSystemOut(msgspec.Struct, gc=False):
     id: int
     name: str
     kind: str

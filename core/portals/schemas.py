@@ -72,7 +72,7 @@ class CertificateUpload(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
     private_key_pem: Pem
 
 
-class PortalOut(msgspec.Struct):
+class PortalOut(msgspec.Struct, gc=False):
     id: int
     company_id: int
     company_name: str

@@ -112,8 +112,8 @@ def now() -> datetime:
 def _json(value: Any, fallback: Any) -> Any:
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError:
+            value = msgspec.json.decode(value)  # several times faster: lists decode every row
+        except msgspec.DecodeError:
             return fallback
     return value if isinstance(value, type(fallback)) else fallback
 
