@@ -14,8 +14,9 @@ PINNED = {
     "/api/v1/me": 1,  # the caller (token, user, company and role in one) is the answer
     "/api/v1/companies": 2,  # the caller, the page (its total: the rows read)
     "/api/v1/companies/{client}": 2,  # the caller, the company
-    # the caller, the page (its balances joined), the versions in force of its rows
-    "/api/v1/agreements": 3,
+    # the caller, the page (its balances and the id of the version in force in its query); the
+    # versions in force are then read by id, when there are any (this agreement has none)
+    "/api/v1/agreements": 2,
     "/api/v1/legal-entities": 2,
     # a scope of two arms (own rows, rows of the companies created) is read apart, each one index
     # range (core/db/disjoint.py): a short list's page is a query per arm, its total known
