@@ -76,10 +76,13 @@ async def test_queries_per_request_are_pinned(bo_factory, bo_api, count_queries)
     api = await bo_api(await bo_factory.user(reseller))
     await api.get("/api/v1/me")  # first use of the token records its last use once
     counts = {}
-    for route in PINNED:
-        url = route.format(client=clients[0]["id"], agreement=agreement)
-        count_queries.clear()
-        res = await api.get(url)
-        assert res.status_code == 200, (url, res.text)
-        counts[route] = len(count_queries)
+    # the second round is counted: the first pays what a process asks once (PostgreSQL's
+    # collation, before text keys are merged in Python: core/db/disjoint.py)
+    for _ in range(2):
+        for route in PINNED:
+            url = route.format(client=clients[0]["id"], agreement=agreement)
+            count_queries.clear()
+            res = await api.get(url)
+            assert res.status_code == 200, (url, res.text)
+            counts[route] = len(count_queries)
     assert counts == PINNED
