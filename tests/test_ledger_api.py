@@ -126,3 +126,35 @@ async def test_ledger_tab_on_the_agreement_page(bo_factory, bo_api, bo_client):
     assert res.status_code == 200 and res.text.count("\n") == 4  # header and three entries
     await sign_in(bo_client, w["sibling_user"])
     assert (await bo_client.get(f"/agreements/{agreement['id']}/ledger")).status_code == 404
+
+
+async def test_hostile_input_on_the_ledger_answers_4xx_and_changes_nothing(bo_factory, bo_api):
+    """Wrong types, huge and negative numbers, NUL, invalid UTF-8 and ids that are not ours:
+    a clear 4xx every time, never a 500, and the balance stays what the ledger says."""
+    _, api, agreement = await _with_entries(bo_factory, bo_api)
+    url = f"/api/v1/agreements/{agreement['id']}/ledger"
+    for params in (
+        {"page_size": "10000000000000000000000"},
+        {"page_size": "-1"},
+        {"page": "-5"},
+        {"page": "abc"},
+        {"from": "2026-13-45"},
+        {"from": "99999-01-01"},
+        {"till": "\x00"},
+        {"cause_kind": "edr\x00"},
+        {"cause_kind": "x" * 10_000},
+        {"cursor": "x" * 10_000},
+        {"cursor": "W10"},  # base64 of "[]"
+        {"order": "sideways"},
+    ):
+        res = await api.get(url, params=params)
+        assert 400 <= res.status_code < 500, (params, res.status_code, res.text)
+    res = await api.get(url + "?cause_kind=%ff%fe")
+    assert 400 <= res.status_code < 500, res.text
+    for bad in ("0", "-1", "99999999999999999999", "abc", str(2**63)):
+        res = await api.get(f"/api/v1/agreements/{bad}/ledger")
+        assert res.status_code in (400, 404), (bad, res.status_code)
+    for method in (api.post, api.put, api.delete):
+        assert (await method(url)).status_code == 405
+    shown = (await api.get(f"/api/v1/agreements/{agreement['id']}")).json()
+    assert shown["balance"] == "36.249875"
