@@ -18,7 +18,7 @@ from core.accounts.models import AgreementVersion
 from core.errors import Invalid
 from core.ledger.models import BalanceAccount
 from core.money import amount_text
-from core.periods.effective import contains
+from core.periods import contains
 
 
 @dataclass(frozen=True)

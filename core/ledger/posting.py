@@ -24,7 +24,7 @@ from core.errors import Invalid
 from core.ledger import limits
 from core.ledger.models import BalanceAccount, LedgerEntry
 from core.money import MAX_MICROS
-from core.periods.effective import now_utc
+from core.periods import now_utc
 
 CAUSE_KINDS = (
     "edr",
