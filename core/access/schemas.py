@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from core.web.listing import Page
+
 Group = Literal["backoffice", "portal"]
 Level = Literal["none", "view", "manage"]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
@@ -59,17 +61,8 @@ class RoleOut(msgspec.Struct):
     updated_at: datetime
 
 
-class RolePage(msgspec.Struct):
+class RolePage(Page):
     items: list[RoleOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None
 
 
 class AreaOut(msgspec.Struct):

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from core.web.listing import Page
+
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Zone = Annotated[
     str,
@@ -167,17 +169,8 @@ class AgreementOut(msgspec.Struct, gc=False):
     updated_at: datetime
 
 
-class AgreementPage(msgspec.Struct):
+class AgreementPage(Page):
     items: list[AgreementOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None
 
 
 class VersionPage(msgspec.Struct):

@@ -13,6 +13,8 @@ from typing import Annotated
 
 import msgspec
 
+from core.web.listing import Page
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Holder = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 # Spaces are stripped before storing (64 characters), so a spaced-out IBAN may be longer here.
@@ -55,14 +57,5 @@ class BankAccountOut(msgspec.Struct, gc=False):
     updated_at: datetime
 
 
-class BankAccountPage(msgspec.Struct):
+class BankAccountPage(Page):
     items: list[BankAccountOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None

@@ -11,6 +11,8 @@ from typing import Annotated
 
 import msgspec
 
+from core.web.listing import Page
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Description = Annotated[str, msgspec.Meta(max_length=2000)]
 CountryCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -56,14 +58,5 @@ class BankOut(msgspec.Struct, gc=False):
     updated_at: datetime
 
 
-class BankPage(msgspec.Struct):
+class BankPage(Page):
     items: list[BankOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from core.web.listing import Page
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Description = Annotated[str, msgspec.Meta(max_length=2000)]
 CompanyType = Literal["client", "reseller"]
@@ -80,17 +82,8 @@ class CompanyOut(msgspec.Struct, kw_only=True, gc=False):
     mnp_channels: list[str] | UnsetType = UNSET
 
 
-class CompanyPage(msgspec.Struct):
+class CompanyPage(Page):
     items: list[CompanyOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None
 
 
 class TrafficRow(msgspec.Struct):

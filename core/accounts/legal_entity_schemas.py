@@ -11,6 +11,8 @@ from typing import Annotated
 
 import msgspec
 
+from core.web.listing import Page
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 LegalName = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 # ``extra["expect"]`` is what core.validation tells a sender whose value has the wrong shape.
@@ -80,14 +82,5 @@ class LegalEntityOut(msgspec.Struct, gc=False):
     updated_at: datetime
 
 
-class LegalEntityPage(msgspec.Struct):
+class LegalEntityPage(Page):
     items: list[LegalEntityOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None

@@ -15,7 +15,7 @@ import msgspec
 
 from core.audit.models import AuditChange, AuditEvent
 from core.errors import Invalid
-from core.web.listing import Cursors, ListQuery, contains, fetch_page
+from core.web.listing import Cursors, ListQuery, Page, contains, fetch_page
 from tenants.scope import Scope, get_in_scope, in_scope
 
 Text = Annotated[str, msgspec.Meta(max_length=200)]
@@ -152,17 +152,8 @@ class AuditEventDetail(msgspec.Struct):
     changes: list[AuditChangeOut]
 
 
-class AuditEventPage(msgspec.Struct):
+class AuditEventPage(Page):
     items: list[AuditEventOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None
 
 
 def event_out(row: dict) -> AuditEventOut:

@@ -6,6 +6,8 @@ from datetime import datetime
 
 import msgspec
 
+from core.web.listing import Page
+
 
 class JobOut(msgspec.Struct):
     id: int
@@ -23,14 +25,5 @@ class JobOut(msgspec.Struct):
     finished_at: datetime | None
 
 
-class JobPage(msgspec.Struct):
+class JobPage(Page):
     items: list[JobOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None

@@ -19,7 +19,7 @@ from core.ledger.models import BalanceAccount, LedgerEntry
 from core.ledger.posting import CAUSE_KINDS
 from core.money import amount_text
 from core.validation import Problems
-from core.web.listing import Cursors, ListQuery, fetch_page
+from core.web.listing import Cursors, ListQuery, Page, fetch_page
 from tenants.scope import Scope
 
 SORTABLE = {"time": LedgerEntry.time}
@@ -51,17 +51,8 @@ class LedgerEntryOut(msgspec.Struct):
     idempotency_key: str
 
 
-class LedgerPage(msgspec.Struct):
+class LedgerPage(Page):
     items: list[LedgerEntryOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None
 
 
 def _when(field: str, raw: str | None, problems: Problems) -> datetime | None:

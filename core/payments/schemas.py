@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from core.web.listing import Page
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Kind = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Percent = Annotated[str, msgspec.Meta(max_length=32)]
@@ -52,17 +54,8 @@ class PaymentSystemOut(msgspec.Struct, gc=False):
     updated_at: datetime
 
 
-class PaymentSystemPage(msgspec.Struct):
+class PaymentSystemPage(Page):
     items: list[PaymentSystemOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None
 
 
 class PaymentSystemTypeOut(msgspec.Struct):

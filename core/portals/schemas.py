@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from core.web.listing import Page
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Host = Annotated[str, msgspec.Meta(max_length=300)]
 Title = Annotated[str, msgspec.Meta(max_length=200)]
@@ -108,17 +110,8 @@ class PortalOut(msgspec.Struct, gc=False):
     updated_at: datetime
 
 
-class PortalPage(msgspec.Struct):
+class PortalPage(Page):
     items: list[PortalOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None
 
 
 class ThemeOut(msgspec.Struct):

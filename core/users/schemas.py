@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from core.web.listing import Page
+
 Group = Literal["backoffice", "portal"]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
 PersonName = Annotated[str, msgspec.Meta(max_length=60)]
@@ -44,17 +46,8 @@ class InvitationOut(msgspec.Struct):
     user_id: int | None
 
 
-class InvitationPage(msgspec.Struct):
+class InvitationPage(Page):
     items: list[InvitationOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None
 
 
 class DepartmentOut(msgspec.Struct):
@@ -111,17 +104,8 @@ class DirectoryEntry(msgspec.Struct):
     last_active_at: datetime | None
 
 
-class DirectoryPage(msgspec.Struct):
+class DirectoryPage(Page):
     items: list[DirectoryEntry]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    total_is_capped: bool = False
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None
 
 
 class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
