@@ -37,6 +37,8 @@ from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
 
+from core.db.broad_search import Searched
+
 # table -> columns held by its trigram index (FTS5 table on SQLite, GIN indexes on PostgreSQL).
 SEARCHED: dict[str, tuple[str, ...]] = {
     "companies": ("name",),
@@ -87,12 +89,31 @@ def matches(columns: Column | Sequence[Column], text: str) -> Combinable:
         _through_foreign_key(group, text) if key else _on_table(group, text)
         for key, group in groups.items()
     ]
-    return reduce(lambda a, b: a | b, clauses)
+    indexed = reduce(lambda a, b: a | b, clauses)
+    if not _fts_served(text):
+        return indexed
+    # SQLite: also each row's own check, for a list to try its order first (core.db.broad_search)
+    plain = [
+        _correlated(group, text) if key else _like(group, text) for key, group in groups.items()
+    ]
+    return Searched(indexed, reduce(lambda a, b: a | b, plain))
+
+
+def _fts_served(text: str) -> bool:
+    """Whether ``text`` is searched through SQLite's FTS5 table (else a plain LIKE/ILIKE)."""
+    from core.db.engine import is_postgres
+
+    return not is_postgres() and len(text) >= MIN_INDEXED_LENGTH and "\x00" not in text
+
+
+def _like(columns: list[Column], text: str) -> Combinable:
+    from core.web.listing import contains
+
+    return reduce(lambda a, b: a | b, [contains(c, text) for c in columns])
 
 
 def _on_table(columns: list[Column], text: str) -> Combinable:
     from core.db.engine import is_postgres
-    from core.web.listing import contains
 
     table = columns[0]._meta.table
     tablename = table._meta.tablename
@@ -104,8 +125,8 @@ def _on_table(columns: list[Column], text: str) -> Combinable:
         raise ValueError(f"{tablename}.{', '.join(sorted(missing))} has no trigram index")
     if "\x00" in text and is_postgres():
         return WhereRaw("1 = 0")
-    like = reduce(lambda a, b: a | b, [contains(c, text) for c in columns])
-    if is_postgres() or len(text) < MIN_INDEXED_LENGTH or "\x00" in text:
+    like = _like(columns, text)
+    if not _fts_served(text):
         return like
     fts = search_table(tablename)
     pk = table._meta.primary_key._meta.db_column_name
@@ -130,3 +151,17 @@ def _through_foreign_key(columns: list[Column], text: str) -> Combinable:
     name = f'"{key._meta.table._meta.tablename}"."{key._meta.db_column_name}"'
     template = f"{name} = ANY(ARRAY({{}}))" if is_postgres() else f"{name} IN ({{}})"
     return WhereRaw(template, inner.querystrings[0])
+
+
+def _correlated(columns: list[Column], text: str) -> Combinable:
+    """``EXISTS (SELECT … WHERE id = row.key AND LIKE …)``: the foreign row of each listed row
+    checked alone, for a bounded read in the list's order, where ``key IN (SELECT …)`` would
+    first read every row of the foreign table that matches (all of them, for a broad text)."""
+    key = columns[0]._meta.call_chain[0]
+    target = columns[0]._meta.table
+    plain = [target._meta.get_column_by_name(c._meta.name) for c in columns]
+    target_pk = target._meta.primary_key
+    listed = f'"{key._meta.table._meta.tablename}"."{key._meta.db_column_name}"'
+    same = WhereRaw(f'"{target._meta.tablename}"."{target_pk._meta.db_column_name}" = {listed}')
+    inner = target.select(target_pk).where(same, _like(plain, text))
+    return WhereRaw("EXISTS ({})", inner.querystrings[0])
