@@ -39,6 +39,8 @@ from piccolo.table import Table
 
 from core.web import keyset
 
+# A text with no more FTS5 candidates than this is rare: read through them (``narrowed``).
+FEW = 1_000
 # Rows of the list's prefix read for each row a page wants (offset and the one past the page).
 SPAN_PER_ROW = 40
 MIN_SPAN, MAX_SPAN = 1_000, 10_000
@@ -51,15 +53,42 @@ _MAX_PLANS = 512
 
 
 class Searched(WhereRaw):
-    """A text search as the trigram index serves it (its SQL), with ``plain``: the same rows
-    as a check of each row alone (``LIKE``, a correlated ``EXISTS`` for a foreign key's
-    columns), for reading a bounded run of rows in order."""
+    """A text search as the trigram index serves it (its SQL), with what a list needs to read
+    it cheaper: ``plain``, the same rows as a check of each row alone (``LIKE``, a correlated
+    ``EXISTS`` for a foreign key's columns), and ``probes``, the FTS5 table and query of each
+    searched table, which ``narrowed`` asks for a few candidates."""
 
-    __slots__ = ("plain",)
+    __slots__ = ("_narrowed", "_rebuild", "plain", "probes")
 
-    def __init__(self, indexed: Combinable, plain: Combinable) -> None:
+    def __init__(
+        self,
+        indexed: Combinable,
+        plain: Combinable,
+        probes: list[tuple[str, str]],
+        rebuild: Callable[[dict[str, list[int]]], Combinable],
+    ) -> None:
         super().__init__("{}", indexed.querystring)
-        self.plain = plain
+        self.plain, self.probes, self._rebuild = plain, probes, rebuild
+        self._narrowed: list[Combinable | None] = []
+
+    async def narrowed(self, table: type[Table]) -> Combinable | None:
+        """The search with each FTS5 subquery replaced by its rowids, when every one matches
+        no more than ``FEW`` rows; else ``None`` (a broad text). The same rows either way, the
+        postings read once for the page and its count. Asked once per clause, so once a
+        request (a list builds its clauses for each), or once an export."""
+        if not self._narrowed:
+            known: dict[str, list[int]] | None = {}
+            for fts, query in self.probes:
+                rows = await table.raw(
+                    f'SELECT rowid AS id FROM "{fts}" WHERE "{fts}" MATCH {{}} LIMIT {FEW + 1}',
+                    query,
+                )
+                if len(rows) > FEW:
+                    known = None
+                    break
+                known[fts] = [row["id"] for row in rows]
+            self._narrowed.append(self._rebuild(known) if known is not None else None)
+        return self._narrowed[0]
 
 
 def split(where: list) -> tuple[Searched | None, list]:
@@ -94,6 +123,8 @@ async def ordered(
     searched, rest = split(where)
     if searched is None:
         return await read(where)
+    if (narrowed := await searched.narrowed(table)) is not None:
+        return await read([*rest, narrowed])
     span = span_for(offset + limit)
     probe = keyset.ordered(_probe_select(table, key, rest), table, key, ascending=ascending).offset(
         span
@@ -146,6 +177,8 @@ async def capped_count(
     searched, rest = split(where)
     if searched is None:
         return await count(table, where, cap)
+    if (narrowed := await searched.narrowed(table)) is not None:
+        return await count(table, [*rest, narrowed], cap)
     scanned, hits = await _bounded_count(table, rest, searched.plain, SAMPLE)
     if hits > cap or scanned < SAMPLE:
         return min(hits, cap + 1)

@@ -85,18 +85,33 @@ def matches(columns: Column | Sequence[Column], text: str) -> Combinable:
         if len(chain) > 1:
             raise ValueError("matches() follows one foreign key, not a chain of them")
         groups.setdefault(chain[0]._meta.db_column_name if chain else "", []).append(column)
-    clauses = [
-        _through_foreign_key(group, text) if key else _on_table(group, text)
-        for key, group in groups.items()
-    ]
-    indexed = reduce(lambda a, b: a | b, clauses)
+
+    def indexed(known: Known | None = None) -> Combinable:
+        clauses = [
+            _through_foreign_key(group, text, known) if key else _on_table(group, text, known)
+            for key, group in groups.items()
+        ]
+        return reduce(lambda a, b: a | b, clauses)
+
     if not _fts_served(text):
-        return indexed
-    # SQLite: also each row's own check, for a list to try its order first (core.db.broad_search)
+        return indexed()
+    # SQLite: what core.db.broad_search needs to pick the cheapest exact read (its docstring)
     plain = [
         _correlated(group, text) if key else _like(group, text) for key, group in groups.items()
     ]
-    return Searched(indexed, reduce(lambda a, b: a | b, plain))
+    probes = [
+        (search_table(group[0]._meta.table._meta.tablename), _fts_query(group, text))
+        for group in groups.values()
+    ]
+    return Searched(indexed(), reduce(lambda a, b: a | b, plain), probes, indexed)
+
+
+# FTS5 table -> the rowids it matches, when a few (``core.db.broad_search`` read them first)
+Known = dict[str, list[int]]
+
+
+def _fts_query(columns: list[Column], text: str) -> str:
+    return fts_query([c._meta.db_column_name for c in columns], text)
 
 
 def _fts_served(text: str) -> bool:
@@ -112,7 +127,7 @@ def _like(columns: list[Column], text: str) -> Combinable:
     return reduce(lambda a, b: a | b, [contains(c, text) for c in columns])
 
 
-def _on_table(columns: list[Column], text: str) -> Combinable:
+def _on_table(columns: list[Column], text: str, known: Known | None = None) -> Combinable:
     from core.db.engine import is_postgres
 
     table = columns[0]._meta.table
@@ -130,6 +145,9 @@ def _on_table(columns: list[Column], text: str) -> Combinable:
         return like
     fts = search_table(tablename)
     pk = table._meta.primary_key._meta.db_column_name
+    if known is not None and fts in known:  # rowids, from SQLite: integers written as such
+        ids = ", ".join(str(int(rowid)) for rowid in known[fts])
+        return WhereRaw(f'"{tablename}"."{pk}" IN ({ids})') & like
     candidates = WhereRaw(
         f'"{tablename}"."{pk}" IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH {{}})',
         fts_query(names, text),
@@ -137,7 +155,9 @@ def _on_table(columns: list[Column], text: str) -> Combinable:
     return candidates & like
 
 
-def _through_foreign_key(columns: list[Column], text: str) -> Combinable:
+def _through_foreign_key(
+    columns: list[Column], text: str, known: Known | None = None
+) -> Combinable:
     """``key IN (SELECT id … matching)``. PostgreSQL gets ``key = ANY(ARRAY(SELECT …))``: an
     ``IN (subquery)`` inside an ``OR`` is a filter no index serves, so each row of the list was
     read; the array is computed once and leaves the planner both ways, an index on ``key``
@@ -147,7 +167,7 @@ def _through_foreign_key(columns: list[Column], text: str) -> Combinable:
     key = columns[0]._meta.call_chain[0]
     target = columns[0]._meta.table
     plain = [target._meta.get_column_by_name(c._meta.name) for c in columns]
-    inner = target.select(target._meta.primary_key).where(_on_table(plain, text))
+    inner = target.select(target._meta.primary_key).where(_on_table(plain, text, known))
     name = f'"{key._meta.table._meta.tablename}"."{key._meta.db_column_name}"'
     template = f"{name} = ANY(ARRAY({{}}))" if is_postgres() else f"{name} IN ({{}})"
     return WhereRaw(template, inner.querystrings[0])
