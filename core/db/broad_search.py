@@ -1,29 +1,32 @@
-"""A searched page read in the list's own order first, for the texts most rows match (issue 9).
+"""A searched list read the cheapest exact way: rare texts through their few FTS5 rowids,
+broad ones from the list's own order (issue 9, SQLite).
 
 On SQLite a search reads its candidates from the FTS5 trigram index (``core.db.search``): all
-of them, before a single row is returned, as SQLite cannot tell a rare text from a common one
-until it has read the postings. A text matching every one of 100,000 companies took 36 ms for
-a page the old ``LIKE`` scan found in 3 ms, by reading the list in order and stopping after a
-page. Reading in order is only cheap when matches are dense, so it is tried on a bounded
-prefix of the list and given up as soon as it does not pay:
+of them, before a single row is returned. A text matching every one of 100,000 companies took
+36 ms for a page the old ``LIKE`` scan found in 3 ms, by reading the list in order and
+stopping after a page; and a page and its count each read the postings again. So:
 
-- **A page** reads the first ``span`` rows of the list (its other filters and cursor bound, in
-  its order) with the plain ``LIKE`` re-check. When they hold a whole page, that page is
-  exact: the list's first matches in order lie in that prefix. Otherwise the page is read
-  through the trigram index, as before. ``span`` is ``SPAN_PER_ROW`` rows per row wanted, so a
-  text matching more than one row in 40 fills it, and a rare one costs a prefix of about a
-  thousand index entries more. Only an order an index gives is tried: where SQLite would sort
-  the list's rows (a joined or NULL-able key, a scope no index holds in order), the prefix is
-  the whole list, and the trigram read is cheaper.
-- **A capped count** counts the matches among a sample of the list's rows (any order); its
-  density says how many rows would hold ``cap + 1`` matches, and when that is few enough
+- **Rare or broad.** FTS5 reads a phrase's postings lazily: ``LIMIT FEW + 1`` rowids cost
+  about a millisecond even for a text matching every row. A text with no more than ``FEW``
+  candidates in each searched table is rare: the search becomes ``id IN (those rowids)`` and
+  the ``LIKE`` re-check, the same rows, and the page and its count use it (the postings read
+  once a request instead of once a query). A text with more is broad.
+- **A broad page** reads the first ``span`` rows of the list (its other filters and cursor
+  bound, in its order) with the plain ``LIKE`` re-check. When they hold the whole page, that
+  page is exact: the list's first matches in order lie in that prefix. Otherwise it is read
+  through the trigram index, as before. ``span`` is ``SPAN_PER_ROW`` rows per row wanted, so
+  a text matching more than one row in 40 fills it. Only an order an index gives is tried:
+  where SQLite would sort the list's rows (a joined or NULL-able key, a scope no index holds
+  in order, as EXPLAIN QUERY PLAN says once a query shape), the prefix is the whole list.
+- **A broad capped count** counts the matches among a sample of the list's rows (any order);
+  its density says how many rows hold ``cap + 1`` matches, and when that is few enough
   (``COUNT_SCAN``) those are counted with ``LIKE``: more than ``cap`` matches, or fewer rows
   than asked (the whole list was read), is the exact capped count. Otherwise the count goes
   through the trigram index, as before.
 
-Both give exactly the rows and totals of the trigram read, only sooner. PostgreSQL needs none
-of this: its planner knows a common text from its statistics, so ``matches`` hands it no
-``Searched`` clause.
+Every path gives exactly the rows, totals and cursors of the trigram read alone
+(tests/test_broad_search.py compares them). PostgreSQL needs none of this: its planner tells
+a common text from a rare one from its statistics, so ``matches`` hands it no ``Searched``.
 """
 
 from __future__ import annotations
