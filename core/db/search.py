@@ -19,6 +19,11 @@ list with the plain ``LIKE``/``ILIKE`` (correct, only not indexed). So does a te
 on SQLite (an FTS5 query string cannot hold one); PostgreSQL text never holds NUL, so nothing
 matches there (the web layer refuses NUL before any of this, see ``core.web.guard``).
 
+On SQLite ``matches`` answers a ``Searched`` clause: the SQL above, plus each row's own check
+(the ``LIKE``; a correlated ``EXISTS`` through a foreign key) and the FTS5 queries, so a list
+reads a rare text through its few rowids and a broad one from its own order, where the
+postings of every match cost more than the old scan (``core.db.broad_search``).
+
 The audit log's filters (``action_contains``, ``user``) stay a plain ``contains``: a trigram
 index on an append-only log of millions of rows cost far more on every write than it saved its
 rare searches (SQLite: 100,000 events took 271 s to bulk-load instead of 1.5 s, measured with the
