@@ -444,8 +444,8 @@ def main() -> None:
         print(f"{key:48}{cells}   {ratio:6.2f}{flag}")
     print(f"\nLast page by key against by OFFSET (p50 ms) at {high:,} companies")
     for key in keys:
-        if key.endswith(" last by key"):
-            name = key.removesuffix(" last by key")
+        name = key.removesuffix(" last by key")
+        if key.endswith(" last by key") and f"{name} last by OFFSET" in table[high]:
             by_key, by_offset = table[high][key], table[high][f"{name} last by OFFSET"]
             print(f"{name:36}{by_key:10.1f}{by_offset:10.1f}   x{by_offset / by_key:6.1f} faster")
 
