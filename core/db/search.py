@@ -35,6 +35,7 @@ them. A column searched here but missing from ``SEARCHED`` is refused, not silen
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import reduce
 
@@ -150,9 +151,13 @@ def _on_table(columns: list[Column], text: str, known: Known | None = None) -> C
         return like
     fts = search_table(tablename)
     pk = table._meta.primary_key._meta.db_column_name
-    if known is not None and fts in known:  # rowids, from SQLite: integers written as such
-        ids = ", ".join(str(int(rowid)) for rowid in known[fts])
-        return WhereRaw(f'"{tablename}"."{pk}" IN ({ids})') & like
+    if known is not None and fts in known:
+        # one JSON parameter read as a subquery: the shape of the FTS5 one, so the planner
+        # drives the read from the rowids as it did (a literal list made it scan the scope)
+        rowids = WhereRaw(
+            f'"{tablename}"."{pk}" IN (SELECT value FROM json_each({{}}))', json.dumps(known[fts])
+        )
+        return rowids & like
     candidates = WhereRaw(
         f'"{tablename}"."{pk}" IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH {{}})',
         fts_query(names, text),
