@@ -68,28 +68,30 @@ class Searched(WhereRaw):
         indexed: Combinable,
         plain: Combinable,
         probes: list[tuple[str, str]],
-        rebuild: Callable[[dict[str, list[int]]], Combinable],
+        rebuild: Callable[[dict[str, str]], Combinable],
     ) -> None:
         super().__init__("{}", indexed.querystring)
         self.plain, self.probes, self._rebuild = plain, probes, rebuild
         self._narrowed: list[Combinable | None] = []
 
     async def narrowed(self, table: type[Table]) -> Combinable | None:
-        """The search with each FTS5 subquery replaced by its rowids, when every one matches
-        no more than ``FEW`` rows; else ``None`` (a broad text). The same rows either way, the
-        postings read once for the page and its count. Asked once per clause, so once a
-        request (a list builds its clauses for each), or once an export."""
+        """The search with each FTS5 subquery replaced by its rowids (a JSON array, made and
+        read by SQLite), when every one matches no more than ``FEW`` rows; else ``None`` (a
+        broad text). The same rows either way, the postings read once for the page and its
+        count. Asked once per clause, so once a request (a list builds its clauses for each),
+        or once an export."""
         if not self._narrowed:
-            known: dict[str, list[int]] | None = {}
+            known: dict[str, str] | None = {}
             for fts, query in self.probes:
                 rows = await table.raw(
-                    f'SELECT rowid AS id FROM "{fts}" WHERE "{fts}" MATCH {{}} LIMIT {FEW + 1}',
+                    "SELECT COUNT(*) AS n, json_group_array(id) AS ids FROM (SELECT rowid AS id "
+                    f'FROM "{fts}" WHERE "{fts}" MATCH {{}} LIMIT {FEW + 1})',
                     query,
                 )
-                if len(rows) > FEW:
+                if rows[0]["n"] > FEW:
                     known = None
                     break
-                known[fts] = [row["id"] for row in rows]
+                known[fts] = rows[0]["ids"]
             self._narrowed.append(self._rebuild(known) if known is not None else None)
         return self._narrowed[0]
 

@@ -35,7 +35,6 @@ them. A column searched here but missing from ``SEARCHED`` is refused, not silen
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from functools import reduce
 
@@ -112,8 +111,8 @@ def matches(columns: Column | Sequence[Column], text: str) -> Combinable:
     return Searched(indexed(), reduce(lambda a, b: a | b, plain), probes, indexed)
 
 
-# FTS5 table -> the rowids it matches, when a few (``core.db.broad_search`` read them first)
-Known = dict[str, list[int]]
+# FTS5 table -> the rowids it matches as a JSON array, when a few (``core.db.broad_search``)
+Known = dict[str, str]
 
 
 def _fts_query(columns: list[Column], text: str) -> str:
@@ -155,7 +154,7 @@ def _on_table(columns: list[Column], text: str, known: Known | None = None) -> C
         # one JSON parameter read as a subquery: the shape of the FTS5 one, so the planner
         # drives the read from the rowids as it did (a literal list made it scan the scope)
         rowids = WhereRaw(
-            f'"{tablename}"."{pk}" IN (SELECT value FROM json_each({{}}))', json.dumps(known[fts])
+            f'"{tablename}"."{pk}" IN (SELECT value FROM json_each({{}}))', known[fts]
         )
         return rowids & like
     candidates = WhereRaw(
