@@ -177,3 +177,13 @@ async def test_each_text_takes_its_cheapest_exact_read(
     assert page["total"] == 10 and page["next"] is not None
     assert not any(every_posting in sql for sql in statements), statements
     assert sum(probe in sql for sql in statements) == (0 if is_postgres() else 1)
+
+
+async def test_only_sqlite_gets_a_searched_clause():
+    """PostgreSQL's SQL is the trigram clause as before; SQLite's carries the cheaper reads,
+    except for texts its FTS5 index does not serve (under three characters)."""
+    from core.db.search import matches
+
+    clause = matches([Agreement.code, Agreement.company.name], "client")
+    assert isinstance(clause, broad_search.Searched) is not is_postgres()
+    assert not isinstance(matches(Company.name, "cl"), broad_search.Searched)
