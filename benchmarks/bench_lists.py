@@ -17,11 +17,16 @@ Run: .venv/bin/python benchmarks/bench_lists.py  (throw-away SQLite files), or w
 BACKOFFICE_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bo_lists (a database you do not
 mind being emptied: each scale drops and re-creates its tables). SCALES=1000,10000 picks the
 scales (default 1000,10000,100000); REPEAT=… the samples per figure (default 15).
+BENCH_SQLITE_DIR=/some/dir keeps each scale's SQLite file there (``bench-<scale>.db``) and
+reuses it on the next run: seeding 100,000 companies takes tens of minutes on a shared machine.
+A reused file gets a fresh token and any new migration, and keeps the agreements the previous
+runs' "agreement create" added (``NEW-…`` codes, which no searched text matches).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -41,6 +46,30 @@ TARGET_MS = 20.0
 
 def percentile50(values: list[float]) -> float:
     return statistics.median(values) * 1000
+
+
+async def seeded(companies: int) -> dict:
+    """``seed``, or what a previous run seeded into a kept SQLite file (``BENCH_SQLITE_DIR``:
+    the parent passes the kept facts in ``BENCH_SQLITE_KEPT``; a new seeding's are kept)."""
+    if kept := os.environ.get("BENCH_SQLITE_KEPT"):
+        from core.auth.tokens import issue_token
+        from core.db.migrate import migrate
+
+        await migrate()
+        info = json.loads(kept)
+        info["token"] = await issue_token(info["user"], kind="api", hours=4)
+        info["seed_s"] = 0.0
+        print(f"  reused {os.environ['BACKOFFICE_DATABASE_URL']}")
+        return info
+    info = await seed(companies)
+    if "BENCH_SQLITE_INFO" in os.environ:
+        _keep(os.environ["BENCH_SQLITE_INFO"], info)
+    return info
+
+
+def _keep(path: str, info: dict) -> None:
+    """Written as soon as the seeding is done, so a later failure does not waste it."""
+    Path(path).write_text(json.dumps({k: v for k, v in info.items() if k != "token"}))
 
 
 async def seed(companies: int) -> dict:
@@ -127,6 +156,7 @@ async def seed(companies: int) -> dict:
     token = await issue_token(user_id, kind="api", hours=4)
     return {
         "token": token,
+        "user": user_id,
         "company": first_id + companies // 2,
         "own_le": own.id,
         "events": events,
@@ -254,6 +284,13 @@ LISTS = {
     "jobs": ("/api/v1/jobs", 1, "created_at", None),
     "audit": ("/api/v1/audit", EVENTS_PER_COMPANY, "action", None),
 }
+# name search (``core.db.search``): a text matching every row, about 100 rows, and none
+SEARCHES = {
+    "companies": ("Client", "Client 00005"),
+    "legal-entities": ("LE 0", "LE 00005"),
+    "agreements": ("A-0", "A-00005"),
+    "banks": ("Bank", "Bank 00005"),
+}
 # sort keys no index serves: through a join, or NULL-able (sorted ``(key IS NULL), key``)
 UNINDEXED = {
     "agreements by company (join)": "/api/v1/agreements?sort=company&order=asc",
@@ -267,7 +304,7 @@ async def measure(companies: int) -> dict[str, float]:
 
     from core.web.asgi import app
 
-    info = await seed(companies)
+    info = await seeded(companies)
     auth = {"Authorization": f"Bearer {info['token']}"}
     results: dict[str, float] = {}
     # litestar's client runs the app's lifespan (the PostgreSQL pool, the SQLite pool) the way
@@ -291,6 +328,19 @@ async def measure(companies: int) -> dict[str, float]:
             if q or name == "audit":
                 search = with_query(url, f"q={q}" if q else "user=user7%40")
                 results[f"{name} searched"] = await timed_get(client, search, auth)
+            if name in SEARCHES:
+                broad, rare = SEARCHES[name]
+                for label, extra in (
+                    ("broad", f"q={broad}"),
+                    ("broad sorted", f"q={broad}&sort={sort_key}&order=asc"),
+                    ("broad last by key", f"q={broad}&sort={sort_key}&cursor=last"),
+                    ("rare", f"q={rare}"),
+                    ("rare sorted", f"q={rare}&sort={sort_key}&order=asc"),
+                    ("no match", "q=zzzz"),
+                ):
+                    results[f"{name} q {label}"] = await timed_get(
+                        client, with_query(url, extra), auth
+                    )
         for name, url in UNINDEXED.items():
             results[f"{name} last"] = await timed_get(
                 client, with_query(url, "cursor=last"), auth, repeat=min(REPEAT, 5)
@@ -334,7 +384,17 @@ def run_child(companies: int) -> dict[str, float]:
     """Each scale in a fresh process: settings, engine and pools are read once per process."""
     env = dict(os.environ, BENCH_CHILD=str(companies))
     if not env.get("BACKOFFICE_DATABASE_URL", "").startswith("post"):
-        env["BACKOFFICE_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+        if kept := env.get("BENCH_SQLITE_DIR"):
+            Path(kept).mkdir(parents=True, exist_ok=True)
+            env["BACKOFFICE_DATABASE_URL"] = f"sqlite:///{kept}/bench-{companies}.db"
+            env["BENCH_SQLITE_INFO"] = f"{kept}/bench-{companies}.json"
+            if Path(env["BENCH_SQLITE_INFO"]).exists():
+                env["BENCH_SQLITE_KEPT"] = Path(env["BENCH_SQLITE_INFO"]).read_text()
+            else:  # never seeded, or a seeding that did not finish
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{kept}/bench-{companies}.db{suffix}").unlink(missing_ok=True)
+        else:
+            env["BACKOFFICE_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     output = subprocess.run(
         [sys.executable, __file__], env=env, cwd=ROOT, capture_output=True, text=True
     )
@@ -384,8 +444,8 @@ def main() -> None:
         print(f"{key:48}{cells}   {ratio:6.2f}{flag}")
     print(f"\nLast page by key against by OFFSET (p50 ms) at {high:,} companies")
     for key in keys:
-        if key.endswith(" last by key"):
-            name = key.removesuffix(" last by key")
+        name = key.removesuffix(" last by key")
+        if key.endswith(" last by key") and f"{name} last by OFFSET" in table[high]:
             by_key, by_offset = table[high][key], table[high][f"{name} last by OFFSET"]
             print(f"{name:36}{by_key:10.1f}{by_offset:10.1f}   x{by_offset / by_key:6.1f} faster")
 

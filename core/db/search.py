@@ -19,6 +19,11 @@ list with the plain ``LIKE``/``ILIKE`` (correct, only not indexed). So does a te
 on SQLite (an FTS5 query string cannot hold one); PostgreSQL text never holds NUL, so nothing
 matches there (the web layer refuses NUL before any of this, see ``core.web.guard``).
 
+On SQLite ``matches`` answers a ``Searched`` clause: the SQL above, plus each row's own check
+(the ``LIKE``; a correlated ``EXISTS`` through a foreign key) and the FTS5 queries, so a list
+reads a rare text through its few rowids and a broad one from its own order, where the
+postings of every match cost more than the old scan (``core.db.broad_search``).
+
 The audit log's filters (``action_contains``, ``user``) stay a plain ``contains``: a trigram
 index on an append-only log of millions of rows cost far more on every write than it saved its
 rare searches (SQLite: 100,000 events took 271 s to bulk-load instead of 1.5 s, measured with the
@@ -36,6 +41,8 @@ from functools import reduce
 from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
+
+from core.db.broad_search import Searched
 
 # table -> columns held by its trigram index (FTS5 table on SQLite, GIN indexes on PostgreSQL).
 SEARCHED: dict[str, tuple[str, ...]] = {
@@ -83,16 +90,50 @@ def matches(columns: Column | Sequence[Column], text: str) -> Combinable:
         if len(chain) > 1:
             raise ValueError("matches() follows one foreign key, not a chain of them")
         groups.setdefault(chain[0]._meta.db_column_name if chain else "", []).append(column)
-    clauses = [
-        _through_foreign_key(group, text) if key else _on_table(group, text)
-        for key, group in groups.items()
+
+    def indexed(known: Known | None = None) -> Combinable:
+        clauses = [
+            _through_foreign_key(group, text, known) if key else _on_table(group, text, known)
+            for key, group in groups.items()
+        ]
+        return reduce(lambda a, b: a | b, clauses)
+
+    if not _fts_served(text):
+        return indexed()
+    # SQLite: what core.db.broad_search needs to pick the cheapest exact read (its docstring)
+    plain = [
+        _correlated(group, text) if key else _like(group, text) for key, group in groups.items()
     ]
-    return reduce(lambda a, b: a | b, clauses)
+    probes = [
+        (search_table(group[0]._meta.table._meta.tablename), _fts_query(group, text))
+        for group in groups.values()
+    ]
+    return Searched(indexed(), reduce(lambda a, b: a | b, plain), probes, indexed)
 
 
-def _on_table(columns: list[Column], text: str) -> Combinable:
+# FTS5 table -> the rowids it matches as a JSON array, when a few (``core.db.broad_search``)
+Known = dict[str, str]
+
+
+def _fts_query(columns: list[Column], text: str) -> str:
+    return fts_query([c._meta.db_column_name for c in columns], text)
+
+
+def _fts_served(text: str) -> bool:
+    """Whether ``text`` is searched through SQLite's FTS5 table (else a plain LIKE/ILIKE)."""
     from core.db.engine import is_postgres
+
+    return not is_postgres() and len(text) >= MIN_INDEXED_LENGTH and "\x00" not in text
+
+
+def _like(columns: list[Column], text: str) -> Combinable:
     from core.web.listing import contains
+
+    return reduce(lambda a, b: a | b, [contains(c, text) for c in columns])
+
+
+def _on_table(columns: list[Column], text: str, known: Known | None = None) -> Combinable:
+    from core.db.engine import is_postgres
 
     table = columns[0]._meta.table
     tablename = table._meta.tablename
@@ -104,11 +145,18 @@ def _on_table(columns: list[Column], text: str) -> Combinable:
         raise ValueError(f"{tablename}.{', '.join(sorted(missing))} has no trigram index")
     if "\x00" in text and is_postgres():
         return WhereRaw("1 = 0")
-    like = reduce(lambda a, b: a | b, [contains(c, text) for c in columns])
-    if is_postgres() or len(text) < MIN_INDEXED_LENGTH or "\x00" in text:
+    like = _like(columns, text)
+    if not _fts_served(text):
         return like
     fts = search_table(tablename)
     pk = table._meta.primary_key._meta.db_column_name
+    if known is not None and fts in known:
+        # one JSON parameter read as a subquery: the shape of the FTS5 one, so the planner
+        # drives the read from the rowids as it did (a literal list made it scan the scope)
+        rowids = WhereRaw(
+            f'"{tablename}"."{pk}" IN (SELECT value FROM json_each({{}}))', known[fts]
+        )
+        return rowids & like
     candidates = WhereRaw(
         f'"{tablename}"."{pk}" IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH {{}})',
         fts_query(names, text),
@@ -116,7 +164,9 @@ def _on_table(columns: list[Column], text: str) -> Combinable:
     return candidates & like
 
 
-def _through_foreign_key(columns: list[Column], text: str) -> Combinable:
+def _through_foreign_key(
+    columns: list[Column], text: str, known: Known | None = None
+) -> Combinable:
     """``key IN (SELECT id … matching)``. PostgreSQL gets ``key = ANY(ARRAY(SELECT …))``: an
     ``IN (subquery)`` inside an ``OR`` is a filter no index serves, so each row of the list was
     read; the array is computed once and leaves the planner both ways, an index on ``key``
@@ -126,7 +176,21 @@ def _through_foreign_key(columns: list[Column], text: str) -> Combinable:
     key = columns[0]._meta.call_chain[0]
     target = columns[0]._meta.table
     plain = [target._meta.get_column_by_name(c._meta.name) for c in columns]
-    inner = target.select(target._meta.primary_key).where(_on_table(plain, text))
+    inner = target.select(target._meta.primary_key).where(_on_table(plain, text, known))
     name = f'"{key._meta.table._meta.tablename}"."{key._meta.db_column_name}"'
     template = f"{name} = ANY(ARRAY({{}}))" if is_postgres() else f"{name} IN ({{}})"
     return WhereRaw(template, inner.querystrings[0])
+
+
+def _correlated(columns: list[Column], text: str) -> Combinable:
+    """``EXISTS (SELECT … WHERE id = row.key AND LIKE …)``: the foreign row of each listed row
+    checked alone, for a bounded read in the list's order, where ``key IN (SELECT …)`` would
+    first read every row of the foreign table that matches (all of them, for a broad text)."""
+    key = columns[0]._meta.call_chain[0]
+    target = columns[0]._meta.table
+    plain = [target._meta.get_column_by_name(c._meta.name) for c in columns]
+    target_pk = target._meta.primary_key
+    listed = f'"{key._meta.table._meta.tablename}"."{key._meta.db_column_name}"'
+    same = WhereRaw(f'"{target._meta.tablename}"."{target_pk._meta.db_column_name}" = {listed}')
+    inner = target.select(target_pk).where(same, _like(plain, text))
+    return WhereRaw("EXISTS ({})", inner.querystrings[0])

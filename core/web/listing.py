@@ -21,7 +21,7 @@ from piccolo.columns.combination import Where
 from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.table import Table
 
-from core.db import disjoint
+from core.db import broad_search, disjoint
 from core.errors import Invalid
 from core.web import keyset
 from core.web.keyset import Block
@@ -96,7 +96,12 @@ class ListQuery:
 
 
 async def capped_count(table: type[Table], where: list[Where], cap: int = TOTAL_CAP) -> int:
-    """How many rows match, counting no further than ``cap + 1`` (more than ``cap``)."""
+    """How many rows match, counting no further than ``cap + 1`` (more than ``cap``); a name
+    search may be counted over a bounded run of rows first (``core.db.broad_search``)."""
+    return await broad_search.capped_count(table, where, cap, _capped_count)
+
+
+async def _capped_count(table: type[Table], where: list[Where], cap: int) -> int:
     if disjoint.found(where):  # a scope of two arms is counted by arm (core/db/disjoint.py)
         return await disjoint.capped_count(table, where, cap)
     inner = table.select(table._meta.primary_key)
@@ -226,16 +231,25 @@ async def _rows(
 ) -> list[dict]:
     """Every page of every list is read here, so how a block is read is decided once: a scope
     of two arms (``tenants.scope``) as two index ranges merged, when that pays
-    (``core.db.disjoint``), else one query."""
-    return await disjoint.ordered(
-        block.table,
-        [*block.where, *bound],
-        block.sortable[query.sort],
-        lambda where: _select(block, query, ascending, where),
-        ascending=ascending,
-        limit=limit,
-        offset=offset,
-        aliases=(SORT_ALIAS, ID_ALIAS),
+    (``core.db.disjoint``), else one query; a name search from the list's order first, when
+    the matches fill a page early in it (``core.db.broad_search``)."""
+    key = block.sortable[query.sort]
+
+    def read(where: list) -> Any:
+        return disjoint.ordered(
+            block.table,
+            where,
+            key,
+            lambda clauses: _select(block, query, ascending, clauses),
+            ascending=ascending,
+            limit=limit,
+            offset=offset,
+            aliases=(SORT_ALIAS, ID_ALIAS),
+        )
+
+    where = [*block.where, *bound]
+    return await broad_search.ordered(
+        block.table, where, key, read, ascending=ascending, limit=limit, offset=offset
     )
 
 
