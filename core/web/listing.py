@@ -22,6 +22,7 @@ from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.table import Table
 
 from core.db import disjoint
+from core.db.rows import fetch as fetch_rows
 from core.errors import Invalid
 from core.web import keyset
 from core.web.keyset import Block
@@ -236,6 +237,8 @@ async def _rows(
         limit=limit,
         offset=offset,
         aliases=(SORT_ALIAS, ID_ALIAS),
+        # an export's batches skip piccolo's per-value converters (same rows, core.db.rows)
+        read=fetch_rows if query.resume is not None else None,
     )
 
 
