@@ -156,7 +156,6 @@ async def seed(n: int) -> dict:
             "code",
             "agreement_date",
             "currency",
-            "balance",
             "created_at",
             "updated_at",
         ],
@@ -171,12 +170,16 @@ async def seed(n: int) -> dict:
                 f"A-{i:07d}",
                 date(2025, 1, 1),
                 "EUR",
-                -i * 1_250,
                 now,
                 now,
             )
             for i in ids
         ),
+    )
+    # A database trigger opened each agreement's balance account at zero; a balance moves only
+    # through the ledger, so the bench sets the stored figure directly (it is what the list reads).
+    await Agreement.raw(
+        "UPDATE balance_accounts SET balance = -1250 * agreement WHERE agreement >= {}", first
     )
     await insert_many(
         AgreementVersion,
@@ -265,17 +268,22 @@ async def measure(n: int) -> dict[str, tuple[float, float, float]]:
     async with AsyncTestClient(app=app, base_url="http://bench", timeout=600) as client:
         await client.get("/api/v1/me", headers=auth)
         for name, (url, _) in LISTS.items():
-            best, cpu, rows = float("inf"), float("inf"), 0
+            best, cpu, rows, first = float("inf"), float("inf"), 0, ""
             for _ in range(REPEAT):
                 start, start_cpu = time.perf_counter(), time.process_time()
                 response = await client.get(url, headers=auth)
                 elapsed = time.perf_counter() - start
-                cpu = min(cpu, time.process_time() - start_cpu)
+                used = time.process_time() - start_cpu
+                cpu = min(cpu, used)
                 assert response.status_code == 200, (url, response.text[:300])
                 rows = response.content.count(b"\r\n") - 1
                 best = min(best, elapsed)
+                # the first run fills per-process memos (IBAN validity): it is the cold figure
+                first = first or f"; first run {elapsed:.2f} s ({used:.2f} s of CPU)"
             exported[name] = (rows / best, rows / cpu)
-            print(f"  {name}: {rows:,} rows in {best:.2f} s ({cpu:.2f} s of CPU)", flush=True)
+            print(
+                f"  {name}: {rows:,} rows in {best:.2f} s ({cpu:.2f} s of CPU){first}", flush=True
+            )
     # After the client: its app owns the connection pool, on the loop of another thread.
     results: dict[str, tuple[float, float, float]] = {}
     for name, (_, table) in LISTS.items():

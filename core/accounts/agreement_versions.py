@@ -34,6 +34,8 @@ from core.accounts.agreement_schemas import (
 from core.accounts.models import Agreement, AgreementVersion
 from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.db.engine import is_postgres, transaction
+from core.db.rows import IntegerExpression
+from core.db.rows import fetch as fetch_rows
 from core.errors import Conflict, Invalid, NotFound
 from core.money import MoneyError, amount_text, to_micros
 from core.periods import (
@@ -236,7 +238,7 @@ def in_force_id(at: datetime) -> QueryString:
         .where(WhereRaw('"agreement_versions"."agreement" = "agreements"."id"'), in_force)
         .limit(1)  # never more than one: versions never overlap
     )
-    return QueryString("({})", version.querystrings[0], alias=IN_FORCE_ID)
+    return IntegerExpression("({})", version.querystrings[0], alias=IN_FORCE_ID)
 
 
 async def versions_by_id(version_ids: list[int]) -> dict[int, dict]:
@@ -249,7 +251,7 @@ async def versions_by_id(version_ids: list[int]) -> dict[int, dict]:
     if not ids:
         return {}
     listed = WhereRaw(f'"agreement_versions"."id" IN ({", ".join(map(str, ids))})')
-    rows = await AgreementVersion.select(*COLUMNS).where(listed)
+    rows = await fetch_rows(AgreementVersion.select(*COLUMNS).where(listed))
     return {row["id"]: normalise(row) for row in rows}
 
 

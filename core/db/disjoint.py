@@ -20,7 +20,7 @@ piccolo, so any query that does not know it (a detail, an export's batches) read
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from itertools import islice
 from typing import Any
 
@@ -100,14 +100,17 @@ async def ordered(
     limit: int,
     offset: int = 0,
     aliases: tuple[str, str],
+    read: Callable[[Any], Awaitable[list[dict]]] | None = None,
 ) -> list[dict]:
     """``limit`` rows after ``offset`` in (``key``, id) order, each arm of a ``Disjoint`` in
     ``where`` read on its own and merged; otherwise (no arms, a key no arm index serves, a
     page past ``MERGE_REACH``, a text order Python cannot repeat) one query.
 
     ``select_for(clauses)`` is the list's own SELECT over ``clauses``, sorted in the read's
-    direction and carrying the sort value and id under ``aliases``.
+    direction and carrying the sort value and id under ``aliases``; ``read(select)`` runs each
+    select (an export's batches: ``core.db.rows.fetch``), piccolo's own ``await`` by default.
     """
+    read = read or _piccolo
     disjoint, rest = split(where)
     reach = offset + limit
     if (
@@ -116,10 +119,14 @@ async def ordered(
         or not disjoint.serves(key)
         or not await _mergeable(table, key)
     ):
-        return await select_for(where).limit(limit).offset(offset)
-    runs = [await select_for([arm, *rest]).limit(reach) for arm in disjoint.arms]
+        return await read(select_for(where).limit(limit).offset(offset))
+    runs = [await read(select_for([arm, *rest]).limit(reach)) for arm in disjoint.arms]
     merged = heapq.merge(*runs, key=_merge_key(*aliases), reverse=not ascending)
     return list(islice(merged, offset, offset + limit))
+
+
+async def _piccolo(select: Any) -> list[dict]:
+    return await select
 
 
 async def capped_count(table: type[Table], where: list, cap: int) -> int:

@@ -47,11 +47,13 @@ class PooledSQLiteEngine(SQLiteEngine):
     def __init__(self, path: str, pool_size: int = POOL_SIZE, **connection_kwargs: Any) -> None:
         super().__init__(path=path, **connection_kwargs)
         self._idle: list[aiosqlite.Connection] = []
+        self._plain: list[aiosqlite.Connection] = []  # no converters: ``core.db.rows``
         self._pool_size = pool_size
         self._pooled = sqlite3.sqlite_version_info >= _MIN_RETURNING_VERSION
 
-    async def _open(self) -> aiosqlite.Connection:
-        conn = aiosqlite.connect(**self.connection_kwargs)
+    async def _open(self, plain: bool = False) -> aiosqlite.Connection:
+        kwargs = {**self.connection_kwargs, "detect_types": 0} if plain else self.connection_kwargs
+        conn = aiosqlite.connect(**kwargs)
         # A kept connection outlives the code that opened it: its thread must not hold the
         # process open at exit (a CLI command that never closes the pool). SQLite's journal
         # keeps the file consistent whatever the thread was doing.
@@ -59,7 +61,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         if thread is not None:
             thread.daemon = True
         await conn
-        conn.row_factory = dict_factory
+        if not plain:
+            conn.row_factory = dict_factory
         await conn.execute("PRAGMA foreign_keys = 1")
         await conn.execute("PRAGMA synchronous = NORMAL")  # per connection; safe under WAL
         return conn
@@ -67,21 +70,34 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def acquire(self) -> aiosqlite.Connection:
         return self._idle.pop() if self._idle else await self._open()
 
-    async def release(self, conn: aiosqlite.Connection) -> None:
+    async def release(self, conn: aiosqlite.Connection, idle: list | None = None) -> None:
+        idle = self._idle if idle is None else idle
         try:
             if conn.in_transaction:
                 await conn.rollback()
         except Exception:
             await conn.close()
             return
-        if len(self._idle) < self._pool_size:
-            self._idle.append(conn)
+        if len(idle) < self._pool_size:
+            idle.append(conn)
         else:
             await conn.close()
 
+    async def fetch_plain(self, query: str, args: list[Any]) -> tuple[list[str], list[tuple]]:
+        """The column names and rows (tuples) of ``query`` read with no type converters, on a
+        connection kept for that (``core.db.rows`` decodes them); outside any transaction."""
+        conn = self._plain.pop() if self._plain else await self._open(plain=True)
+        try:
+            async with conn.execute(query, args) as cursor:
+                rows = await cursor.fetchall()
+                names = [column[0] for column in cursor.description or ()]
+        finally:
+            await self.release(conn, self._plain)
+        return names, rows
+
     async def close_idle(self) -> None:
         """Close the kept connections (their threads); the next query opens new ones."""
-        idle, self._idle = self._idle, []
+        idle, self._idle, self._plain = [*self._idle, *self._plain], [], []
         for conn in idle:
             await conn.close()
 

@@ -22,6 +22,7 @@ from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.table import Table
 
 from core.db import broad_search, disjoint
+from core.db.rows import fetch as fetch_rows
 from core.errors import Invalid
 from core.web import keyset
 from core.web.keyset import Block
@@ -234,6 +235,8 @@ async def _rows(
     (``core.db.disjoint``), else one query; a name search from the list's order first, when
     the matches fill a page early in it (``core.db.broad_search``)."""
     key = block.sortable[query.sort]
+    # an export's batches skip piccolo's per-value converters (same rows, core.db.rows)
+    fetch = fetch_rows if query.resume is not None else None
 
     def read(where: list) -> Any:
         return disjoint.ordered(
@@ -245,6 +248,7 @@ async def _rows(
             limit=limit,
             offset=offset,
             aliases=(SORT_ALIAS, ID_ALIAS),
+            read=fetch,
         )
 
     where = [*block.where, *bound]
