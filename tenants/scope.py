@@ -20,14 +20,15 @@ from core.errors import NotFound
 from tenants.models import Company
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-# The sorts with an ``(owner, key, id)`` and a ``(tenant_id, key, id)`` index (migration
-# 2026-12-01T10:30:01, whose TENANT_OWNED must name the same keys: tests/test_tenant_scope.py).
+# The sorts with an ``(owner, key, id)`` and a ``(tenant_id, key, id)`` index (migrations
+# 2026-12-01T10:30:01 and 11:20:00, whose TENANT_OWNED and SORT_INDEXES must name the same
+# keys: tests/test_tenant_scope.py).
 SCOPE_SORTS = {
     "legal_entities": frozenset({"id", "name"}),
     "bank_accounts": frozenset({"id", "name"}),
     "portals": frozenset({"id", "name"}),
-    "users": frozenset({"id", "email"}),
-    "invitations": frozenset({"id", "email"}),
+    "users": frozenset({"id", "email", "last_active_at"}),
+    "invitations": frozenset({"id", "email", "updated_at"}),
     "audit_events": frozenset({"created_at"}),
 }
 
