@@ -317,6 +317,10 @@ def test_the_sorts_read_by_arm_are_the_indexed_ones():
     for table, (scopes, keys) in later.SORT_INDEXES.items():
         if "tenant_id" in scopes:
             indexed[table] |= set(keys)
+    copies = import_module("core.db.migrations.backoffice_2026_12_01t11_20_02_000000")
+    for table, columns in copies.COPIES.items():
+        if "tenant_id" in copies.SCOPES[table]:
+            indexed[table] |= set(columns)
     assert {table: frozenset(keys) for table, keys in indexed.items()} == SCOPE_SORTS
 
 
