@@ -28,6 +28,13 @@ def tenant_column() -> Integer:
     return Integer(null=True, default=None)
 
 
+def sort_copy() -> Varchar:
+    """A joined row's name copied onto this row so a list sorts by it from an index (see
+    ``core.db.copies``). Written only by database triggers (migration ``2026-12-01T11:20:02``);
+    NULL where the join finds no row."""
+    return Varchar(length=200, null=True, default=None)
+
+
 class Company(Table, tablename="companies"):
     """``path`` is the materialised path ``/1/7/42/`` so "all descendants" is one prefix query.
 
@@ -62,6 +69,7 @@ class Company(Table, tablename="companies"):
         null=True,
         on_delete=OnDelete.restrict,
     )
+    sort_own_legal_entity = sort_copy()
     invoices_enabled = Boolean(default=False)
     # Number-portability lookups; only the system owner sees and sets these.
     mnp_requests = Boolean(default=False)
@@ -79,6 +87,7 @@ class Portal(Table, tablename="portals"):
     __secret_columns__ = ("certificate_key", "intercom_secret")
 
     company = ForeignKey(references=Company, on_delete=OnDelete.cascade, index=True)
+    sort_company = sort_copy()
     tenant_id = tenant_column()
     name = Varchar(length=200)
     fqdn = Varchar(length=253, unique=True)

@@ -20,14 +20,15 @@ from core.errors import NotFound
 from tenants.models import Company
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-# The sorts with an ``(owner, key, id)`` and a ``(tenant_id, key, id)`` index (migration
-# 2026-12-01T10:30:01, whose TENANT_OWNED must name the same keys: tests/test_tenant_scope.py).
+# The sorts with an ``(owner, key, id)`` and a ``(tenant_id, key, id)`` index (migrations
+# 2026-12-01T10:30:01, 11:20:00 and 11:20:02, whose TENANT_OWNED, SORT_INDEXES and COPIES must
+# name the same keys: tests/test_tenant_scope.py).
 SCOPE_SORTS = {
-    "legal_entities": frozenset({"id", "name"}),
-    "bank_accounts": frozenset({"id", "name"}),
-    "portals": frozenset({"id", "name"}),
-    "users": frozenset({"id", "email"}),
-    "invitations": frozenset({"id", "email"}),
+    "legal_entities": frozenset({"id", "name", "sort_company"}),
+    "bank_accounts": frozenset({"id", "name", "sort_company", "sort_legal_entity", "sort_bank"}),
+    "portals": frozenset({"id", "name", "sort_company"}),
+    "users": frozenset({"id", "email", "last_active_at", "sort_company"}),
+    "invitations": frozenset({"id", "email", "updated_at", "sort_company"}),
     "audit_events": frozenset({"created_at"}),
 }
 

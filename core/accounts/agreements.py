@@ -76,7 +76,7 @@ SORTABLE = {
     "id": Agreement.id,
     "code": Agreement.code,
     "agreement_date": Agreement.agreement_date,
-    "company": Agreement.company.name,
+    "company": Agreement.sort_company,
     "currency": Agreement.currency,
     "balance": BALANCE,
 }

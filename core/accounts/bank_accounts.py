@@ -64,9 +64,9 @@ OUT_COLUMNS = [
 SORTABLE = {
     "id": BankAccount.id,
     "name": BankAccount.name,
-    "company": BankAccount.company.name,
-    "legal_entity": BankAccount.legal_entity.name,
-    "bank": BankAccount.bank.name,
+    "company": BankAccount.sort_company,
+    "legal_entity": BankAccount.sort_legal_entity,
+    "bank": BankAccount.sort_bank,
     "holder": BankAccount.holder,
     "number": BankAccount.number,
     "created_at": BankAccount.created_at,

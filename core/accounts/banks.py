@@ -21,6 +21,7 @@ from core.access.guards import refuse_client_writes
 from core.accounts.bank_schemas import BankCreate, BankOut, BankUpdate
 from core.accounts.models import Bank
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
+from core.db.disjoint import Disjoint
 from core.db.engine import transaction
 from core.db.search import matches
 from core.errors import Invalid, NotFound
@@ -46,6 +47,8 @@ OUT_COLUMNS = [
     Bank.created_at,
     Bank.updated_at,
 ]
+# The sorts with a ``(company, key, id)`` index (migration 2026-12-01T11:20:00, SORT_INDEXES).
+SCOPE_SORTS = frozenset({"id", "name", "country", "swift", "created_at"})
 SORTABLE = {
     "id": Bank.id,
     "name": Bank.name,
@@ -77,8 +80,17 @@ def normalise_swift(raw: str) -> str:
 
 
 def visible(scope: Scope) -> Where:
-    """The caller's banks and those of every company above it, up to the system owner."""
-    return Bank.company.is_in(ancestor_ids(scope.company_path) or [scope.company_id])
+    """The caller's banks and those of every company above it, up to the system owner.
+
+    One arm per company on the path (``company = A``, disjoint), so a list sorted by a key of
+    ``SCOPE_SORTS`` reads one range of ``(company, key, id)`` per ancestor and merges them
+    (``core.db.disjoint``) instead of sorting every bank of the scope.
+    """
+    ids = ancestor_ids(scope.company_path) or [scope.company_id]
+    plain = Bank.company.is_in(ids)
+    if len(ids) == 1:
+        return Bank.company == ids[0]
+    return Disjoint(tuple(Bank.company == i for i in ids), plain, SCOPE_SORTS)
 
 
 def managed(scope: Scope) -> Where:

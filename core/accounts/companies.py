@@ -63,7 +63,7 @@ SORTABLE = {
     "enabled": Company.enabled,
     "creator_of_resellers": Company.creator_of_resellers,
     "moderation": Company.moderation,
-    "own_legal_entity": Company.own_legal_entity.name,
+    "own_legal_entity": Company.sort_own_legal_entity,
     "invoices_enabled": Company.invoices_enabled,
     "two_factor_required": Company.two_factor_required,
     "created_at": Company.created_at,

@@ -62,7 +62,7 @@ SORTABLE = {
     "id": LegalEntity.id,
     "name": LegalEntity.name,
     "legal_name": LegalEntity.legal_name,
-    "company": LegalEntity.company.name,
+    "company": LegalEntity.sort_company,
     "country": LegalEntity.country,
     "is_default": LegalEntity.is_default,
     "created_at": LegalEntity.created_at,

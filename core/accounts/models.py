@@ -17,7 +17,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from tenants.models import Company, Portal, tenant_column
+from tenants.models import Company, Portal, sort_copy, tenant_column
 
 
 class LegalEntity(Table, tablename="legal_entities"):
@@ -27,6 +27,7 @@ class LegalEntity(Table, tablename="legal_entities"):
     __owner__ = "company"
 
     company = ForeignKey(references=Company, on_delete=OnDelete.restrict, index=True)
+    sort_company = sort_copy()
     tenant_id = tenant_column()
     name = Varchar(length=200)
     legal_name = Varchar(length=300, default="")
@@ -68,6 +69,9 @@ class BankAccount(Table, tablename="bank_accounts"):
     __owner__ = "company"
 
     company = ForeignKey(references=Company, on_delete=OnDelete.restrict, index=True)
+    sort_company = sort_copy()
+    sort_legal_entity = sort_copy()
+    sort_bank = sort_copy()
     tenant_id = tenant_column()
     legal_entity = ForeignKey(references=LegalEntity, on_delete=OnDelete.restrict, index=True)
     bank = ForeignKey(references=Bank, on_delete=OnDelete.restrict, index=True)
@@ -90,6 +94,7 @@ class Agreement(Table, tablename="agreements"):
     __owner__ = "company"
 
     company = ForeignKey(references=Company, on_delete=OnDelete.restrict, index=True)
+    sort_company = sort_copy()
     direction = Varchar(length=8, default="client")
     legal_entity = ForeignKey(references=LegalEntity, on_delete=OnDelete.restrict, index=True)
     own_legal_entity = ForeignKey(references=LegalEntity, on_delete=OnDelete.restrict, index=True)

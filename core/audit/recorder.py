@@ -13,6 +13,7 @@ from typing import Any
 from piccolo.table import Table
 
 from core.audit.models import AuditChange, AuditEvent
+from core.db.copies import copied
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,13 @@ def _plain(value: Any) -> Any:
 def snapshot(table: type[Table], row: dict[str, Any] | None) -> dict[str, Any]:
     """The auditable view of a row: secret columns dropped, values made JSON-safe.
 
-    ``tenant_id`` is dropped too: the database derives it from the owner (``tenants.models.
-    tenant_column``), so it is never a change anyone made.
+    ``tenant_id`` and the sort copies (``core.db.copies``) are dropped too: the database
+    derives them from other columns, so they are never a change anyone made.
     """
     if not row:
         return {}
     secret = {*getattr(table, "__secret_columns__", ()), "tenant_id"}
+    secret.update(copied(table._meta.tablename))
     return {k: _plain(v) for k, v in row.items() if k not in secret}
 
 

@@ -7,7 +7,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from core.access.models import Role
-from tenants.models import Company, tenant_column
+from tenants.models import Company, sort_copy, tenant_column
 
 USER_STATUSES = ("invited", "expired", "revoked", "active", "inactive")
 USER_GROUPS = ("backoffice", "portal")
@@ -18,6 +18,7 @@ class User(Table, tablename="users"):
     __secret_columns__ = ("password_hash", "totp_secret")
 
     company = ForeignKey(references=Company, on_delete=OnDelete.restrict, index=True)
+    sort_company = sort_copy()
     tenant_id = tenant_column()
     email = Varchar(length=254, unique=True)
     login = Varchar(length=64, unique=True, null=True, default=None)

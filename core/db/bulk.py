@@ -21,6 +21,7 @@ from piccolo.columns import Column
 from piccolo.columns.combination import Combinable
 from piccolo.table import Table
 
+from core.db.copies import copied
 from core.db.engine import is_postgres, transaction
 
 BATCH_ROWS = 5_000
@@ -71,6 +72,11 @@ def _sqlite_insert(table: type[Table], names: list[str]) -> str:
             marks.append(
                 f"(SELECT parent FROM companies WHERE id = ?{names.index(owner_name) + 1})"
             )
+    # the sort copies (core.db.copies) likewise, so their insert triggers find them right
+    for column, (fk, ref, ref_column) in copied(_name(table)).items():
+        if column not in names and fk in names:
+            columns.append(column)
+            marks.append(f"(SELECT {ref_column} FROM {ref} WHERE id = ?{names.index(fk) + 1})")
     return f'INSERT INTO "{_name(table)}" ({_quoted(columns)}) VALUES ({", ".join(marks)})'
 
 

@@ -1,16 +1,19 @@
-"""A page read from two disjoint arms of a WHERE clause, each one index range (issue 9).
+"""A page read from disjoint arms of a WHERE clause, each one index range (issue 9).
 
 A caller's scope is "rows its company owns, or rows of the companies it created": two
 conditions no row meets both of (``owner = C`` and ``tenant_id = C``, see ``tenants.scope``).
+The banks a company sees are those of each of its ancestors, ``company = A`` for every ``A``
+on its path: as many arms as the company is deep, again disjoint.
 As one ``OR`` neither engine reads it in the list's order from an index: SQLite unions two
 index searches and sorts every matching row, PostgreSQL merges two bitmaps and sorts. Read
 apart, each arm is one range of an ``(arm column, sort key, id)`` index that stops after the
-page; merging the two sorted runs (``heapq.merge``) gives the page. A first page costs two
-short index ranges however many rows the scope holds, and a capped count is the sum of two
-capped counts.
+page; merging the sorted runs (``heapq.merge``) gives the page. A first page costs one short
+index range per arm however many rows the scope holds, and a capped count is the sum of the
+arms' capped counts.
 
 Where no arm index serves the sort, or the page lies deep (``MERGE_REACH``), the page is one
-query on the ``plain`` form of the clause instead (the join ``owner = C OR owner.parent = C``),
+query on the ``plain`` form of the clause instead (the join ``owner = C OR owner.parent = C``,
+``company IN (ancestors)``),
 which the planner reads through the sort key's own index, filtering, as before the arms
 existed: splitting then would sort each arm whole (1 s at 1,000,000 audit events, measured)
 or carry every skipped row of both arms into Python. ``Disjoint`` is that plain ``OR`` to
@@ -26,6 +29,8 @@ from typing import Any
 
 from piccolo.columns import Column, Text, Varchar
 from piccolo.columns.combination import Or, Where
+from piccolo.custom_types import Combinable
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from core.db.engine import is_postgres
@@ -39,13 +44,24 @@ _collation: dict[str, bool] = {}
 
 
 class Disjoint(Or):
-    """Two ``arms`` no row matches both of, read apart for the sort keys in ``sorts`` (column
-    names with an ``(arm, key, id)`` index on both arms); to SQL it is ``plain``, an ``Or``
-    matching the same rows."""
+    """``arms`` no row matches two of, read apart for the sort keys in ``sorts`` (column names
+    with an ``(arm, key, id)`` index on every arm); to SQL it is ``plain``, a clause matching
+    the same rows (an ``Or`` of joins, an ``IN``).
 
-    def __init__(self, arms: tuple[Where, Where], plain: Or, sorts: frozenset[str]) -> None:
-        super().__init__(plain.first, plain.second)
-        self.arms, self.sorts = arms, sorts
+    An ``Or`` to piccolo, whose halves are both ``plain``, so the columns (and joins) piccolo
+    looks for in a WHERE are ``plain``'s; the SQL written is ``plain`` once."""
+
+    def __init__(self, arms: tuple[Where, ...], plain: Combinable, sorts: frozenset[str]) -> None:
+        super().__init__(plain, plain)
+        self.plain, self.arms, self.sorts = plain, arms, sorts
+
+    @property
+    def querystring(self) -> QueryString:
+        return self.plain.querystring
+
+    @property
+    def querystring_for_update_and_delete(self) -> QueryString:
+        return self.plain.querystring_for_update_and_delete
 
     def serves(self, key: Column) -> bool:
         return not getattr(key._meta, "call_chain", None) and key._meta.name in self.sorts
@@ -103,8 +119,9 @@ async def ordered(
     read: Callable[[Any], Awaitable[list[dict]]] | None = None,
 ) -> list[dict]:
     """``limit`` rows after ``offset`` in (``key``, id) order, each arm of a ``Disjoint`` in
-    ``where`` read on its own and merged; otherwise (no arms, a key no arm index serves, a
-    page past ``MERGE_REACH``, a text order Python cannot repeat) one query.
+    ``where`` read on its own and merged (NULL largest, as ``core.web.keyset`` orders);
+    otherwise (no arms, a key no arm index serves, a page past ``MERGE_REACH``, a text order
+    Python cannot repeat) one query.
 
     ``select_for(clauses)`` is the list's own SELECT over ``clauses``, sorted in the read's
     direction and carrying the sort value and id under ``aliases``; ``read(select)`` runs each

@@ -78,7 +78,7 @@ SORTABLE = {
     "id": Portal.id,
     "name": Portal.name,
     "fqdn": Portal.fqdn,
-    "company": Portal.company.name,
+    "company": Portal.sort_company,
     "status": Portal.status,
     "created_at": Portal.created_at,
     "updated_at": Portal.updated_at,

@@ -61,14 +61,14 @@ def _sortable(table) -> dict:
         return {
             "email": User.email,
             "id": User.id,
-            "company": User.company.name,
+            "company": User.sort_company,
             "status": User.status,
             "last_active": User.last_active_at,
         }
     return {
         "email": Invitation.email,
         "id": Invitation.id,
-        "company": Invitation.company.name,
+        "company": Invitation.sort_company,
         "status": Invitation.status,
         "last_active": Invitation.updated_at,
     }

@@ -48,7 +48,7 @@ OUT_COLUMNS = [
 SORTABLE = {
     "id": Invitation.id,
     "email": Invitation.email,
-    "company": Invitation.company.name,
+    "company": Invitation.sort_company,
     "status": Invitation.status,
     "last_active": Invitation.updated_at,
     "created_at": Invitation.created_at,

@@ -8,7 +8,7 @@ from piccolo.table import Table
 
 from core.access.models import Role
 from core.auth.models import User
-from tenants.models import Company, tenant_column
+from tenants.models import Company, sort_copy, tenant_column
 
 INVITATION_STATUSES = ("invited", "expired", "revoked", "accepted")
 
@@ -20,6 +20,7 @@ class Invitation(Table, tablename="invitations"):
     __secret_columns__ = ("token_hash",)
 
     company = ForeignKey(references=Company, on_delete=OnDelete.cascade, index=True)
+    sort_company = sort_copy()
     tenant_id = tenant_column()
     email = Varchar(length=254, index=True)
     group = Varchar(length=16, default="backoffice")

@@ -7,9 +7,11 @@ before) this place": one index range, whatever the depth, where OFFSET reads and
 row before the page.
 
 NULL is the largest value on both engines: last ascending, first descending. PostgreSQL does
-that by default, SQLite the other way round, so a key that can be NULL (its own column, or a
-join on the way to it that can find no row) is sorted by ``(key IS NULL)`` first, then by the
-key: the same order on both, at the price of a sort no index serves for such keys. The rule is
+that by default, SQLite the other way round. A list's own NULL-able column is therefore read
+as two runs one after the other (``ranges``): the rows with a value, by ``(key, id)``, then
+the rows without, by id; each is one range of the same ``(…, key, id)`` index on both engines.
+A key reached through a join that can find no row is sorted by ``(key IS NULL)`` first, then
+by the key, in one query: the same order, at the price of a sort no index serves. The rule is
 part of the cursor (``NULLS``), so a cursor made under another rule is refused rather than
 silently skipping or repeating rows.
 """
@@ -73,12 +75,54 @@ def _name(column: Column) -> str:
     return column._meta.get_full_name(with_alias=False)
 
 
-def ordered(select, table: type[Table], key: Column, ascending: bool):
-    """``select`` sorted by ``key`` (NULL largest) with a stable tie-break on the primary key."""
+def apart(key: Column) -> bool:
+    """A list's own NULL-able column: its values and its NULLs are read as two runs."""
+    return nullable(key) and not getattr(key._meta, "call_chain", None)
+
+
+def ranges(
+    table: type[Table], key: Column, at: Position | None, ascending: bool
+) -> list[list[Where]]:
+    """The bounds of the reads that give a block's rows after ``at`` (before it, reading
+    ``ascending`` False), in read order; no ``at``: the whole block.
+
+    One read, but for a key ``apart``: its values (``(key, id) > (v, i)`` leaves NULL out,
+    ``IS NOT NULL`` unbounded), then its NULLs by id, reversed reading descending; a run that
+    lies wholly on the other side of ``at`` is not read. Each is one index range where
+    ``(key IS NULL), key, id`` in one query sorted the block (an expression index serves
+    that order, but neither engine reads a bound on it as a range).
+    """
+    if not apart(key):
+        return [[beyond(table, key, at.value, at.row_id, ascending)] if at else []]
+    pk = table._meta.primary_key
+    values: list | None = [key.is_not_null()]
+    nulls: list | None = [key.is_null()]
+    if at is not None and at.value is None:
+        nulls.append(pk > at.row_id if ascending else pk < at.row_id)
+        values = None if ascending else values
+    elif at is not None:
+        values = [_row_bound(table, key, at.value, at.row_id, ascending)]
+        nulls = nulls if ascending else None
+    runs = [values, nulls] if ascending else [nulls, values]
+    return [run for run in runs if run is not None]
+
+
+def _row_bound(table: type[Table], key: Column, value: Any, row_id: Any, greater: bool) -> Where:
+    sign = ">" if greater else "<"
+    names = f"{_name(key)}, {_name(table._meta.primary_key)}"
+    return WhereRaw(f"({names}) {sign} ({{}}, {{}})", value, row_id)
+
+
+def ordered(select, table: type[Table], key: Column, ascending: bool, whole: bool = True):
+    """``select`` sorted by ``key`` (NULL largest) with a stable tie-break on the primary key.
+
+    ``whole`` False: the select is one run of ``ranges`` (all values or all NULLs), sorted by
+    ``(key, id)`` alone so the index's order is the run's.
+    """
     pk = table._meta.primary_key
     if key is pk:
         return select.order_by(pk, ascending=ascending)
-    if nullable(key):
+    if nullable(key) and (whole or not apart(key)):
         # false (a value) before true (NULL) ascending; piccolo adds the direction to each term
         select = select.order_by(OrderByRaw(f"({_name(key)} IS NULL)"), ascending=ascending)
     select = select.order_by(key, ascending=ascending)
@@ -97,9 +141,7 @@ def beyond(table: type[Table], key: Column, value: Any, row_id: Any, greater: bo
     if key is pk:
         return pk > row_id if greater else pk < row_id
     if not nullable(key) and not getattr(key._meta, "call_chain", None):
-        sign = ">" if greater else "<"
-        names = f"{_name(key)}, {_name(pk)}"
-        return WhereRaw(f"({names}) {sign} ({{}}, {{}})", value, row_id)
+        return _row_bound(table, key, value, row_id, greater)
     if value is None:
         if greater:
             return key.is_null() & (pk > row_id)

@@ -211,15 +211,18 @@ def _plain(rows: list[dict]) -> list[dict]:
     return rows
 
 
-def _select(block: Block, query: ListQuery, ascending: bool, where: list[Where]):
-    """The one SELECT of a block's page: ``where`` (the block's scoped filters and a bound),
-    the list's order, the sort value and id under ``SORT_ALIAS`` and ``ID_ALIAS``."""
+def _select(
+    block: Block, query: ListQuery, ascending: bool, where: list[Where], whole: bool = True
+):
+    """The one SELECT of a block's page (or of one run of it, ``whole`` False: see
+    ``keyset.ranges``): ``where`` (the block's scoped filters and a bound), the list's order,
+    the sort value and id under ``SORT_ALIAS`` and ``ID_ALIAS``."""
     table, key = block.table, block.sortable[query.sort]
     pk = table._meta.primary_key
     select = table.select(*block.columns, key.as_alias(SORT_ALIAS), pk.as_alias(ID_ALIAS))
     for clause in where:
         select = select.where(clause)
-    return keyset.ordered(select, table, key, ascending)
+    return keyset.ordered(select, table, key, ascending, whole)
 
 
 async def _rows(
@@ -229,10 +232,11 @@ async def _rows(
     bound: list[Where],
     limit: int,
     offset: int = 0,
+    whole: bool = True,
 ) -> list[dict]:
     """Every page of every list is read here, so how a block is read is decided once: a scope
-    of two arms (``tenants.scope``) as two index ranges merged, when that pays
-    (``core.db.disjoint``), else one query; a name search from the list's order first, when
+    of disjoint arms (``tenants.scope``, the banks' ancestors) as index ranges merged, when
+    that pays (``core.db.disjoint``), else one query; a name search from the list's order first, when
     the matches fill a page early in it (``core.db.broad_search``)."""
     key = block.sortable[query.sort]
     # an export's batches skip piccolo's per-value converters (same rows, core.db.rows)
@@ -243,7 +247,7 @@ async def _rows(
             block.table,
             where,
             key,
-            lambda clauses: _select(block, query, ascending, clauses),
+            lambda clauses: _select(block, query, ascending, clauses, whole),
             ascending=ascending,
             limit=limit,
             offset=offset,
@@ -277,14 +281,16 @@ async def _read(
     rows: list[dict] = []
     for index in indices:
         block = blocks[index]
-        bound = []
-        if start is not None and index == start.block:
-            key = block.sortable[query.sort]
-            greater = forward == ascending
-            bound = [keyset.beyond(block.table, key, start.value, start.row_id, greater)]
+        at = start if start is not None and index == start.block else None
         direction = ascending if forward else not ascending
-        found = await _rows(block, query, direction, bound, limit - len(rows))
-        if sizes is not None and not bound and len(found) < limit - len(rows):
+        found: list[dict] = []
+        # one bound, or a NULL-able key's values and NULLs as two runs (keyset.ranges)
+        for bound in keyset.ranges(block.table, block.sortable[query.sort], at, direction):
+            want = limit - len(rows) - len(found)
+            found += await _rows(block, query, direction, bound, want, whole=False)
+            if len(rows) + len(found) >= limit:
+                break
+        if sizes is not None and at is None and len(found) < limit - len(rows):
             sizes[index] = len(found)
         for row in found:
             row[BLOCK] = index
