@@ -9,8 +9,8 @@ company (capped at 1,000,000). Then, in-process through the ASGI app as the rese
 administrator, it measures the p50 of every list's first page and last page by key
 (``cursor=last``) against the naive baseline, the last page by number (``page=N``, an OFFSET
 that reads every row before it); the first and last pages of the sort keys reached through a
-join or NULL-able; searched and sorted pages; a detail, an agreement create, and the CSV export of the
-agreements (rows/s). It prints the figures per scale, the ratio of the largest scale to the
+join or NULL-able; searched and sorted pages; a detail, an agreement create, and the CSV export
+of the agreements (rows/s). It prints the figures per scale, the ratio of the largest scale to the
 smallest, and each last page's ratio to its OFFSET baseline.
 
 Run: .venv/bin/python benchmarks/bench_lists.py  (throw-away SQLite files), or with

@@ -236,8 +236,8 @@ async def _rows(
 ) -> list[dict]:
     """Every page of every list is read here, so how a block is read is decided once: a scope
     of disjoint arms (``tenants.scope``, the banks' ancestors) as index ranges merged, when
-    that pays (``core.db.disjoint``), else one query; a name search from the list's order first, when
-    the matches fill a page early in it (``core.db.broad_search``)."""
+    that pays (``core.db.disjoint``), else one query; a name search from the list's order
+    first, when the matches fill a page early in it (``core.db.broad_search``)."""
     key = block.sortable[query.sort]
     # an export's batches skip piccolo's per-value converters (same rows, core.db.rows)
     fetch = fetch_rows if query.resume is not None else None
