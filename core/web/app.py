@@ -37,6 +37,7 @@ def _api_handlers() -> list:
     from core.auth import policy_api, twofactor_api
     from core.ledger.api import API_HANDLERS as LEDGER_HANDLERS
     from core.payments.api import API_HANDLERS as PAYMENT_SYSTEM_HANDLERS
+    from core.plugins.api import API_HANDLERS as PLUGIN_HANDLERS
     from core.portals.api import API_HANDLERS as PORTAL_HANDLERS
     from core.users.api import API_HANDLERS as USERS_HANDLERS
 
@@ -50,6 +51,7 @@ def _api_handlers() -> list:
         *RESELLING_HANDLERS,
         *PORTAL_HANDLERS,
         *PAYMENT_SYSTEM_HANDLERS,
+        *PLUGIN_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,
         *audit_handlers(),
@@ -81,7 +83,9 @@ def _lifespan(settings: Settings, run_jobs: bool):
     @asynccontextmanager
     async def lifespan(app: Litestar):
         from core.jobs import runtime
+        from core.plugins.manager import report_problems
 
+        report_problems()  # a left-out package is logged, the rest starts
         await start_pool()
         if run_jobs:
             await runtime.start_in_process(settings)
