@@ -5,6 +5,9 @@ its existing rows stay readable."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from core.access.testing import role_id, user_with_role
@@ -14,6 +17,7 @@ from core.plugins.fields import Field
 from core.plugins.hookspecs import hookimpl
 from core.plugins.models import CompanyPlugin
 
+EXAMPLE_SRC = Path(__file__).resolve().parents[1] / "examples/backoffice-example-plugin/src"
 PLUGINS = "/api/v1/plugins"
 PLUGIN = "paykit-test"
 
@@ -262,3 +266,35 @@ async def test_a_switched_off_payment_system_is_refused_and_existing_rows_stay(
         "/api/v1/payment-systems", json={"name": "Kit", "kind": "paykit", "settings": settings}
     )
     assert res.status_code == 201, res.text
+
+
+async def test_a_switched_off_plugin_hides_its_routes_and_keys(bo_register_plugin, bo_factory):
+    """The example package: its route answers 404 to a company that has it off (401 without a
+    token, as before), and its channel and vendor type leave that company's registries."""
+    from core.errors import Invalid
+    from core.plugins import enablement
+    from core.plugins.testing import serve_in_loop
+    from core.web.app import create_app
+    from tenants.scope import Scope
+
+    if str(EXAMPLE_SRC) not in sys.path:
+        sys.path.insert(0, str(EXAMPLE_SRC))
+    from backoffice_example_plugin import plugin
+
+    bo_register_plugin(plugin, name="example")
+    owner, a, b, _ = await _tree(bo_factory)
+    await CompanyPlugin.insert(CompanyPlugin(company=a["id"], plugin="example", enabled=False))
+    url = "/api/v1/example/settings-schema"
+    tokens = {k: await bo_factory.token(await bo_factory.user(c)) for k, c in (("a", a), ("b", b))}
+    async with serve_in_loop(create_app()) as client:
+        assert (await client.get(url)).status_code == 401
+        off = await client.get(url, headers={"Authorization": f"Bearer {tokens['a']}"})
+        on = await client.get(url, headers={"Authorization": f"Bearer {tokens['b']}"})
+    assert off.status_code == 404 and on.status_code == 200
+    scope_a, scope_b = Scope.of(a), Scope.of(b)
+    assert "example-http" not in await enablement.available(scope_a, "vendors")
+    assert "example-sms" not in await enablement.available(scope_a, "channels")
+    assert "example-http" in await enablement.available(scope_b, "vendors")
+    with pytest.raises(Invalid, match="plugin “example”"):
+        await enablement.refuse_disabled(scope_a, "vendors", "example-http", "vendor_type")
+    await enablement.refuse_disabled(scope_b, "vendors", "example-http", "vendor_type")

@@ -16,7 +16,7 @@ from core.auth.api_tokens import require_api_caller
 from core.auth.middleware import AuthMiddleware
 from core.db.engine import close_pool, start_pool
 from core.errors import problem_response
-from core.plugins.manager import collect
+from core.plugins.routes import plugin_routes
 from core.settings import Settings, get_settings
 from core.web import openapi
 from core.web.guard import check_request
@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
             api,
             openapi.assets_router(),
             *_ui_handlers(),
-            *collect("register_routes"),
+            *plugin_routes(),
         ],
         middleware=[TrustedProxyMiddleware(), AuthMiddleware()],
         before_send=[add_security_headers],
