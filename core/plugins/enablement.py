@@ -87,7 +87,10 @@ class CompanyState:
 
 
 async def _target(scope: Scope, company_id: int) -> dict:
-    """The caller's own company or one it created; anything else answers 404."""
+    """The caller's own company or one it created; anything else answers 404 (an id no
+    32-bit id column can hold too, before PostgreSQL would refuse it as out of range)."""
+    if not 0 < company_id < 2**31:
+        raise NotFound(f"company {company_id} not found")
     columns = (Company.id, Company.name, Company.kind, Company.path, Company.parent)
     if company_id == scope.company_id:
         row = await Company.select(*columns).where(Company.id == company_id).first()
