@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_helpers import sign_in
+from browser_helpers import ARGS, CHROMIUM, require_chromium, sign_in
+from test_fit_and_axe_browser import _axe, require_axe
 
 pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent
@@ -84,3 +85,36 @@ async def test_plugins_page_and_switches(bo_factory, packages_on_path, live_serv
             await page.goto(live_server + path)
             await _fits(page, width)
             await _shoot(page, name, kind, width)
+
+
+async def test_plugins_pages_pass_axe_at_1440_and_320(bo_factory, packages_on_path, live_server):
+    """WCAG 2.1 AA as the whole-site walk checks it (axe-core injected, so the CSP is bypassed
+    here; test_csp_browser.py checks pages under the CSP)."""
+    require_chromium()
+    require_axe()
+    from playwright.async_api import async_playwright
+
+    owner = await bo_factory.owner()
+    reseller = await bo_factory.company(owner, "reseller", name="Reseller One")
+    admin = await bo_factory.user(owner)
+    paths = ["/plugins", f"/plugins/switches?company_id={reseller['id']}", "/plugins/switches"]
+    problems = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            context = await browser.new_context(bypass_csp=True)
+            page = await context.new_page()
+            await sign_in(page, live_server, admin["email"], admin["password"])
+            for width in (1440, 320):
+                await page.set_viewport_size({"width": width, "height": 900})
+                for path in paths:
+                    await page.goto(live_server + path)
+                    sideways = await page.evaluate(
+                        "document.documentElement.scrollWidth - window.innerWidth"
+                    )
+                    if sideways > 0:
+                        problems.append(f"{width}px {path}: scrolls {sideways}px sideways")
+                    problems += [f"{width}px {path}: {v}" for v in await _axe(page)]
+        finally:
+            await browser.close()
+    assert not problems, "\n".join(problems)
