@@ -158,6 +158,26 @@ def scheduler() -> None:
     run_scheduler_forever()
 
 
+@main.group()
+def plugins() -> None:
+    """Installed plugins."""
+
+
+@plugins.command("check")
+def plugins_check() -> None:
+    """List every plugin with its package, version and compatibility; exit 1 if one is broken.
+
+    The same report the app logs at start-up: a broken package is left out and the rest runs.
+    """
+    from core.plugins.report import check_report
+
+    lines, broken = check_report()
+    for line in lines:
+        click.echo(line)
+    if broken:
+        sys.exit(1)
+
+
 def add_plugin_commands(group: click.Group = main) -> None:
     """Add every plugin's commands to ``group``; calling it again adds only new ones."""
     try:

@@ -72,6 +72,9 @@ PLAIN_READS = {
     "/api/v1/payment-system-types",
     "/payment-systems",
     "/payment-systems/new",
+    "/api/v1/plugins",
+    "/plugins",
+    "/plugins/switches",
 }
 
 
@@ -326,6 +329,13 @@ async def test_other_tenants_objects_answer_404_under_manage(bo_factory, bo_clie
         ("portal_audit", "GET", f"/api/v1/audit/{theirs['event']}", None),
         ("export", "GET", f"/api/v1/jobs/{theirs['job']}", None),
         ("portal_export", "GET", f"/api/v1/jobs/{theirs['job']}", None),
+        ("settings", "GET", f"/api/v1/companies/{theirs['company']}/plugins", None),
+        (
+            "settings",
+            "PUT",
+            f"/api/v1/companies/{theirs['company']}/plugins/core.dictionaries.api",
+            {"enabled": False},
+        ),
     ]
     checked = 0
     failures = []

@@ -113,6 +113,13 @@ async def test_webhooks_need_the_signature_and_parse_inbound_messages():
     assert (event.kind, event.sender, event.body) == ("inbound", "+1555", "STOP")
 
 
+def test_example_plugin_declares_a_core_api_range_this_core_meets():
+    from core.plugins import compat
+
+    assert plugin.BACKOFFICE_API == ">=1,<2"
+    assert compat.incompatibility(plugin) is None
+
+
 async def test_example_route_is_served_once_the_module_is_registered(
     bo_register_plugin, bo_factory
 ):

@@ -177,6 +177,8 @@ def _install_entry_point(tmp_path, monkeypatch) -> None:
         from core.plugins.declarations import Dictionary
         from core.plugins.hookspecs import hookimpl
 
+        BACKOFFICE_API = ">=1,<2"
+
         class Colours(Dictionary):
             key = "ep-colours"
             name = "Colours"

@@ -25,7 +25,7 @@ from core.db.engine import is_postgres, transaction
 from core.db.search import matches
 from core.errors import Conflict, Invalid, NotFound
 from core.payments.models import PaymentSystemConfig
-from core.plugins import registry
+from core.plugins import enablement, registry
 from core.validation import Problems
 from core.web.listing import ListQuery, fetch_page
 from tenants.models import Company, Portal
@@ -195,13 +195,33 @@ def _refuse_mnp_from_non_owner(scope: Scope, sent: dict, problems: Problems) -> 
             problems.add(name, OWNER_ONLY)
 
 
-def _check_mnp(values: dict, problems: Problems, skip: frozenset[str] = frozenset()) -> None:
-    """Known channels only; enabling needs a connection and at least one channel."""
+def _check_mnp(
+    values: dict,
+    problems: Problems,
+    skip: frozenset[str] = frozenset(),
+    offered: dict | None = None,
+    kept: frozenset[str] = frozenset(),
+) -> None:
+    """Known channels only, and a newly chosen one must be on for the caller's company
+    (``offered``; ``kept`` are the channels already stored, which stay); enabling needs a
+    connection and at least one channel."""
     known = registry.channels()
+    offered = known if offered is None else offered
     unknown = [c for c in values["mnp_channels"] if c not in known]
     if unknown and "mnp_channels" not in skip:
-        offered = ", ".join(sorted(known)) or "none is registered"
-        problems.add("mnp_channels", f"unknown channel {', '.join(unknown)} (available: {offered})")
+        names = ", ".join(sorted(offered)) or "none is registered"
+        problems.add("mnp_channels", f"unknown channel {', '.join(unknown)} (available: {names})")
+    switched_off = [
+        c for c in values["mnp_channels"] if c in known and c not in offered and c not in kept
+    ]
+    if switched_off and "mnp_channels" not in skip:
+        for channel in switched_off:
+            plugin = registry.plugin_of("channels", channel)
+            problems.add(
+                "mnp_channels",
+                f"channel “{channel}” comes from plugin “{plugin}”, which is disabled for "
+                "your company",
+            )
     connections = mnp_connections()
     if values["mnp_connection"] and values["mnp_connection"] not in connections:
         message = "no such MNP connection" if connections else NO_MNP_CONNECTION
@@ -284,7 +304,9 @@ async def _rule_problems(
     if values.get("sent_mnp") is not None:
         _refuse_mnp_from_non_owner(scope, values["sent_mnp"], problems)
         if values["sent_mnp"] or old is None:
-            _check_mnp(values, problems, skip)
+            kept = frozenset(_channels(old.get("mnp_channels"))) if old else frozenset()
+            offered = await enablement.available(scope, "channels")
+            _check_mnp(values, problems, skip, offered, kept)
     if (
         kind_known
         and company_id is not None

@@ -92,12 +92,12 @@ class PaymentSystemController(Controller):
 
 @get(
     "/payment-system-types",
-    summary="Installed payment-system plugins and the JSON schema of their settings",
+    summary="Payment-system plugins on for your company and the JSON schema of their settings",
     tags=["Payment systems"],
     guards=VIEW,
 )
-async def list_payment_system_types() -> list[PaymentSystemTypeOut]:
-    return service.list_types()
+async def list_payment_system_types(request: Request) -> list[PaymentSystemTypeOut]:
+    return service.list_types(await service.offered_types(principal_of(request).scope))
 
 
 class OwnLegalEntityPaymentSystems(Controller):

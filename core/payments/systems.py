@@ -33,7 +33,7 @@ from core.payments.schemas import (
     PaymentSystemTypeOut,
     PaymentSystemUpdate,
 )
-from core.plugins import registry
+from core.plugins import enablement, registry
 from core.plugins.declarations import PaymentSystem
 from core.plugins.fields import json_schema, redact, validate_values
 from core.web.listing import Cursors, ListQuery, fetch_page
@@ -87,12 +87,19 @@ def plugin_types() -> dict[str, type[PaymentSystem]]:
     return registry.payment_systems()
 
 
-def list_types() -> list[PaymentSystemTypeOut]:
+async def offered_types(scope: Scope) -> dict[str, type[PaymentSystem]]:
+    """The payment-system plugins switched on for the caller's company (new use: the type
+    choice of the form and the API); rows of a switched-off plugin stay readable."""
+    return await enablement.available(scope, "payment_systems")
+
+
+def list_types(types: dict[str, type[PaymentSystem]] | None = None) -> list[PaymentSystemTypeOut]:
+    types = plugin_types() if types is None else types
     return [
         PaymentSystemTypeOut(
             key=key, name=cls.name, settings_schema=json_schema(cls.settings_fields)
         )
-        for key, cls in sorted(plugin_types().items(), key=lambda item: item[1].name.lower())
+        for key, cls in sorted(types.items(), key=lambda item: item[1].name.lower())
     ]
 
 
@@ -237,6 +244,7 @@ async def create_payment_system(
 ) -> PaymentSystemOut:
     _refuse_client(scope)
     plugin = _plugin(data.kind)
+    await enablement.refuse_disabled(scope, "payment_systems", data.kind, "kind")
     name = _clean_name(data.name)
     settings = _clean_settings(plugin, data.settings, {})
     fee = _fee(data.fee_payer, data.internal_fee, 0)
@@ -271,6 +279,8 @@ async def update_payment_system(
         if data.name is not msgspec.UNSET:
             values["name"] = _clean_name(data.name)
         if data.enabled is not msgspec.UNSET:
+            if data.enabled and not old["enabled"]:  # switching it on is new use
+                await enablement.refuse_disabled(scope, "payment_systems", old["kind"], "enabled")
             values["enabled"] = data.enabled
         if data.fee_payer is not msgspec.UNSET:
             values["fee_payer"] = data.fee_payer
@@ -370,12 +380,33 @@ async def get_assignment(scope: Scope, entity_id: int) -> AssignmentOut:
 
 
 async def assignable(scope: Scope) -> list[dict]:
-    """The caller's enabled payment systems: the only ones its own entities may offer."""
-    return await (
-        PaymentSystemConfig.select(PaymentSystemConfig.id, PaymentSystemConfig.name)
+    """The caller's enabled payment systems whose plugin is on for its company: the only ones
+    its own entities may newly offer."""
+    rows = await (
+        PaymentSystemConfig.select(
+            PaymentSystemConfig.id, PaymentSystemConfig.name, PaymentSystemConfig.kind
+        )
         .where(_mine(scope), PaymentSystemConfig.enabled.eq(True))
         .order_by(PaymentSystemConfig.name)
     )
+    offered = await offered_types(scope)
+    return [{"id": r["id"], "name": r["name"]} for r in rows if r["kind"] in offered]
+
+
+async def _refusal(scope: Scope, system_id: int) -> str:
+    """Why an own payment system cannot be newly offered: its plugin is off, or it is not one
+    of the caller's enabled systems (a foreign id reads the same as a missing one)."""
+    row = (
+        await PaymentSystemConfig.select(PaymentSystemConfig.kind, PaymentSystemConfig.enabled)
+        .where(PaymentSystemConfig.id == system_id, _mine(scope))
+        .first()
+    )
+    if row is not None and row["enabled"]:
+        try:
+            await enablement.refuse_disabled(scope, "payment_systems", row["kind"], "kind")
+        except Invalid as exc:
+            return f"payment system {system_id}: {exc.errors[0]['message']}"
+    return f"payment system {system_id} is not one of your enabled payment systems"
 
 
 async def set_assignment(
@@ -394,7 +425,7 @@ async def set_assignment(
             errors = [
                 {
                     "field": "payment_system_ids",
-                    "message": f"payment system {i} is not one of your enabled payment systems",
+                    "message": await _refusal(scope, i),
                 }
                 for i in refused
             ]

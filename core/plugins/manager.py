@@ -2,17 +2,21 @@
 
 ``BACKOFFICE_DISABLED_PLUGINS`` (comma-separated names) blocks plugins before they load: a
 built-in by its module name, an installed package by its entry-point name. ``check_pending``
-makes a misspelled hook implementation an error instead of silent dead code.
+makes a misspelled hook implementation an error instead of silent dead code for plugins
+registered in code; an installed package with one is left out and reported instead
+(``core.plugins.loading``), because a broken package must not keep the platform down.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from functools import lru_cache
 
 import pluggy
 
 from core.plugins import hookspecs
+from core.plugins.loading import BackofficePluginManager, PluginProblem, load_packages
 from core.settings import get_settings
 
 ENTRY_POINT_GROUP = "backoffice.plugins"
@@ -21,6 +25,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "core.dictionaries.countries",
     "core.dictionaries.api",
 )
+
+log = logging.getLogger("backoffice.plugins")
 
 
 class PluginError(RuntimeError):
@@ -33,8 +39,8 @@ def hook_names() -> list[str]:
 
 def build_plugin_manager(
     disabled: tuple[str, ...] = (), builtins: tuple[str, ...] = DEFAULT_PLUGINS
-) -> pluggy.PluginManager:
-    pm = pluggy.PluginManager(hookspecs.PROJECT)
+) -> BackofficePluginManager:
+    pm = BackofficePluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     for name in disabled:
         pm.set_blocked(name)
@@ -42,7 +48,7 @@ def build_plugin_manager(
         if pm.is_blocked(module_name):
             continue
         pm.register(importlib.import_module(module_name), name=module_name)
-    pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    load_packages(pm, ENTRY_POINT_GROUP)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
@@ -51,8 +57,19 @@ def build_plugin_manager(
 
 
 @lru_cache(maxsize=1)
-def plugin_manager() -> pluggy.PluginManager:
+def plugin_manager() -> BackofficePluginManager:
     return build_plugin_manager(get_settings().disabled_plugins)
+
+
+def problems() -> list[PluginProblem]:
+    """Installed packages left out at start-up, each with its package name and the reason."""
+    return list(getattr(plugin_manager(), "problems", ()))
+
+
+def report_problems() -> None:
+    """Log every left-out package once at start-up: the app runs without them."""
+    for problem in problems():
+        log.error("plugin left out: %s", problem.line())
 
 
 def collect(hook_name: str) -> list:

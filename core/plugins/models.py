@@ -10,9 +10,11 @@ from tenants.models import Company
 
 
 class CompanyPlugin(Table, tablename="company_plugins"):
-    """One row per (company, plugin). ``settings`` is Fernet-encrypted JSON because plugin
-    settings routinely hold API keys. Written only by ``tenants.sync`` (which keeps at most one
-    row per pair; there is no unique constraint); nothing reads these rows yet."""
+    """One row per (company, plugin), unique in the database (migration 2026-12-01T11:40:00).
+    ``enabled = false`` switches the plugin off for the company and every company below it
+    (``core.plugins.enablement``); no row means "as the company above". ``settings`` is
+    Fernet-encrypted JSON because plugin settings routinely hold API keys. Written by
+    ``tenants.sync`` from tenant.toml and by the plugins API."""
 
     __owner__ = "company"
     __secret_columns__ = ("settings",)

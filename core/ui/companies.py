@@ -19,7 +19,7 @@ from core.accounts import companies
 from core.accounts import company_profile as company_profile_service
 from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
 from core.errors import Conflict, Invalid
-from core.plugins import registry
+from core.plugins import enablement, registry
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_bool, listed, register
@@ -166,7 +166,9 @@ async def _form(
     status: int = 200,
 ) -> Response:
     scope = principal_of(request).scope
-    channels = registry.channels()
+    channels = await enablement.available(scope, "channels")
+    kept = set(values.get("mnp_channels") or ())
+    channels = {k: v for k, v in registry.channels().items() if k in channels or k in kept}
     return await page(
         request,
         "companies/form.html",

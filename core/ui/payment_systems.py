@@ -162,7 +162,7 @@ async def system_list(request: Request) -> Response:
 async def system_new(request: Request) -> Response:
     """Without ``?kind=`` the page offers the installed types; with it, that type's form."""
     kind = request.query_params.get("kind", "")
-    types = service.list_types()
+    types = service.list_types(await service.offered_types(principal_of(request).scope))
     if not types or kind not in {t.key for t in types}:
         return await page(
             request,

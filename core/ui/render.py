@@ -70,6 +70,7 @@ NAV = (
             },
             {"label": "Portals", "href": "/portals", "key": "portals"},
             {"label": "Payment systems", "href": "/payment-systems", "key": "payment_systems"},
+            {"label": "Plugins", "href": "/plugins", "key": "plugins"},
             {
                 "label": "Password policy",
                 "href": "/settings/password-policy",

@@ -16,7 +16,7 @@ from core.auth.api_tokens import require_api_caller
 from core.auth.middleware import AuthMiddleware
 from core.db.engine import close_pool, start_pool
 from core.errors import problem_response
-from core.plugins.manager import collect
+from core.plugins.routes import plugin_routes
 from core.settings import Settings, get_settings
 from core.web import openapi
 from core.web.guard import check_request
@@ -37,6 +37,7 @@ def _api_handlers() -> list:
     from core.auth import policy_api, twofactor_api
     from core.ledger.api import API_HANDLERS as LEDGER_HANDLERS
     from core.payments.api import API_HANDLERS as PAYMENT_SYSTEM_HANDLERS
+    from core.plugins.api import API_HANDLERS as PLUGIN_HANDLERS
     from core.portals.api import API_HANDLERS as PORTAL_HANDLERS
     from core.users.api import API_HANDLERS as USERS_HANDLERS
 
@@ -50,6 +51,7 @@ def _api_handlers() -> list:
         *RESELLING_HANDLERS,
         *PORTAL_HANDLERS,
         *PAYMENT_SYSTEM_HANDLERS,
+        *PLUGIN_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,
         *audit_handlers(),
@@ -81,7 +83,9 @@ def _lifespan(settings: Settings, run_jobs: bool):
     @asynccontextmanager
     async def lifespan(app: Litestar):
         from core.jobs import runtime
+        from core.plugins.manager import report_problems
 
+        report_problems()  # a left-out package is logged, the rest starts
         await start_pool()
         if run_jobs:
             await runtime.start_in_process(settings)
@@ -120,7 +124,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
             api,
             openapi.assets_router(),
             *_ui_handlers(),
-            *collect("register_routes"),
+            *plugin_routes(),
         ],
         middleware=[TrustedProxyMiddleware(), AuthMiddleware()],
         before_send=[add_security_headers],

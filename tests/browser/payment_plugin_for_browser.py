@@ -11,6 +11,8 @@ from core.plugins.declarations import PaymentSystem
 from core.plugins.fields import Field
 from core.plugins.hookspecs import hookimpl
 
+BACKOFFICE_API = ">=1,<2"  # the core API it was written for (core.plugins.compat)
+
 
 class BrowserPay(PaymentSystem):
     key = "browserpay"

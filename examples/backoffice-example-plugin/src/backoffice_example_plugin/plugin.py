@@ -10,6 +10,10 @@ from backoffice_example_plugin.routes import settings_schema
 from backoffice_example_plugin.vendor import ExampleHttpVendor
 from core.plugins.hookspecs import hookimpl
 
+# The core API versions this package was written against; another major is refused at
+# start-up with this range in the reason (core.plugins.compat).
+BACKOFFICE_API = ">=1,<2"
+
 
 @hookimpl
 def register_channels() -> list:

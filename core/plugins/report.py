@@ -1,0 +1,42 @@
+"""The text of ``backoffice plugins check``: one line per plugin, then the conflicts the
+registries find between plugins that loaded (two plugins claiming one key), which still stop
+the registry concerned because neither plugin can be preferred silently."""
+
+from __future__ import annotations
+
+from core.plugins import catalog, compat, registry
+from core.plugins.fields import DeclarationError
+from core.plugins.manager import PluginError
+
+
+def _registry_errors() -> list[str]:
+    errors = []
+    for kind in ("dictionaries", "channels", "vendors", "payment_systems", "themes"):
+        try:
+            getattr(registry, kind)()
+        except (PluginError, DeclarationError) as exc:
+            errors.append(f"{kind}: {exc}")
+    return errors
+
+
+def check_report() -> tuple[list[str], int]:
+    """The report's lines and how many problems it found (0: everything loaded)."""
+    infos = catalog.installed()
+    lines = [f"BackOffice core API {compat.CORE_API_VERSION}"]
+    for info in infos:
+        declared = f"core API {info.api_range}" if info.api_range else "part of the core"
+        if info.kind != "core" and not info.api_range:
+            declared = "no core API range"
+        head = f"{info.name}: {info.package} {info.version} [{info.kind}]"
+        if info.status == "ok":
+            what = ", ".join(f"{k}: {len(v)}" for k, v in info.contributes.items()) or "nothing"
+            lines.append(f"  ok      {head}, {declared}; contributes {what}")
+        else:
+            lines.append(f"  BROKEN  {head}: {info.problem}")
+    conflicts = _registry_errors()
+    lines.extend(f"  CONFLICT {line}" for line in conflicts)
+    broken = sum(i.status != "ok" for i in infos) + len(conflicts)
+    ok = len(infos) - sum(i.status != "ok" for i in infos)
+    summary = f"{ok} plugin(s) loaded, {broken} problem(s)"
+    lines.append(summary + ("; the app starts without the broken ones" if broken else ""))
+    return lines, broken
