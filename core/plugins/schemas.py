@@ -6,6 +6,8 @@ from typing import Literal
 
 import msgspec
 
+from core.web.listing import Page
+
 
 class Contributions(msgspec.Struct):
     """The keys (routes: methods and paths; jobs: names and schedules) a plugin adds."""
@@ -37,16 +39,8 @@ class PluginOut(msgspec.Struct):
     contributes: Contributions
 
 
-class PluginPage(msgspec.Struct):
+class PluginPage(Page):
     items: list[PluginOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-    first: str | None = None
-    previous: str | None = None
-    next: str | None = None
-    last: str | None = None
 
 
 class CompanyPluginOut(msgspec.Struct):
