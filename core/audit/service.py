@@ -13,9 +13,10 @@ from typing import Annotated, Any
 
 import msgspec
 
+from core.audit.labels import label_contains
 from core.audit.models import AuditChange, AuditEvent
 from core.errors import Invalid
-from core.web.listing import Cursors, ListQuery, contains, fetch_page
+from core.web.listing import Cursors, ListQuery, fetch_page
 from tenants.scope import Scope, get_in_scope, in_scope
 
 Text = Annotated[str, msgspec.Meta(max_length=200)]
@@ -73,9 +74,9 @@ class AuditFilters(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
         if self.action:
             clauses.append(AuditEvent.action == self.action)
         if self.action_contains:
-            clauses.append(contains(AuditEvent.action, self.action_contains))
+            clauses.append(label_contains(AuditEvent.action, self.action_contains))
         if self.user:
-            clauses.append(contains(AuditEvent.user_label, self.user))
+            clauses.append(label_contains(AuditEvent.user_label, self.user))
         if self.ip:
             clauses.append(AuditEvent.ip == self.ip)
         if self.table_name or self.object_id is not None:

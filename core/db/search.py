@@ -51,6 +51,7 @@ SEARCHED: dict[str, tuple[str, ...]] = {
     "roles": ("name",),
     "users": ("email", "first_name", "last_name", "login"),
     "invitations": ("email",),
+    "audit_labels": ("value",),  # the audit log's dictionary (migration 2026-12-01T11:50)
 }
 # The trigram tokenizer indexes three characters at a time; shorter texts have no trigram.
 MIN_INDEXED_LENGTH = 3
