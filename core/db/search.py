@@ -19,10 +19,12 @@ list with the plain ``LIKE``/``ILIKE`` (correct, only not indexed). So does a te
 on SQLite (an FTS5 query string cannot hold one); PostgreSQL text never holds NUL, so nothing
 matches there (the web layer refuses NUL before any of this, see ``core.web.guard``).
 
-The audit log's filters (``action_contains``, ``user``) stay a plain ``contains``: a trigram
-index on an append-only log of millions of rows cost far more on every write than it saved its
-rare searches (SQLite: 100,000 events took 271 s to bulk-load instead of 1.5 s, measured with the
-seeding of benchmarks/bench_lists.py).
+The audit log's filters (``action_contains``, ``user``) are not on this list: a trigram index on
+an append-only log of millions of rows cost far more on every write than it saved its searches
+(SQLite: 100,000 events took 271 s to bulk-load instead of 1.5 s, measured with the seeding of
+benchmarks/bench_lists.py). The log's few distinct labels and actions are kept instead in a
+dictionary, ``audit_labels``, which is indexed here like any searched table; a filter reads its
+matching values there and the events through their B-tree index (``core.audit.labels``).
 
 The indexed tables and columns are ``SEARCHED`` below; migration 2026-12-01T06:10 created
 them. A column searched here but missing from ``SEARCHED`` is refused, not silently scanned.
