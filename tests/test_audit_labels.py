@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core.audit import service
-from core.audit.labels import label_contains
+from core.audit.labels import label_contains, label_filter
 from core.audit.models import AuditEvent
 from core.audit.recorder import AuditContext, record_event
 from core.auth.models import User
@@ -106,6 +106,11 @@ async def test_same_rows_as_the_old_contains(bo_factory):
                 # the dictionary's clause alone (on SQLite: the trigram-served form)
                 rows = await AuditEvent.select(AuditEvent.id).where(
                     in_scope(AuditEvent, scope), label_contains(column, text)
+                )
+                assert {r["id"] for r in rows} == expected, (who, name, text)
+                # as the list reads it (PostgreSQL: the values first, as an array)
+                rows = await AuditEvent.select(AuditEvent.id).where(
+                    in_scope(AuditEvent, scope), await label_filter(column, text)
                 )
                 assert {r["id"] for r in rows} == expected, (who, name, text)
                 field = "user" if name == "user" else "action_contains"
@@ -256,7 +261,7 @@ async def test_a_broad_text_is_answered_on_sqlite_from_the_lists_order(bo_factor
         assert min(total, 10_001) == expected, filters
         newest = (
             await AuditEvent.select(AuditEvent.id)
-            .where(in_scope(AuditEvent, scope), *filters.clauses())
+            .where(in_scope(AuditEvent, scope), *await filters.clauses())
             .order_by(AuditEvent.created_at, ascending=False)
             .order_by(AuditEvent.id, ascending=False)
             .limit(25)

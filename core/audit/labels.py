@@ -16,6 +16,13 @@ are still read within the caller's scope.
 On SQLite the clause is a ``Searched`` (``core.db.broad_search``) whose ``plain`` form is the old
 ``LIKE``: a text most events match is read from the list's order first, a bounded run of rows,
 where the dictionary's answer (most values) would read the events of every matching value.
+
+On PostgreSQL the matching values are read first and handed to the events' query as an array
+parameter: its planner then weighs each value against its statistics of the column (a rare
+value: its index; values most events hold: a read in the list's order that stops after a page).
+Handed a subquery instead (``= ANY(ARRAY(SELECT …))``) it guesses ten values of average
+frequency and read all of a scope's events in order for a value ten events hold. No value is
+``1 = 0``; more than ``MAX_VALUES`` keep the subquery (a text that many values hold is broad).
 """
 
 from __future__ import annotations
@@ -29,19 +36,48 @@ from core.db.search import fts_query, search_table
 
 DICTIONARY = "audit_labels"
 KINDS = ("user_label", "action")
+# the most values handed to PostgreSQL as an array; its planner weighs each one
+MAX_VALUES = 1_000
+# SQLite: the share of events the planner is told a text filter keeps (see label_contains)
+RARE = "0.000001"
+
+
+async def label_filter(column: Column, text: str) -> Combinable:
+    """``label_contains``, with the matching values read first on PostgreSQL (see above)."""
+    from core.db.engine import is_postgres
+    from core.web.listing import like_pattern
+
+    if not is_postgres() or "\x00" in text:
+        return label_contains(column, text)
+    kind = _kind(column)
+    rows = await column._meta.table.raw(
+        f"SELECT value FROM {DICTIONARY} WHERE kind = '{kind}' AND value ILIKE {{}} ESCAPE '\\' "
+        f"LIMIT {MAX_VALUES + 1}",
+        like_pattern(text),
+    )
+    if not rows:
+        return WhereRaw("1 = 0")
+    if len(rows) > MAX_VALUES:
+        return label_contains(column, text)
+    return WhereRaw(f'"audit_events"."{kind}" = ANY({{}}::text[])', [r["value"] for r in rows])
+
+
+def _kind(column: Column) -> str:
+    kind = column._meta.db_column_name
+    if kind not in KINDS or column._meta.table._meta.tablename != "audit_events":
+        raise ValueError(f"{kind} is not a column of the audit log's dictionary")
+    return kind
 
 
 def label_contains(column: Column, text: str) -> Combinable:
     """Events whose ``column`` (``AuditEvent.user_label`` or ``.action``) contains ``text``,
     case-insensitively, ``%`` and ``_`` literal: ``core.web.listing.contains``, served by the
-    dictionary."""
+    dictionary, in one query (the form an export or a count may keep)."""
     from core.db.engine import is_postgres
     from core.db.search import MIN_INDEXED_LENGTH
     from core.web.listing import contains, like_pattern
 
-    kind = column._meta.db_column_name
-    if kind not in KINDS or column._meta.table._meta.tablename != "audit_events":
-        raise ValueError(f"{kind} is not a column of the audit log's dictionary")
+    kind = _kind(column)
     name = f'"audit_events"."{kind}"'
     pattern = like_pattern(text)
     if is_postgres():
@@ -55,14 +91,20 @@ def label_contains(column: Column, text: str) -> Combinable:
             pattern,
         )
     values = f"SELECT value FROM {DICTIONARY} WHERE kind = '{kind}' AND value LIKE {{}} ESCAPE '\\'"
+    # SQLite's statistics say a company holds a few events (a reseller holds a third of the
+    # log), so it would read the scope's index in order and check every event; ``likelihood``
+    # says few events match, and it reads the (arm, column, created_at, id) index instead
+    # (migration 2026-12-01T11:50:01). A text most events match never gets here: its page and
+    # count are read from the list's order first (``Searched``).
     if len(text) >= MIN_INDEXED_LENGTH and "\x00" not in text:
         # the trigram index picks the candidate values, the LIKE re-checks them (as search.py)
         fts = search_table(DICTIONARY)
+        candidates = f'id IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH {{}})'
         indexed = WhereRaw(
-            f'{name} IN ({values} AND id IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH {{}}))',
+            f"likelihood({name} IN ({values} AND {candidates}), {RARE})",
             pattern,
             fts_query(("value",), text),
         )
     else:  # no trigram: the dictionary's values are few, each is read
-        indexed = WhereRaw(f"{name} IN ({values})", pattern)
+        indexed = WhereRaw(f"likelihood({name} IN ({values}), {RARE})", pattern)
     return Searched(indexed, contains(column, text))

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from core.audit.labels import label_contains
+from core.audit.labels import label_filter
 from core.audit.models import AuditChange, AuditEvent
 from core.errors import Invalid
 from core.web.listing import Cursors, ListQuery, fetch_page
@@ -69,14 +69,15 @@ class AuditFilters(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
         """JSON-safe form, stored with an export job and turned back by ``from_query``."""
         return msgspec.to_builtins(self)
 
-    def clauses(self) -> list:
+    async def clauses(self) -> list:
+        """Async: on PostgreSQL a text filter reads its values in the dictionary first."""
         clauses = []
         if self.action:
             clauses.append(AuditEvent.action == self.action)
         if self.action_contains:
-            clauses.append(label_contains(AuditEvent.action, self.action_contains))
+            clauses.append(await label_filter(AuditEvent.action, self.action_contains))
         if self.user:
-            clauses.append(label_contains(AuditEvent.user_label, self.user))
+            clauses.append(await label_filter(AuditEvent.user_label, self.user))
         if self.ip:
             clauses.append(AuditEvent.ip == self.ip)
         if self.table_name or self.object_id is not None:
@@ -194,8 +195,8 @@ def change_out(row: dict) -> AuditChangeOut:
     )
 
 
-def scoped_clauses(scope: Scope, filters: AuditFilters) -> list:
-    return [in_scope(AuditEvent, scope), *filters.clauses()]
+async def scoped_clauses(scope: Scope, filters: AuditFilters) -> list:
+    return [in_scope(AuditEvent, scope), *await filters.clauses()]
 
 
 async def list_events(
@@ -203,7 +204,7 @@ async def list_events(
 ) -> tuple[list[AuditEventOut], int, Cursors]:
     """Paged by key: the log grows without bound and its last page must cost as its first."""
     rows, total, cursors = await fetch_page(
-        AuditEvent, EVENT_COLUMNS, scoped_clauses(scope, filters), query, SORTABLE
+        AuditEvent, EVENT_COLUMNS, await scoped_clauses(scope, filters), query, SORTABLE
     )
     return [event_out(r) for r in rows], total, cursors
 
