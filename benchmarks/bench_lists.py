@@ -430,7 +430,7 @@ def _old_audit_filters():
     from core.audit import service
     from core.web.listing import contains
 
-    async def old(column, text):
+    async def old(column, text, lead=True):
         return contains(column, text)
 
     kept, service.label_filter = service.label_filter, old

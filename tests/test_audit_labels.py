@@ -108,11 +108,13 @@ async def test_same_rows_as_the_old_contains(bo_factory):
                     in_scope(AuditEvent, scope), label_contains(column, text)
                 )
                 assert {r["id"] for r in rows} == expected, (who, name, text)
-                # as the list reads it (PostgreSQL: the values first, as an array)
-                rows = await AuditEvent.select(AuditEvent.id).where(
-                    in_scope(AuditEvent, scope), await label_filter(column, text)
-                )
-                assert {r["id"] for r in rows} == expected, (who, name, text)
+                # as the list reads it (PostgreSQL: the values first, as an array), leading or
+                # checked after another filter
+                for lead in (True, False):
+                    rows = await AuditEvent.select(AuditEvent.id).where(
+                        in_scope(AuditEvent, scope), await label_filter(column, text, lead)
+                    )
+                    assert {r["id"] for r in rows} == expected, (who, name, text, lead)
                 field = "user" if name == "user" else "action_contains"
                 filters = service.AuditFilters(**{field: text})
                 listed, total = await _listed(scope, filters)

@@ -74,10 +74,11 @@ class AuditFilters(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
         clauses = []
         if self.action:
             clauses.append(AuditEvent.action == self.action)
-        if self.action_contains:
-            clauses.append(await label_filter(AuditEvent.action, self.action_contains))
-        if self.user:
+        if self.user:  # a user's events are fewer than an action's: the user leads
             clauses.append(await label_filter(AuditEvent.user_label, self.user))
+        if self.action_contains:
+            lead = not self.user
+            clauses.append(await label_filter(AuditEvent.action, self.action_contains, lead))
         if self.ip:
             clauses.append(AuditEvent.ip == self.ip)
         if self.table_name or self.object_id is not None:
