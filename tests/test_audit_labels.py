@@ -27,6 +27,7 @@ LABELS = (
     "müller@r1.test",
     "MÜLLER@r1.test",
     "józef@r1.test",
+    "o'brien\\{0}}$1@r1.test",
     "system",
     "",
 )
@@ -54,6 +55,9 @@ TEXTS = (
     "% d",
     "a_b",
     "signed in",
+    "o'b",
+    "\\{0}}",
+    "'",
 )
 
 
