@@ -5,7 +5,10 @@
 1,000,000 events. The log holds few distinct labels and actions, and the database keeps them in
 ``audit_labels`` (migration ``2026-12-01T11:50``), covered by a trigram index. A filter is then
 "the column is one of the dictionary's values that contain the text": a read of the small
-dictionary, then of the events through their ``(user_label, id)`` / ``(action, id)`` index.
+dictionary, then of the scope's events holding those values through the
+``(company|tenant_id, user_label|action, created_at, id)`` indexes (migration
+``2026-12-01T11:50:01``). With both filters the user's leads and the action's is checked on the
+rows read (``lead``).
 
 Exactly the old rows: the dictionary holds every value any event holds (a value no event holds
 any more matches no event), the values are compared with the same ``LIKE``/``ILIKE`` as before,
