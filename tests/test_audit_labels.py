@@ -70,7 +70,7 @@ async def _world(bo_factory) -> dict:
     rows = []
     for n in range(120):
         company = (r1, c1, r2)[n % 3]
-        label = LABELS[n % len(LABELS)]
+        label = LABELS[(n // 3) % len(LABELS)]  # every label in every company
         if company is r2:
             label = f"secret{n}@r2.test"
         action = ACTIONS[n % len(ACTIONS)] if company is not r2 else f"R2 only {n}"
