@@ -22,6 +22,9 @@ BENCH_SQLITE_DIR=/some/dir keeps each scale's SQLite file there (``bench-<scale>
 reuses it on the next run: seeding 100,000 companies takes tens of minutes on a shared machine.
 A reused file gets a fresh token and any new migration, and keeps the agreements the previous
 runs' "agreement create" added (``NEW-…`` codes, which no searched text matches).
+ONLY=audit (list names, comma-separated) seeds the companies and only what those lists read,
+and measures only them. AUDIT_FILTER=both also measures the audit log's text filters as they
+were before its label dictionary (a ``LIKE`` over every event), on the same data ("old LIKE").
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -43,6 +47,9 @@ EVENTS_PER_COMPANY = 10
 MAX_EVENTS = 1_000_000
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 20.0
+ONLY = {s for s in os.environ.get("ONLY", "").split(",") if s}
+# events recorded by a label no other event holds (a deleted user's old e-mail), at every scale
+RARE_EVENTS = 10
 
 
 def percentile50(values: list[float]) -> float:
@@ -76,7 +83,7 @@ def _keep(path: str, info: dict) -> None:
 async def seed(companies: int) -> dict:
     """The schema, a reseller with an administrator, and ``companies`` clients in bulk."""
     from core.accounts.bootstrap import create_user, ensure_system_owner
-    from core.accounts.models import Agreement, AgreementVersion, LegalEntity
+    from core.accounts.models import LegalEntity
     from core.audit.models import AuditEvent
     from core.auth.tokens import issue_token
     from core.db.bulk import insert_many
@@ -107,6 +114,46 @@ async def seed(companies: int) -> dict:
             for i in ids
         ),
     )
+    if not ONLY or ONLY - {"audit", "companies"}:
+        await _seed_accounts(ids, own.id, now)
+        await _seed_other_lists(reseller.id, own.id, user_id, ids, now)
+    events = min(MAX_EVENTS, companies * EVENTS_PER_COMPANY)
+    actions = ("company.update", "agreement.create", "user.sign_in", "legal_entity.update")
+    rare = max(1, events // RARE_EVENTS)
+    await insert_many(
+        AuditEvent,
+        ["created_at", "company", "user", "user_label", "ip", "action"],
+        (
+            (
+                now - timedelta(seconds=events - n),
+                first_id + n % companies if n % 3 else reseller.id,
+                user_id,
+                f"former{n}@old.example" if n % rare == 7 else f"user{n % 50}@example.test",
+                "10.0.0.1",
+                actions[n % len(actions)],
+            )
+            for n in range(events)
+        ),
+    )
+    await _fix_sequences()
+    seeded = time.perf_counter() - started
+    await _analyze()
+    token = await issue_token(user_id, kind="api", hours=4)
+    return {
+        "token": token,
+        "user": user_id,
+        "company": first_id + companies // 2,
+        "own_le": own.id,
+        "events": events,
+        "seed_s": seeded,
+    }
+
+
+async def _seed_accounts(ids: range, own_le: int, now) -> None:
+    """A legal entity, an agreement and its version per client company."""
+    from core.accounts.models import Agreement, AgreementVersion, LegalEntity
+    from core.db.bulk import insert_many
+
     await insert_many(
         LegalEntity,
         ["id", "company", "name", "legal_name", "is_default", "created_at", "updated_at"],
@@ -126,43 +173,13 @@ async def seed(companies: int) -> dict:
             "created_at",
             "updated_at",
         ],
-        ((i, i, "client", i, own.id, f"A-{i:07d}", date(2025, 1, 1), "EUR", now, now) for i in ids),
+        ((i, i, "client", i, own_le, f"A-{i:07d}", date(2025, 1, 1), "EUR", now, now) for i in ids),
     )
     await insert_many(
         AgreementVersion,
         ["agreement", "effective_from", "timezone", "billing_timezone", "created_at"],
         ((i, datetime(2025, 1, 1, tzinfo=UTC), "UTC", "UTC", now) for i in ids),
     )
-    await _seed_other_lists(reseller.id, own.id, user_id, ids, now)
-    events = min(MAX_EVENTS, companies * EVENTS_PER_COMPANY)
-    actions = ("company.update", "agreement.create", "user.sign_in", "legal_entity.update")
-    await insert_many(
-        AuditEvent,
-        ["created_at", "company", "user", "user_label", "ip", "action"],
-        (
-            (
-                now - timedelta(seconds=events - n),
-                first_id + n % companies if n % 3 else reseller.id,
-                user_id,
-                f"user{n % 50}@example.test",
-                "10.0.0.1",
-                actions[n % len(actions)],
-            )
-            for n in range(events)
-        ),
-    )
-    await _fix_sequences()
-    seeded = time.perf_counter() - started
-    await _analyze()
-    token = await issue_token(user_id, kind="api", hours=4)
-    return {
-        "token": token,
-        "user": user_id,
-        "company": first_id + companies // 2,
-        "own_le": own.id,
-        "events": events,
-        "seed_s": seeded,
-    }
 
 
 async def _seed_other_lists(reseller: int, own_le: int, user_id: int, ids: range, now) -> None:
@@ -297,6 +314,17 @@ SEARCHES = {
     "agreements": ("A-0", "A-00005"),
     "banks": ("Bank", "Bank 00005"),
 }
+# the audit log's text filters (``core.audit.labels``): 10 events, 2%, every event, a quarter
+AUDIT_FILTERS = {
+    "user rare": "user=former",
+    "user 2%": "user=user7%40",
+    "user broad": "user=%40",
+    "user broad sorted": "user=example.test&sort=user&order=asc",
+    "user no match": "user=zzzz",
+    "action_contains": "action_contains=sign",
+    "action_contains sorted": "action_contains=update&sort=action&order=asc",
+    "user and action_contains": "user=user1&action_contains=company",
+}
 # sort keys through a join (copied onto the row: core/db/copies.py) or NULL-able (read as two
 # index ranges, values then NULLs: core.web.keyset.ranges); held to the target like the rest
 JOINED_OR_NULLABLE = {
@@ -322,6 +350,8 @@ async def measure(companies: int) -> dict[str, float]:
     async with AsyncTestClient(app=app, base_url="http://bench", timeout=120) as client:
         await client.get("/api/v1/me", headers=auth)
         for name, (url, per_company, sort_key, q) in LISTS.items():
+            if ONLY and name not in ONLY:
+                continue
             rows = min(info["events"], companies * per_company) if name == "audit" else None
             rows = rows or max(1, companies * per_company)
             results[f"{name} first"] = await timed_get(client, url, auth)
@@ -351,6 +381,20 @@ async def measure(companies: int) -> dict[str, float]:
                     results[f"{name} q {label}"] = await timed_get(
                         client, with_query(url, extra), auth
                     )
+            if name == "audit":
+                for label, extra in AUDIT_FILTERS.items():
+                    results[f"audit {label}"] = await timed_get(
+                        client, with_query(url, extra), auth
+                    )
+                if os.environ.get("AUDIT_FILTER") == "both":
+                    with _old_audit_filters():
+                        for label, extra in AUDIT_FILTERS.items():
+                            results[f"audit {label} (old LIKE)"] = await timed_get(
+                                client, with_query(url, extra), auth
+                            )
+        if ONLY:
+            print(f"  seeded in {info['seed_s']:.1f} s ({info['events']} audit events)")
+            return results
         for name, url in JOINED_OR_NULLABLE.items():
             results[f"{name} first"] = await timed_get(client, url, auth)
             results[f"{name} last"] = await timed_get(client, with_query(url, "cursor=last"), auth)
@@ -387,6 +431,22 @@ async def measure(companies: int) -> dict[str, float]:
             print(f"  CSV export refused: {response.status_code} {response.text[:120]}")
     print(f"  seeded in {info['seed_s']:.1f} s ({info['events']} audit events)")
     return results
+
+
+@contextmanager
+def _old_audit_filters():
+    """The audit log's text filters as they were: ``LIKE`` over every event in scope."""
+    from core.audit import service
+    from core.web.listing import contains
+
+    async def old(column, text, lead=True):
+        return contains(column, text)
+
+    kept, service.label_filter = service.label_filter, old
+    try:
+        yield
+    finally:
+        service.label_filter = kept
 
 
 def run_child(companies: int) -> dict[str, float]:

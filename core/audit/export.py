@@ -192,7 +192,7 @@ async def run_export(job_id: int) -> None:
         if scope is None:
             raise NotFound("the company of this export no longer exists")
         filters = AuditFilters.from_query(row["params"].get("filters", {}))
-        clauses = scoped_clauses(scope, filters)
+        clauses = await scoped_clauses(scope, filters)
         total = await AuditEvent.count().where(*clauses)
         await mark_running(job_id, total, "exporting")
         tmp = await asyncio.to_thread(_temp_file)

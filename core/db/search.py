@@ -24,10 +24,12 @@ On SQLite ``matches`` answers a ``Searched`` clause: the SQL above, plus each ro
 reads a rare text through its few rowids and a broad one from its own order, where the
 postings of every match cost more than the old scan (``core.db.broad_search``).
 
-The audit log's filters (``action_contains``, ``user``) stay a plain ``contains``: a trigram
-index on an append-only log of millions of rows cost far more on every write than it saved its
-rare searches (SQLite: 100,000 events took 271 s to bulk-load instead of 1.5 s, measured with the
-seeding of benchmarks/bench_lists.py).
+The audit log's filters (``action_contains``, ``user``) are not on this list: a trigram index on
+an append-only log of millions of rows cost far more on every write than it saved its searches
+(SQLite: 100,000 events took 271 s to bulk-load instead of 1.5 s, measured with the seeding of
+benchmarks/bench_lists.py). The log's few distinct labels and actions are kept instead in a
+dictionary, ``audit_labels``, which is indexed here like any searched table; a filter reads its
+matching values there and the events through their B-tree index (``core.audit.labels``).
 
 The indexed tables and columns are ``SEARCHED`` below; migration 2026-12-01T06:10 created
 them. A column searched here but missing from ``SEARCHED`` is refused, not silently scanned.
@@ -56,6 +58,7 @@ SEARCHED: dict[str, tuple[str, ...]] = {
     "roles": ("name",),
     "users": ("email", "first_name", "last_name", "login"),
     "invitations": ("email",),
+    "audit_labels": ("value",),  # the audit log's dictionary (migration 2026-12-01T11:50)
 }
 # The trigram tokenizer indexes three characters at a time; shorter texts have no trigram.
 MIN_INDEXED_LENGTH = 3
