@@ -26,6 +26,7 @@ from core.plugins import catalog, registry
 from core.plugins.models import CompanyPlugin
 from tenants.models import Company
 from tenants.scope import Scope
+from tenants.tree import ancestor_ids
 
 REGISTRIES = {
     "channels": registry.channels,
@@ -33,11 +34,6 @@ REGISTRIES = {
     "payment_systems": registry.payment_systems,
 }
 NOUNS = {"channels": "channel", "vendors": "vendor type", "payment_systems": "payment system"}
-
-
-def ancestor_ids(company_path: str) -> list[int]:
-    """The ids in a materialised path ``/1/7/42/``: the company and every company above it."""
-    return [int(part) for part in company_path.strip("/").split("/") if part.isdigit()]
 
 
 async def disabled_for(company_path: str) -> frozenset[str]:
