@@ -40,6 +40,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
 from piccolo.table import Table
 
+from core.db import disjoint
 from core.web import keyset
 
 # A text with no more FTS5 candidates than this is rare: read through them (``narrowed``).
@@ -130,13 +131,9 @@ async def ordered(
         return await read(where)
     if (narrowed := await searched.narrowed(table)) is not None:
         return await read([*rest, narrowed])
-    span = span_for(offset + limit)
-    probe = keyset.ordered(_probe_select(table, key, rest), table, key, ascending=ascending).offset(
-        span
-    )
-    if not await _index_order(table, probe):
+    edge = await _edge(table, rest, key, ascending, span_for(offset + limit), offset + limit)
+    if edge is _UNORDERED:
         return await read(where)
-    edge = await probe.limit(1).first()
     plain = [*rest, searched.plain]
     if edge is None:  # the list holds no more than ``span`` rows: read them all with LIKE
         return await read(plain)
@@ -145,6 +142,35 @@ async def ordered(
     if len(rows) == limit:
         return rows
     return await read(where)
+
+
+# ``_edge``'s answer when some part of the list would be sorted whole to find its prefix
+_UNORDERED: dict = {}
+
+
+async def _edge(
+    table: type[Table], where: list, key: Column, ascending: bool, span: int, reach: int
+) -> dict | None:
+    """The row ending the list's prefix of ``span`` rows (``key`` and ``id``), ``None`` when
+    the list holds no more; ``_UNORDERED`` when no index gives the order.
+
+    A scope of disjoint arms that ``disjoint.ordered`` reads apart is probed by arm, each one
+    range of its ``(arm, key, id)`` index (its plain ``OR`` with a join is sorted whole): the
+    edge is the earliest arm's. Every row before it lies within its own arm's first ``span``
+    rows, so the prefix read before it is still bounded, and exact for the same reason."""
+    arms, rest = disjoint.split(where)
+    parts = [where]
+    if arms is not None and await disjoint.merges(table, arms, key, reach):
+        parts = [[arm, *rest] for arm in arms.arms]
+    edges = []
+    for part in parts:
+        probe = keyset.ordered(_probe_select(table, key, part), table, key, ascending=ascending)
+        probe = probe.offset(span)
+        if not await _index_order(table, probe):
+            return _UNORDERED
+        if (edge := await probe.limit(1).first()) is not None:
+            edges.append(edge)
+    return disjoint.earliest(edges, ("key", "id"), ascending) if edges else None
 
 
 def _probe_select(table: type[Table], key: Column, where: list):
@@ -202,17 +228,23 @@ async def _bounded_count(
     table: type[Table], where: list, plain: Combinable, rows: int
 ) -> tuple[int, int]:
     """(rows read, matches among them): the first ``rows`` rows of ``where``, in whatever
-    order its index gives, each checked with ``plain``."""
+    order its index gives, each checked with ``plain``. A scope of disjoint arms alone is read
+    arm after arm, each through its own index, as ``disjoint.capped_count`` counts it: its
+    plain ``OR`` with a join cost most of a broad audit filter (17 of 30 ms CPU for ``user=@``
+    at 100,000 events)."""
     pk = table._meta.primary_key
-    inner = table.select(pk)
-    for clause in where:
-        inner = inner.where(clause)
-    inner = inner.limit(rows)
     name, pk_name = table._meta.tablename, pk._meta.db_column_name
-    found: list[dict[str, Any]] = await table.raw(
-        "SELECT COUNT(*) AS scanned, COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) AS hits "
-        f'FROM "{name}" WHERE "{name}"."{pk_name}" IN ({{}})',
-        plain.querystring,
-        inner.querystrings[0],
-    )
-    return found[0]["scanned"], found[0]["hits"]
+
+    async def count(clauses: list, limit: int) -> tuple[int, int]:
+        inner = table.select(pk)
+        for clause in clauses:
+            inner = inner.where(clause)
+        found: list[dict[str, Any]] = await table.raw(
+            "SELECT COUNT(*) AS scanned, COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) AS "
+            f'hits FROM "{name}" WHERE "{name}"."{pk_name}" IN ({{}})',
+            plain.querystring,
+            inner.limit(limit).querystrings[0],
+        )
+        return found[0]["scanned"], found[0]["hits"]
+
+    return await disjoint.budgeted(disjoint.counted_apart(where), rows, count)
