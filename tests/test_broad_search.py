@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from core.accounts.models import Agreement, LegalEntity
+from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
 from core.audit.models import AuditEvent
 from core.auth.models import User
 from core.db import broad_search, bulk
@@ -201,6 +201,50 @@ async def test_scoped_lists_read_by_arm_give_the_trigram_reads(
         assert ours[url] == reference, url
         if url.startswith("/api/v1/portals"):
             _expected(reference, url.split("q=")[1].split("&")[0].replace("%20", " "))
+
+
+async def _accounts_world(bo_factory, rows: int = ROWS) -> dict:
+    """A reseller's clients' bank accounts (the ``bank-accounts`` list): names as ``_name``,
+    numbers ``IBAN000000``…, so a text may match the name, the holder or the number."""
+    owner = await bo_factory.owner()
+    reseller = await bo_factory.company(owner, "reseller", name="Accounts reseller")
+    client = await bo_factory.company(reseller, "client", name="Accounts client")
+    le = LegalEntity(company=client["id"], name="Accounts LE", legal_name="Accounts LE")
+    await le.save()
+    bank = Bank(company=reseller["id"], name="Accounts bank", country="DE", address="x")
+    await bank.save()
+    await bulk.insert_many(
+        BankAccount,
+        ["company", "legal_entity", "bank", "name", "holder", "number"],
+        [(client["id"], le.id, bank.id, _name(i), "Holder", f"IBAN{i:06d}") for i in range(rows)],
+    )
+    return reseller
+
+
+async def test_bank_accounts_text_or_number_is_one_searched_read(
+    bo_factory, bo_api, monkeypatch, small_bounds, statements
+):
+    """The bank accounts' ``q`` (the name or holder holding the text, or the number holding it
+    without spaces) is one ``Searched`` clause: a broad text is read from the list's order and
+    counted with ``LIKE``, never through every posting, with the trigram read's very pages."""
+    reseller = await _accounts_world(bo_factory)
+    api = await bo_api(await bo_factory.user(reseller))
+    statements.clear()
+    page = (await api.get("/api/v1/bank-accounts?q=ban%2000&sort=name&order=asc")).json()
+    assert page["total"] == 100 and page["total_is_capped"]
+    assert page["items"][0]["name"] == _name(0)
+    assert not any("IN (SELECT rowid FROM" in sql for sql in statements), statements
+    texts = [*TEXTS, "ban 0001", "iban00014", "HOLDER"]
+    urls = [
+        f"/api/v1/bank-accounts?q={text.replace(' ', '%20')}&sort={sort}&order={order}&page_size=7"
+        for sort in ("name", "number")
+        for order in ("asc", "desc")
+        for text in texts
+    ]
+    ours = {url: await _walk(api, url) for url in urls}
+    _trigram_only(monkeypatch)
+    for url in urls:
+        assert ours[url] == await _walk(api, url), url
 
 
 @pytest.fixture

@@ -69,7 +69,7 @@ class Searched(WhereRaw):
         indexed: Combinable,
         plain: Combinable,
         probes: list[tuple[str, str]],
-        rebuild: Callable[[dict[str, str]], Combinable],
+        rebuild: Callable[[dict[tuple[str, str], str]], Combinable],
     ) -> None:
         super().__init__("{}", indexed.querystring)
         self.plain, self.probes, self._rebuild = plain, probes, rebuild
@@ -82,7 +82,7 @@ class Searched(WhereRaw):
         count. Asked once per clause, so once a request (a list builds its clauses for each),
         or once an export."""
         if not self._narrowed:
-            known: dict[str, str] | None = {}
+            known: dict[tuple[str, str], str] | None = {}
             for fts, query in self.probes:
                 rows = await table.raw(
                     "SELECT COUNT(*) AS n, json_group_array(id) AS ids FROM (SELECT rowid AS id "
@@ -92,7 +92,7 @@ class Searched(WhereRaw):
                 if rows[0]["n"] > FEW:
                     known = None
                     break
-                known[fts] = rows[0]["ids"]
+                known[(fts, query)] = rows[0]["ids"]
             self._narrowed.append(self._rebuild(known) if known is not None else None)
         return self._narrowed[0]
 
