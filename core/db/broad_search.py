@@ -38,6 +38,7 @@ from typing import Any
 from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from core.db import disjoint
@@ -228,21 +229,22 @@ async def _bounded_count(
     table: type[Table], where: list, plain: Combinable, rows: int
 ) -> tuple[int, int]:
     """(rows read, matches among them): the first ``rows`` rows of ``where``, in whatever
-    order its index gives, each checked with ``plain``. A scope of disjoint arms alone is read
-    arm after arm, each through its own index, as ``disjoint.capped_count`` counts it: its
-    plain ``OR`` with a join cost most of a broad audit filter (17 of 30 ms CPU for ``user=@``
-    at 100,000 events)."""
-    pk = table._meta.primary_key
-    name, pk_name = table._meta.tablename, pk._meta.db_column_name
+    order its index gives, each checked with ``plain``.
+
+    The check is in the bounded read's own select list, so SQLite can answer it from a
+    covering index (the audit log's ``(company, user_label, created_at, id)``), where checking
+    ``id IN (the bounded ids)`` fetched every row from the table by rowid: 12,500 audit
+    events, 15.4 ms against 4.0. A scope of disjoint arms alone is read arm after arm, each
+    through its own index, as ``disjoint.capped_count`` counts it (its plain ``OR`` joins the
+    owner's company)."""
+    check = QueryString("CASE WHEN {} THEN 1 ELSE 0 END", plain.querystring).as_alias("hit")
 
     async def count(clauses: list, limit: int) -> tuple[int, int]:
-        inner = table.select(pk)
+        inner = table.select(check)
         for clause in clauses:
             inner = inner.where(clause)
         found: list[dict[str, Any]] = await table.raw(
-            "SELECT COUNT(*) AS scanned, COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) AS "
-            f'hits FROM "{name}" WHERE "{name}"."{pk_name}" IN ({{}})',
-            plain.querystring,
+            "SELECT COUNT(*) AS scanned, COALESCE(SUM(hit), 0) AS hits FROM ({}) AS bounded",
             inner.limit(limit).querystrings[0],
         )
         return found[0]["scanned"], found[0]["hits"]
