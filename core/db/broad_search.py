@@ -18,11 +18,15 @@ stopping after a page; and a page and its count each read the postings again. So
   a text matching more than one row in 40 fills it. Only an order an index gives is tried:
   where SQLite would sort the list's rows (a joined or NULL-able key, a scope no index holds
   in order, as EXPLAIN QUERY PLAN says once a query shape), the prefix is the whole list.
+  A scope of disjoint arms that ``core.db.disjoint`` reads apart is probed by arm, each one
+  range of its index (``_edge``): through its plain ``OR`` with a join SQLite sorted it whole.
 - **A broad capped count** counts the matches among a sample of the list's rows (any order);
   its density says how many rows hold ``cap + 1`` matches, and when that is few enough
   (``COUNT_SCAN``) those are counted with ``LIKE``: more than ``cap`` matches, or fewer rows
   than asked (the whole list was read), is the exact capped count. Otherwise the count goes
-  through the trigram index, as before.
+  through the trigram index, as before. A scope of disjoint arms alone is read arm after arm,
+  and each row is checked in the read's select list, from a covering index where there is
+  one (``_bounded_count``).
 
 Every path gives exactly the rows, totals and cursors of the trigram read alone
 (tests/test_broad_search.py compares them). PostgreSQL needs none of this: its planner tells
