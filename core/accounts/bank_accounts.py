@@ -34,7 +34,7 @@ from core.accounts.in_use import bank_account_usages, refuse_if_used
 from core.accounts.models import Bank, BankAccount, LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
-from core.db.search import matches
+from core.db.search import matches_any
 from core.errors import Conflict, Invalid, NotFound
 from core.validation import Problems
 from core.web.listing import Cursors, ListQuery, fetch_page
@@ -157,8 +157,11 @@ class BankAccountFilters:
         clauses = []
         if self.q:
             number = _SPACES.sub("", self.q).upper()
-            text = matches([BankAccount.name, BankAccount.holder], self.q)
-            clauses.append(text | matches(BankAccount.number, number) if number else text)
+            text = ([BankAccount.name, BankAccount.holder], self.q)
+            # one clause, so a broad text is read from the list's order (core.db.broad_search)
+            clauses.append(
+                matches_any(text, (BankAccount.number, number)) if number else matches_any(text)
+            )
         if self.company_id is not None:
             clauses.append(BankAccount.company == self.company_id)
         if self.legal_entity_id is not None:

@@ -132,5 +132,5 @@ def label_contains(column: Column, text: str, lead: bool = True) -> Combinable:
     return Searched(indexed, contains(column, text), [], _not_narrowed)
 
 
-def _not_narrowed(_known: dict[str, str]) -> None:
+def _not_narrowed(_known: dict[tuple[str, str], str]) -> None:
     return None

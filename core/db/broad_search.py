@@ -18,11 +18,15 @@ stopping after a page; and a page and its count each read the postings again. So
   a text matching more than one row in 40 fills it. Only an order an index gives is tried:
   where SQLite would sort the list's rows (a joined or NULL-able key, a scope no index holds
   in order, as EXPLAIN QUERY PLAN says once a query shape), the prefix is the whole list.
+  A scope of disjoint arms that ``core.db.disjoint`` reads apart is probed by arm, each one
+  range of its index (``_edge``): through its plain ``OR`` with a join SQLite sorted it whole.
 - **A broad capped count** counts the matches among a sample of the list's rows (any order);
   its density says how many rows hold ``cap + 1`` matches, and when that is few enough
   (``COUNT_SCAN``) those are counted with ``LIKE``: more than ``cap`` matches, or fewer rows
   than asked (the whole list was read), is the exact capped count. Otherwise the count goes
-  through the trigram index, as before.
+  through the trigram index, as before. A scope of disjoint arms alone is read arm after arm,
+  and each row is checked in the read's select list, from a covering index where there is
+  one (``_bounded_count``).
 
 Every path gives exactly the rows, totals and cursors of the trigram read alone
 (tests/test_broad_search.py compares them). PostgreSQL needs none of this: its planner tells
@@ -38,8 +42,10 @@ from typing import Any
 from piccolo.columns import Column
 from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
+from core.db import disjoint
 from core.web import keyset
 
 # A text with no more FTS5 candidates than this is rare: read through them (``narrowed``).
@@ -68,7 +74,7 @@ class Searched(WhereRaw):
         indexed: Combinable,
         plain: Combinable,
         probes: list[tuple[str, str]],
-        rebuild: Callable[[dict[str, str]], Combinable],
+        rebuild: Callable[[dict[tuple[str, str], str]], Combinable],
     ) -> None:
         super().__init__("{}", indexed.querystring)
         self.plain, self.probes, self._rebuild = plain, probes, rebuild
@@ -81,7 +87,7 @@ class Searched(WhereRaw):
         count. Asked once per clause, so once a request (a list builds its clauses for each),
         or once an export."""
         if not self._narrowed:
-            known: dict[str, str] | None = {}
+            known: dict[tuple[str, str], str] | None = {}
             for fts, query in self.probes:
                 rows = await table.raw(
                     "SELECT COUNT(*) AS n, json_group_array(id) AS ids FROM (SELECT rowid AS id "
@@ -91,7 +97,7 @@ class Searched(WhereRaw):
                 if rows[0]["n"] > FEW:
                     known = None
                     break
-                known[fts] = rows[0]["ids"]
+                known[(fts, query)] = rows[0]["ids"]
             self._narrowed.append(self._rebuild(known) if known is not None else None)
         return self._narrowed[0]
 
@@ -130,13 +136,9 @@ async def ordered(
         return await read(where)
     if (narrowed := await searched.narrowed(table)) is not None:
         return await read([*rest, narrowed])
-    span = span_for(offset + limit)
-    probe = keyset.ordered(_probe_select(table, key, rest), table, key, ascending=ascending).offset(
-        span
-    )
-    if not await _index_order(table, probe):
+    edge = await _edge(table, rest, key, ascending, span_for(offset + limit), offset + limit)
+    if edge is _UNORDERED:
         return await read(where)
-    edge = await probe.limit(1).first()
     plain = [*rest, searched.plain]
     if edge is None:  # the list holds no more than ``span`` rows: read them all with LIKE
         return await read(plain)
@@ -145,6 +147,35 @@ async def ordered(
     if len(rows) == limit:
         return rows
     return await read(where)
+
+
+# ``_edge``'s answer when some part of the list would be sorted whole to find its prefix
+_UNORDERED: dict = {}
+
+
+async def _edge(
+    table: type[Table], where: list, key: Column, ascending: bool, span: int, reach: int
+) -> dict | None:
+    """The row ending the list's prefix of ``span`` rows (``key`` and ``id``), ``None`` when
+    the list holds no more; ``_UNORDERED`` when no index gives the order.
+
+    A scope of disjoint arms that ``disjoint.ordered`` reads apart is probed by arm, each one
+    range of its ``(arm, key, id)`` index (its plain ``OR`` with a join is sorted whole): the
+    edge is the earliest arm's. Every row before it lies within its own arm's first ``span``
+    rows, so the prefix read before it is still bounded, and exact for the same reason."""
+    arms, rest = disjoint.split(where)
+    parts = [where]
+    if arms is not None and await disjoint.merges(table, arms, key, reach):
+        parts = [[arm, *rest] for arm in arms.arms]
+    edges = []
+    for part in parts:
+        probe = keyset.ordered(_probe_select(table, key, part), table, key, ascending=ascending)
+        probe = probe.offset(span)
+        if not await _index_order(table, probe):
+            return _UNORDERED
+        if (edge := await probe.limit(1).first()) is not None:
+            edges.append(edge)
+    return disjoint.earliest(edges, ("key", "id"), ascending) if edges else None
 
 
 def _probe_select(table: type[Table], key: Column, where: list):
@@ -202,17 +233,24 @@ async def _bounded_count(
     table: type[Table], where: list, plain: Combinable, rows: int
 ) -> tuple[int, int]:
     """(rows read, matches among them): the first ``rows`` rows of ``where``, in whatever
-    order its index gives, each checked with ``plain``."""
-    pk = table._meta.primary_key
-    inner = table.select(pk)
-    for clause in where:
-        inner = inner.where(clause)
-    inner = inner.limit(rows)
-    name, pk_name = table._meta.tablename, pk._meta.db_column_name
-    found: list[dict[str, Any]] = await table.raw(
-        "SELECT COUNT(*) AS scanned, COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) AS hits "
-        f'FROM "{name}" WHERE "{name}"."{pk_name}" IN ({{}})',
-        plain.querystring,
-        inner.querystrings[0],
-    )
-    return found[0]["scanned"], found[0]["hits"]
+    order its index gives, each checked with ``plain``.
+
+    The check is in the bounded read's own select list, so SQLite can answer it from a
+    covering index (the audit log's ``(company, user_label, created_at, id)``), where checking
+    ``id IN (the bounded ids)`` fetched every row from the table by rowid: 12,500 audit
+    events, 15.4 ms against 4.0. A scope of disjoint arms alone is read arm after arm, each
+    through its own index, as ``disjoint.capped_count`` counts it (its plain ``OR`` joins the
+    owner's company)."""
+    check = QueryString("CASE WHEN {} THEN 1 ELSE 0 END", plain.querystring).as_alias("hit")
+
+    async def count(clauses: list, limit: int) -> tuple[int, int]:
+        inner = table.select(check)
+        for clause in clauses:
+            inner = inner.where(clause)
+        found: list[dict[str, Any]] = await table.raw(
+            "SELECT COUNT(*) AS scanned, COALESCE(SUM(hit), 0) AS hits FROM ({}) AS bounded",
+            inner.limit(limit).querystrings[0],
+        )
+        return found[0]["scanned"], found[0]["hits"]
+
+    return await disjoint.budgeted(disjoint.counted_apart(where), rows, count)

@@ -130,20 +130,57 @@ async def ordered(
     read = read or _piccolo
     disjoint, rest = split(where)
     reach = offset + limit
-    if (
-        disjoint is None
-        or reach > MERGE_REACH
-        or not disjoint.serves(key)
-        or not await _mergeable(table, key)
-    ):
+    if disjoint is None or not await merges(table, disjoint, key, reach):
         return await read(select_for(where).limit(limit).offset(offset))
     runs = [await read(select_for([arm, *rest]).limit(reach)) for arm in disjoint.arms]
     merged = heapq.merge(*runs, key=_merge_key(*aliases), reverse=not ascending)
     return list(islice(merged, offset, offset + limit))
 
 
+async def merges(table: type[Table], disjoint: Disjoint, key: Column, reach: int) -> bool:
+    """Whether ``ordered`` reads the arms apart for a page ending at row ``reach``: an arm index
+    serves ``key``, the page lies within ``MERGE_REACH``, and Python orders ``key`` as the
+    database does. A caller planning its own read of the arms (``core.db.broad_search``'s
+    prefix probe) asks the same question, so the two never disagree."""
+    return reach <= MERGE_REACH and disjoint.serves(key) and await _mergeable(table, key)
+
+
+def earliest(rows: list[dict], aliases: tuple[str, str], ascending: bool) -> dict:
+    """The row of ``rows`` a read in (sort key, id) order, ``ascending`` or not, comes to
+    first (NULL largest, as ``core.web.keyset`` orders and ``ordered`` merges)."""
+    pick = min if ascending else max
+    return pick(rows, key=_merge_key(*aliases))
+
+
 async def _piccolo(select: Any) -> list[dict]:
     return await select
+
+
+def counted_apart(where: list) -> list[list]:
+    """The WHERE lists a count reads one after another, whose counts add up to ``where``'s: a
+    ``Disjoint`` alone in ``where`` gives one list per arm (each an index-only range), else
+    ``where`` itself is one. With other filters, counting an arm through its index would fetch
+    each row from the table to test them, where the plain count reads the table in order (a
+    user filter at 1,000,000 audit events: 290 ms by arm, 72 ms plain)."""
+    disjoint, rest = split(where)
+    if disjoint is None or rest:
+        return [where]
+    return [[arm] for arm in disjoint.arms]
+
+
+async def budgeted(
+    parts: list[list], budget: int, read: Callable[[list, int], Awaitable[tuple[int, int]]]
+) -> tuple[int, int]:
+    """``read(clauses, rows)`` for each of ``parts`` (rows read, rows found among them), each
+    asked only for what the ones before left of ``budget`` rows; the sums. No row is in two
+    parts (``counted_apart``), so the sums are those of one read of them all."""
+    taken = found = 0
+    for clauses in parts:
+        rows, hits = await read(clauses, budget - taken)
+        taken, found = taken + rows, found + hits
+        if taken >= budget:
+            break
+    return taken, found
 
 
 async def capped_count(table: type[Table], where: list, cap: int) -> int:
@@ -155,18 +192,14 @@ async def capped_count(table: type[Table], where: list, cap: int) -> int:
     table to test the filters, where the plain count reads the table in order (a user filter
     at 1,000,000 audit events: 290 ms by arm, 72 ms plain).
     """
-    disjoint, rest = split(where)
-    arms: tuple = (None,)
-    if disjoint is not None and not rest:
-        arms, where = disjoint.arms, []
-    total = 0
-    for arm in arms:
+
+    async def count(clauses: list, rows: int) -> tuple[int, int]:
         inner = table.select(table._meta.primary_key)
-        for clause in [arm, *where] if arm is not None else where:
+        for clause in clauses:
             inner = inner.where(clause)
-        inner = inner.limit(cap + 1 - total)
-        rows = await table.raw("SELECT COUNT(*) AS n FROM ({}) AS capped", inner.querystrings[0])
-        total += rows[0]["n"]
-        if total > cap:
-            break
+        inner = inner.limit(rows)
+        found = await table.raw("SELECT COUNT(*) AS n FROM ({}) AS capped", inner.querystrings[0])
+        return found[0]["n"], found[0]["n"]
+
+    total, _ = await budgeted(counted_apart(where), cap + 1, count)
     return total

@@ -84,38 +84,52 @@ def matches(columns: Column | Sequence[Column], text: str) -> Combinable:
     (``Agreement.company.name``): those become ``company IN (SELECT id FROM companies WHERE …)``
     so the companies' index serves them, where a join would leave it unused.
     """
-    columns = [columns] if isinstance(columns, Column) else list(columns)
-    if not columns:
-        raise ValueError("matches() needs at least one column")
-    groups: dict[str, list[Column]] = {}
-    for column in columns:
-        chain = column._meta.call_chain
-        if len(chain) > 1:
-            raise ValueError("matches() follows one foreign key, not a chain of them")
-        groups.setdefault(chain[0]._meta.db_column_name if chain else "", []).append(column)
+    return matches_any((columns, text))
+
+
+def matches_any(*searches: tuple[Column | Sequence[Column], str]) -> Combinable:
+    """Rows matching any of ``searches`` (``matches(columns, text)`` each, a text of its own
+    each: the bank accounts' name or holder containing the text, or their number containing
+    it without spaces), as one clause: on SQLite one ``Searched`` whose FTS5 probes and plain
+    check cover every search, so a list reads the whole ``OR`` by its cheapest exact way. An
+    ``OR`` of two ``Searched`` clauses is neither to ``core.db.broad_search``: it was always
+    read through every posting of both texts."""
+    groups: dict[tuple[str, str], list[Column]] = {}
+    for columns, text in searches:
+        columns = [columns] if isinstance(columns, Column) else list(columns)
+        if not columns:
+            raise ValueError("matches() needs at least one column")
+        for column in columns:
+            chain = column._meta.call_chain
+            if len(chain) > 1:
+                raise ValueError("matches() follows one foreign key, not a chain of them")
+            key = chain[0]._meta.db_column_name if chain else ""
+            groups.setdefault((key, text), []).append(column)
 
     def indexed(known: Known | None = None) -> Combinable:
         clauses = [
             _through_foreign_key(group, text, known) if key else _on_table(group, text, known)
-            for key, group in groups.items()
+            for (key, text), group in groups.items()
         ]
         return reduce(lambda a, b: a | b, clauses)
 
-    if not _fts_served(text):
+    if not all(_fts_served(text) for _, text in groups):
         return indexed()
     # SQLite: what core.db.broad_search needs to pick the cheapest exact read (its docstring)
     plain = [
-        _correlated(group, text) if key else _like(group, text) for key, group in groups.items()
+        _correlated(group, text) if key else _like(group, text)
+        for (key, text), group in groups.items()
     ]
     probes = [
         (search_table(group[0]._meta.table._meta.tablename), _fts_query(group, text))
-        for group in groups.values()
+        for (_, text), group in groups.items()
     ]
     return Searched(indexed(), reduce(lambda a, b: a | b, plain), probes, indexed)
 
 
-# FTS5 table -> the rowids it matches as a JSON array, when a few (``core.db.broad_search``)
-Known = dict[str, str]
+# (FTS5 table, query) -> the rowids it matches as a JSON array, when a few
+# (``core.db.broad_search``): one table may be asked two texts (``matches_any``)
+Known = dict[tuple[str, str], str]
 
 
 def _fts_query(columns: list[Column], text: str) -> str:
@@ -153,16 +167,16 @@ def _on_table(columns: list[Column], text: str, known: Known | None = None) -> C
         return like
     fts = search_table(tablename)
     pk = table._meta.primary_key._meta.db_column_name
-    if known is not None and fts in known:
+    query = fts_query(names, text)
+    if known is not None and (fts, query) in known:
         # one JSON parameter read as a subquery: the shape of the FTS5 one, so the planner
         # drives the read from the rowids as it did (a literal list made it scan the scope)
         rowids = WhereRaw(
-            f'"{tablename}"."{pk}" IN (SELECT value FROM json_each({{}}))', known[fts]
+            f'"{tablename}"."{pk}" IN (SELECT value FROM json_each({{}}))', known[(fts, query)]
         )
         return rowids & like
     candidates = WhereRaw(
-        f'"{tablename}"."{pk}" IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH {{}})',
-        fts_query(names, text),
+        f'"{tablename}"."{pk}" IN (SELECT rowid FROM "{fts}" WHERE "{fts}" MATCH {{}})', query
     )
     return candidates & like
 
