@@ -323,7 +323,7 @@ def check_fields(fields: Iterable[Field], where: str) -> tuple[Field, ...]:
         if item.name in seen:
             raise DeclarationError(f"{where}: field {item.name!r} is declared twice")
         if item.group != current:
-            if item.group in closed:
+            if item.group and item.group in closed:
                 raise DeclarationError(
                     f"{where}: group {item.group!r} is split; declare its fields together"
                 )
