@@ -29,6 +29,12 @@
         input.disabled = !shown;
       });
     });
+    // A group whose every field is hidden hides with them.
+    form.querySelectorAll("fieldset[data-group]").forEach(function (group) {
+      var fields = group.querySelectorAll("[data-field]");
+      var hidden = group.querySelectorAll("[data-field][hidden]");
+      group.hidden = fields.length > 0 && fields.length === hidden.length;
+    });
   }
 
   document.querySelectorAll("form").forEach(function (form) {
