@@ -1,8 +1,10 @@
 """Settings → Payment systems, and the payment-system box of an own legal entity's page.
 
-The settings form is built from the plugin's declared fields (``Field.html_input``), so a new
+The settings form is rendered from the plugin's declared fields by the ``fields_form`` macro
+(``templates/fields.html``) and read back by ``core.ui.field_forms``, so a new
 payment-system plugin gets its page without a template of its own. Secrets are never sent back
-to the browser: the edit form says whether one is stored and a blank input keeps it.
+to the browser: the edit form says whether one (or an uploaded file) is stored and a blank
+input keeps it.
 """
 
 from __future__ import annotations
@@ -65,10 +67,11 @@ def _fields(kind: str) -> tuple:
     return plugin.settings_fields if plugin else ()
 
 
-async def _posted(request: Request, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The form as shown back on error, and the plugin settings in the API's shape."""
+async def _posted(request: Request, kind: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The form as shown back on error, and the plugin settings in the API's shape; an edit
+    reads the stored system's fields (``kind``), never a posted ``kind``."""
     values = await read_form(request, ("enabled",))
-    fields = _fields(str(values.get("kind") or kind))
+    fields = _fields(str(values.get("kind", "")) if kind is None else kind)
     values.update(await shown_values(request, fields, PREFIX))
     return values, await posted_fields(request, fields, PREFIX)
 
@@ -188,7 +191,7 @@ async def system_new(request: Request) -> Response:
 
 @post(f"{BASE}/new", include_in_schema=False, guards=MANAGE)
 async def system_create(request: Request) -> Response:
-    values, settings = await _posted(request, "")
+    values, settings = await _posted(request, None)
     kind = str(values.get("kind", ""))
     data, errors = parse(_as_data(values, kind, True, settings), PaymentSystemCreate)
     if data is None:
