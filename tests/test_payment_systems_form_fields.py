@@ -118,7 +118,9 @@ async def test_conditional_and_file_fields_through_the_html_form(formpay, bo_cli
 
     # live with key and logo; then an edit leaving both blank keeps them
     edit = f"/payment-systems/{row['id']}/edit"
-    live = [*BASE[1:], ("setting_mode", "live"), ("setting_live_key", "sk_live_1")]
+    # (a posted "kind" is ignored on edit: the stored system's fields are read)
+    live = [*BASE, ("setting_mode", "live"), ("setting_live_key", "sk_live_1")]
+    live[0] = ("kind", "no-such-kind")
     res = await _post(
         bo_client, edit, live, files={"setting_logo": ("logo.png", _png(), "image/png")}
     )
