@@ -62,7 +62,7 @@ async def test_create_edit_keep_secret_and_delete(fakepay, bo_client, bo_factory
     res = await bo_client.get("/payment-systems/new?kind=fakepay")
     assert res.status_code == 200
     assert 'type="password" name="setting_api_key"' in res.text
-    assert '<select name="setting_mode">' in res.text
+    assert '<select name="setting_mode" id="field-setting_mode"' in res.text
 
     res = await post_form(
         bo_client, "/payment-systems/new", _form(setting_api_key=""), "/payment-systems/new"

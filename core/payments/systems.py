@@ -156,7 +156,7 @@ def _clean_settings(
     data = dict(given)
     for field in plugin.settings_fields:
         blank = data.get(field.name) is None or str(data.get(field.name)).strip() == ""
-        if field.secret and blank and stored.get(field.name):
+        if field.keeps_stored and blank and stored.get(field.name):
             data[field.name] = stored[field.name]
     try:
         values = validate_values(plugin.settings_fields, data)

@@ -1,8 +1,10 @@
 """Settings → Payment systems, and the payment-system box of an own legal entity's page.
 
-The settings form is built from the plugin's declared fields (``Field.html_input``), so a new
+The settings form is rendered from the plugin's declared fields by the ``fields_form`` macro
+(``templates/fields.html``) and read back by ``core.ui.field_forms``, so a new
 payment-system plugin gets its page without a template of its own. Secrets are never sent back
-to the browser: the edit form says whether one is stored and a blank input keeps it.
+to the browser: the edit form says whether one (or an uploaded file) is stored and a blank
+input keeps it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from core.access.service import at_least, best_level
 from core.errors import Conflict, Invalid
 from core.payments import systems as service
 from core.payments.schemas import PaymentSystemCreate, PaymentSystemOut, PaymentSystemUpdate
+from core.ui.field_forms import posted_fields, shown_values
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.ui.tables import Column, Table, as_bool, listed, register
@@ -59,28 +62,29 @@ def _filters(request: Request) -> tuple[service.PaymentSystemFilters, dict[str, 
     return filters, shown
 
 
-def _settings_from_form(kind: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Posted ``setting_*`` inputs into the plugin's settings; unchecked boxes mean false."""
+def _fields(kind: str) -> tuple:
     plugin = service.plugin_types().get(kind)
-    if plugin is None:
-        return {}
-    settings: dict[str, Any] = {}
-    for field in plugin.settings_fields:
-        raw = values.get(PREFIX + field.name, "")
-        if field.type == "boolean":
-            settings[field.name] = raw not in ("", "0", "false", "off")
-        elif str(raw).strip() != "":
-            settings[field.name] = str(raw).strip()
-    return settings
+    return plugin.settings_fields if plugin else ()
 
 
-def _as_data(values: dict[str, Any], kind: str, creating: bool) -> dict[str, Any]:
+async def _posted(request: Request, kind: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The form as shown back on error, and the plugin settings in the API's shape; an edit
+    reads the stored system's fields (``kind``), never a posted ``kind``."""
+    values = await read_form(request, ("enabled",))
+    fields = _fields(str(values.get("kind", "")) if kind is None else kind)
+    values.update(await shown_values(request, fields, PREFIX))
+    return values, await posted_fields(request, fields, PREFIX)
+
+
+def _as_data(
+    values: dict[str, Any], kind: str, creating: bool, settings: dict[str, Any]
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": values.get("name", ""),
         "enabled": values.get("enabled", False),
         "fee_payer": values.get("fee_payer") or "client",
         "internal_fee": str(values.get("internal_fee") or "").strip() or None,
-        "settings": _settings_from_form(kind, values),
+        "settings": settings,
     }
     if creating:
         data["kind"] = kind
@@ -94,8 +98,9 @@ def _values(system: PaymentSystemOut) -> dict[str, Any]:
         "fee_payer": system.fee_payer,
         "internal_fee": system.internal_fee if system.fee_payer == "owner" else "",
     }
+    files = {f.name for f in _fields(system.kind) if f.type == "file"}
     for key, value in system.settings.items():
-        if key not in system.secrets_set:
+        if key not in system.secrets_set and key not in files:
             values[PREFIX + key] = value
     return values
 
@@ -114,6 +119,10 @@ def _field_errors(errors: list[dict[str, str]]) -> dict[str, list[str]]:
 async def _form(request, kind, values, errors, system=None, status=200) -> Response:
     plugin = service.plugin_types().get(kind)
     fields = plugin.settings_fields if plugin else ()
+    stored = set()
+    if system is not None:
+        stored = {k for k, v in system.secrets_set.items() if v}
+        stored |= {f.name for f in fields if f.type == "file" and system.settings.get(f.name)}
     return await page(
         request,
         "payment_systems/form.html",
@@ -124,6 +133,8 @@ async def _form(request, kind, values, errors, system=None, status=200) -> Respo
         fields=fields,
         known=["name", "enabled", "fee_payer", "internal_fee", *(PREFIX + f.name for f in fields)],
         prefix=PREFIX,
+        stored=stored,
+        multipart=any(f.type == "file" for f in fields),
         system=system,
         values=values,
         errors=_field_errors(errors),
@@ -180,9 +191,9 @@ async def system_new(request: Request) -> Response:
 
 @post(f"{BASE}/new", include_in_schema=False, guards=MANAGE)
 async def system_create(request: Request) -> Response:
-    values = await read_form(request, ("enabled",))
+    values, settings = await _posted(request, None)
     kind = str(values.get("kind", ""))
-    data, errors = parse(_as_data(values, kind, True), PaymentSystemCreate)
+    data, errors = parse(_as_data(values, kind, True, settings), PaymentSystemCreate)
     if data is None:
         return await _form(request, kind, values, errors, status=422)
     try:
@@ -218,8 +229,8 @@ async def system_edit(request: Request, system_id: FromPath[int]) -> Response:
 async def system_update(request: Request, system_id: FromPath[int]) -> Response:
     scope = principal_of(request).scope
     system = await service.get_payment_system(scope, system_id)
-    values = await read_form(request, ("enabled",))
-    data, errors = parse(_as_data(values, system.kind, False), PaymentSystemUpdate)
+    values, settings = await _posted(request, system.kind)
+    data, errors = parse(_as_data(values, system.kind, False, settings), PaymentSystemUpdate)
     if data is None:
         return await _form(request, system.kind, values, errors, system, status=422)
     try:

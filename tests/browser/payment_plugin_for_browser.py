@@ -24,6 +24,30 @@ class BrowserPay(PaymentSystem):
     )
 
 
+class BrowserFormPay(PaymentSystem):
+    """Declared fields beyond the basics: a conditional group with a file upload."""
+
+    key = "browserformpay"
+    name = "BrowserFormPay"
+    settings_fields = (
+        Field("mode", "choice", "Mode", choices=("test", "live"), default="test"),
+        Field("methods", "multichoice", "Methods", choices=("card", "sepa")),
+        Field(
+            "live_key", "secret", "Live key", required=True, show_if=("mode", "live"), group="Live"
+        ),
+        Field(
+            "logo",
+            "file",
+            "Logo",
+            content_types=("image/png",),
+            max_size=4096,
+            image_size=(4, 4),
+            show_if=("mode", "live"),
+            group="Live",
+        ),
+    )
+
+
 @hookimpl
 def register_payment_systems():
-    return [BrowserPay]
+    return [BrowserPay, BrowserFormPay]
