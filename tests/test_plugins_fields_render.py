@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_plugins_fields import FORM
 
 from core.web.themes import environment
-from tests.test_plugins_fields import FORM
 
 TEMPLATE = (
     '{% from "fields.html" import fields_form %}'
