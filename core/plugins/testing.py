@@ -44,6 +44,9 @@ def _prepare_postgres(url: str) -> None:
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await conn.execute(f'CREATE DATABASE "{name}"')
+            # A throw-away database: a crash may lose its last commits, and no test waits on
+            # the WAL flush of each one.
+            await conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
         finally:
             await conn.close()
 
@@ -97,7 +100,7 @@ async def _empty_tables() -> None:
     db = engine()
     names = [table._meta.tablename for table in all_tables()]
     if is_postgres():
-        await db.run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+        await _empty_postgres(db, names)
         return
     await db.run_ddl(
         'UPDATE "companies" SET "parent" = NULL, "portal" = NULL, "own_legal_entity" = NULL'
@@ -109,6 +112,26 @@ async def _empty_tables() -> None:
             await delete_all_sqlite(db)  # past the append-only guard
         else:
             await db.run_ddl(f'DELETE FROM "{name}"')
+
+
+async def _empty_postgres(db, names: list[str]) -> None:
+    """Truncate only the tables that hold rows, then restart their id sequences.
+
+    A TRUNCATE swaps the files of the table and each of its indexes, so truncating all of them
+    cost more than a second a test; a test writes to a handful. One query finds those.
+    """
+    probes = " UNION ALL ".join(
+        f"SELECT '{name}' AS name WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in names
+    )
+    filled = [row["name"] for row in await db.run_ddl(probes) or ()]
+    if filled:
+        quoted = ", ".join(f'"{name}"' for name in filled)
+        await db.run_ddl(f"TRUNCATE {quoted} CASCADE")
+    tables = ", ".join(f"'\"{name}\"'" for name in names)
+    await db.run_ddl(
+        "SELECT setval(seq, 1, false) FROM (SELECT pg_get_serial_sequence(t, 'id') AS seq "
+        f"FROM unnest(ARRAY[{tables}]) AS t) AS s WHERE seq IS NOT NULL"
+    )
 
 
 @pytest.fixture
@@ -176,15 +199,53 @@ def bo_factory(bo_db) -> Factory:
     return Factory()
 
 
+_APPS: list[tuple[tuple, object]] = []
+_APPS_KEPT = 4
+
+
+def _app_key() -> tuple:
+    """What ``create_app`` reads: the settings and the registered plugins. The key holds the
+    objects themselves, so none can be collected and its id reused by another while cached."""
+    from core.plugins.manager import plugin_manager
+    from core.settings import get_settings
+
+    pm = plugin_manager()
+    plugins = tuple(sorted(pm.list_name_plugin(), key=lambda item: item[0]))
+    return (get_settings(), pm, *((name, plugin) for name, plugin in plugins))
+
+
+def _same(key: tuple, other: tuple) -> bool:
+    return len(key) == len(other) and all(
+        a is b if not isinstance(a, tuple) else (a[0] == b[0] and a[1] is b[1])
+        for a, b in zip(key, other, strict=True)
+    )
+
+
+def shared_app():
+    """An app built once per settings and plugin set and reused by the tests that share them.
+
+    Building the app (litestar copies every router with all its handlers) costs more than most
+    tests; each test still runs the lifespan afresh, so pools and jobs start and stop as before.
+    """
+    from core.web.app import create_app
+
+    key = _app_key()
+    for cached_key, app in _APPS:
+        if _same(cached_key, key):
+            return app
+    app = create_app(run_jobs=True)
+    _APPS.append((key, app))
+    del _APPS[:-_APPS_KEPT]
+    return app
+
+
 @pytest.fixture
 async def bo_app(bo_db):
     """The app with its jobs running in this process, on the Redis broker when one is set.
 
     Production web processes leave Redis jobs to ``backoffice worker``; a test needs them done.
     """
-    from core.web.app import create_app
-
-    return create_app(run_jobs=True)
+    return shared_app()
 
 
 @asynccontextmanager

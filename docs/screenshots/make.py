@@ -165,7 +165,15 @@ def _index(shots: list[tuple]) -> str:
             cells = [f"[![{caption}, {k}]({files[k]})]({files[k]})" for k in WIDTHS if k in files]
             lines.append(f"| {caption} | " + " | ".join(cells) + " |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines) + _kept_sections()
+
+
+def _kept_sections() -> str:
+    """Sections other tools write (the plugin pages, from their browser test) stay as they are."""
+    current = HERE / "README.md"
+    text = current.read_text() if current.exists() else ""
+    start = text.find("\n## Plugins")
+    return "\n" + text[start:].strip() + "\n" if start >= 0 else ""
 
 
 async def _main() -> None:

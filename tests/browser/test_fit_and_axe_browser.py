@@ -5,7 +5,8 @@ reachable by links from the start page — one page per route pattern, so ``/com
 for every company — at 1440 px and at 320 px: axe-core must find no violation and the page must
 not scroll sideways. List pages are also checked at 390 px (a phone), and a few pages again
 with the per-user dark appearance. The default theme is the
-system owner's (127.0.0.1); the demo reseller's portal, reseller.localhost, uses daylight.
+system owner's (127.0.0.1); the demo reseller's portal, reseller.localhost, uses daylight
+(walked in ``test_fit_and_axe_daylight_browser``).
 
 axe-core is the npm package pinned in ``tests/browser/package.json`` (``make install`` runs
 ``npm ci`` there) and is injected into each page with Playwright's ``add_script_tag``.
@@ -272,31 +273,5 @@ async def test_default_theme_every_page_fits_and_passes_axe(browser, demo, live_
         message = page.locator(f"#{described.split()[0]}")
         await expect(message).to_have_class(re.compile("field-error"))
         assert await _axe(page) == []
-    finally:
-        await context.close()
-
-
-# Every page, at three widths with axe-core: its time grows with the site (about 200-290 s
-# on a loaded 2-core machine), past the suite's 300 s default.
-@pytest.mark.timeout(900)
-async def test_daylight_portal_every_page_fits_and_passes_axe(browser, demo, live_server):
-    base = f"http://{RESELLER_HOST}:{urlsplit(live_server).port}"
-    # axe-core is injected as an inline script, which the pages' CSP forbids (as it should);
-    # tests/browser/test_csp_browser.py checks the pages under the CSP itself.
-    context = await browser.new_context(bypass_csp=True)
-    try:
-        page = await context.new_page()
-        await page.goto(base + "/login")
-        assert (
-            await page.get_attribute("link[rel=stylesheet]", "href") == "/static/daylight/app.css"
-        )
-        # The support link under the form is told apart from its sentence by more than colour.
-        support = page.locator(".login-help a")
-        assert await support.evaluate("a => getComputedStyle(a).textDecorationLine") == "underline"
-        await page.close()
-        problems = await _signed_out_pages(context, base)
-        problems += await _every_page(context, base, "reseller")
-        problems += await _dark_pages(context, base, "reseller")
-        assert not problems, _report(problems)
     finally:
         await context.close()

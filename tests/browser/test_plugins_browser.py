@@ -1,7 +1,9 @@
 """A real browser on Settings → Plugins with three installed packages (the example plugin, a
 payment plugin and one that cannot be imported): the list shows what each contributes and the
 broken one left out, the owner switches the example off for a reseller, and both pages fit a
-1440 px and a 390 px screen. Writes docs/screenshots/default-plugins*.png."""
+1440 px and a 390 px screen. Screenshots go where the other browser tests put theirs, so a run
+never rewrites tracked files; ``BACKOFFICE_SCREENSHOTS_DIR=docs/screenshots`` refreshes the
+documented ones."""
 
 from __future__ import annotations
 
@@ -9,13 +11,12 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_helpers import ARGS, CHROMIUM, require_chromium, sign_in
+from browser_helpers import ARGS, CHROMIUM, SHOTS, require_chromium, sign_in
 from test_fit_and_axe_browser import _axe, require_axe
 
 pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
 
 
@@ -43,7 +44,8 @@ async def _fits(page, width: int) -> None:
 
 
 async def _shoot(page, name: str, kind: str, width: int) -> None:
-    target = SCREENSHOTS / f"default-{name}-{kind}.png"
+    folder = Path(os.environ.get("BACKOFFICE_SCREENSHOTS_DIR") or SHOTS)
+    target = folder / f"default-{name}-{kind}.png"
     if kind == "phone":
         full = await page.evaluate("document.documentElement.scrollHeight")
         clip = {"x": 0, "y": 0, "width": width, "height": min(full, 2400)}
