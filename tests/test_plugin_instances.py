@@ -330,3 +330,11 @@ async def test_payment_system_page_tests_the_connection(probe, bo_factory, bo_cl
     assert res.status_code == 303 and res.headers["location"] == page
     shown = await bo_client.get(page)
     assert "Connection test of “Cards” failed: account refused refused" in shown.text
+    quiet = PaymentSystemConfig(company=one["id"], name="Quiet", kind="quietpay")
+    quiet.settings = seal({"account": "q-1"}, PURPOSE)
+    await quiet.save()
+    page = f"/payment-systems/{quiet.id}"
+    res = await post_form(bo_client, f"{page}/test", {}, page)
+    assert res.status_code == 303
+    shown = await bo_client.get(page)
+    assert "Connection not tested: a connection test is not supported by the plugin" in shown.text

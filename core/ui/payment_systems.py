@@ -278,7 +278,8 @@ async def system_test(request: Request, system_id: FromPath[int]) -> Response:
     try:
         result = await service.check_payment_system(scope, system_id)
     except Invalid as exc:
-        return redirect(back, flash=f"Connection not tested: {exc.errors[0]['message']}.")
+        why = exc.errors[0]["message"] if exc.errors else exc.detail
+        return redirect(back, flash=f"Connection not tested: {why}.")
     outcome = "succeeded" if result.ok else "failed"
     said = f": {result.message}" if result.message else "."
     return redirect(back, flash=f"Connection test of “{system.name}” {outcome}{said}")
