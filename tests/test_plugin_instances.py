@@ -23,6 +23,7 @@ from core.plugins.fields import Field
 from core.plugins.hookspecs import hookimpl
 from core.plugins.instance_models import PluginInstance
 from core.plugins.instance_schemas import InstanceCreate, InstanceUpdate
+from core.plugins.instance_settings import audited
 from core.plugins.models import CompanyPlugin
 from core.plugins.values import TestResult, VendorError
 from tenants.scope import Scope
@@ -338,3 +339,11 @@ async def test_payment_system_page_tests_the_connection(probe, bo_factory, bo_cl
     assert res.status_code == 303
     shown = await bo_client.get(page)
     assert "Connection not tested: a connection test is not supported by the plugin" in shown.text
+
+
+def test_the_audit_mask_hides_what_no_field_declares_plain():
+    fields = ProbePay.settings_fields
+    values = {"account": "a-1", "api_key": SECRET, "gone": "old-token", "empty": ""}
+    assert audited(fields, values) == {"account": "a-1", "api_key": "(secret)", "gone": "(secret)"}
+    # the plugin uninstalled: nothing is known to be plain
+    assert audited((), values) == {"account": "(secret)", "api_key": "(secret)", "gone": "(secret)"}

@@ -69,11 +69,14 @@ def secrets_set(fields: Iterable[Field], settings: Mapping[str, Any]) -> dict[st
 
 
 def audited(fields: Iterable[Field], settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Settings for the audit log: a secret becomes ``MASK`` (no hint), a file its name."""
+    """Settings for the audit log: a secret becomes ``MASK`` (no hint), a file its name. A
+    value no field declares as plain (its plugin gone, or the field dropped) is masked too:
+    without the declaration nothing says it is not a secret."""
     fields = tuple(fields)
-    secret = {f.name for f in fields if f.secret}
-    safe = redact(fields, {k: v for k, v in settings.items() if k not in secret})
-    return {**safe, **{k: MASK for k in settings if k in secret and settings[k]}}
+    plain = {f.name for f in fields if not f.secret}
+    safe = redact(fields, {k: v for k, v in settings.items() if k in plain})
+    hidden = {k: MASK for k, v in settings.items() if k not in plain and v not in (None, "")}
+    return {**safe, **hidden}
 
 
 def changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
