@@ -28,6 +28,7 @@ def all_tables() -> list[type[Table]]:
     from core.ledger.models import BalanceAccount, LedgerEntry
     from core.mail.models import OutboundEmail
     from core.payments.models import LegalEntityPaymentSystem, PaymentSystemConfig
+    from core.plugins.instance_models import PluginInstance
     from core.plugins.models import CompanyPlugin
     from core.users.models import Department, Invitation, UserDepartment
     from tenants.models import Company, Portal
@@ -58,6 +59,7 @@ def all_tables() -> list[type[Table]]:
         LedgerEntry,
         ResellingAssociation,
         CompanyPlugin,
+        PluginInstance,
         PaymentSystemConfig,
         LegalEntityPaymentSystem,
         AuditEvent,

@@ -17,6 +17,7 @@ from core.payments.schemas import (
     PaymentSystemTypeOut,
     PaymentSystemUpdate,
 )
+from core.plugins.instance_schemas import TestResultOut
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging
@@ -82,6 +83,18 @@ class PaymentSystemController(Controller):
         return await service.update_payment_system(
             audit_context(request), principal_of(request).scope, system_id, data
         )
+
+    @post(
+        "/{system_id:int}/test",
+        summary="Test the connection to the provider with the stored settings",
+        description="A failure inside the plugin is answered as `ok: false` with its message; "
+        "a plugin that offers no test, or one switched off for your company, is a 422.",
+        status_code=200,
+        guards=MANAGE,
+    )
+    async def test(self, request: Request, system_id: FromPath[int]) -> TestResultOut:
+        result = await service.check_payment_system(principal_of(request).scope, system_id)
+        return TestResultOut(ok=result.ok, message=result.message)
 
     @delete("/{system_id:int}", summary="Delete a payment system", status_code=204, guards=MANAGE)
     async def remove(self, request: Request, system_id: FromPath[int]) -> None:

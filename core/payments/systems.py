@@ -8,7 +8,6 @@ Fernet-encrypted, shown with secrets redacted and kept out of the audit log.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -20,7 +19,6 @@ from core.access.guards import refuse_client_writes
 from core.accounts.in_use import Usage, refuse_if_used
 from core.accounts.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
-from core.auth.secrets import SecretUnreadable, decrypt, encrypt
 from core.db.engine import transaction
 from core.db.search import matches
 from core.errors import Invalid, NotFound
@@ -33,9 +31,11 @@ from core.payments.schemas import (
     PaymentSystemTypeOut,
     PaymentSystemUpdate,
 )
-from core.plugins import enablement, registry
+from core.plugins import enablement, instances, registry
+from core.plugins import instance_settings as codec
 from core.plugins.declarations import PaymentSystem
-from core.plugins.fields import json_schema, redact, validate_values
+from core.plugins.fields import json_schema
+from core.plugins.values import TestResult
 from core.web.listing import Cursors, ListQuery, fetch_page
 from tenants.scope import Scope
 
@@ -137,34 +137,13 @@ def _refuse_client(scope: Scope) -> None:
 
 
 def _stored_settings(row: dict) -> dict[str, Any]:
-    if not row.get("settings"):
-        return {}
-    try:
-        return json.loads(decrypt(row["settings"], purpose=PURPOSE))
-    except SecretUnreadable:
-        return {}
-
-
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}
+    return codec.unseal(row.get("settings"), PURPOSE)
 
 
 def _clean_settings(
     plugin: type[PaymentSystem], given: dict[str, Any], stored: dict[str, Any]
 ) -> dict[str, Any]:
-    """Validated settings; a secret left out (or blank) keeps its stored value."""
-    data = dict(given)
-    for field in plugin.settings_fields:
-        blank = data.get(field.name) is None or str(data.get(field.name)).strip() == ""
-        if field.keeps_stored and blank and stored.get(field.name):
-            data[field.name] = stored[field.name]
-    try:
-        values = validate_values(plugin.settings_fields, data)
-    except Invalid as exc:
-        errors = [{**e, "field": f"settings.{e['field']}"} for e in exc.errors]
-        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        raise Invalid(detail, errors) from None
-    return _jsonable(values)
+    return codec.clean(plugin.settings_fields, given, stored)
 
 
 def to_out(row: dict) -> PaymentSystemOut:
@@ -173,8 +152,8 @@ def to_out(row: dict) -> PaymentSystemOut:
     if plugin is None:
         shown, secrets = {}, {}
     else:
-        shown = redact(plugin.settings_fields, settings)
-        secrets = {f.name: bool(settings.get(f.name)) for f in plugin.settings_fields if f.secret}
+        shown = codec.shown(plugin.settings_fields, settings)
+        secrets = codec.secrets_set(plugin.settings_fields, settings)
     return PaymentSystemOut(
         id=row["id"],
         name=row["name"],
@@ -254,7 +233,7 @@ async def create_payment_system(
             name=name,
             kind=data.kind,
             enabled=data.enabled,
-            settings=encrypt(json.dumps(settings, sort_keys=True), purpose=PURPOSE),
+            settings=codec.seal(settings, PURPOSE),
             fee_payer=data.fee_payer,
             internal_fee=fee,
         )
@@ -295,15 +274,11 @@ async def update_payment_system(
         before, after = diff(
             snapshot(PaymentSystemConfig, old), snapshot(PaymentSystemConfig, values)
         )
-        changed_settings = sorted(
-            k for k in set(stored) | set(settings) if stored.get(k) != settings.get(k)
-        )
+        changed_settings = codec.changed(stored, settings)
         if after or changed_settings:
             update = {getattr(PaymentSystemConfig, k): values[k] for k in after}
             if changed_settings:
-                update[PaymentSystemConfig.settings] = encrypt(
-                    json.dumps(settings, sort_keys=True), purpose=PURPOSE
-                )
+                update[PaymentSystemConfig.settings] = codec.seal(settings, PURPOSE)
                 after["settings_fields"] = changed_settings  # names only, never values
             await PaymentSystemConfig.update(
                 update | {PaymentSystemConfig.updated_at: datetime.now().astimezone()}
@@ -311,6 +286,16 @@ async def update_payment_system(
             change = Change(TABLE, "update", system_id, before, after, scope.company_id)
             await record_event(ctx, "Payment system updated", [change])
     return await get_payment_system(scope, system_id)
+
+
+async def check_payment_system(scope: Scope, system_id: int) -> TestResult:
+    """Run the plugin's connection test on the stored settings (the generic store's rules:
+    a plugin error is a failed test, a plugin without a test a 422, a switched-off one too)."""
+    row = await _row(scope, system_id, *ROW)
+    _refuse_client(scope)
+    plugin = _plugin(row["kind"])
+    await enablement.refuse_disabled(scope, "payment_systems", row["kind"], "kind")
+    return await instances.run_test(plugin, _stored_settings(row))
 
 
 def usages(system_id: int) -> list[Usage]:

@@ -23,6 +23,8 @@ from core.plugins.values import (
     PaymentEvent,
     RefundResult,
     SendResult,
+    TestNotSupported,
+    TestResult,
     WebhookEvent,
 )
 
@@ -54,6 +56,10 @@ def _check_key_and_name(cls: type) -> None:
 
 def _not_implemented(obj: Any, method: str) -> NotImplementedError:
     return NotImplementedError(f"{obj.key or type(obj).__name__} does not implement {method}")
+
+
+def _no_test(obj: Any) -> TestNotSupported:
+    return TestNotSupported(f"a connection test is not supported by the plugin “{obj.name}”")
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,10 @@ class Vendor:
         """The BackOffice delivery status (``values.DELIVERY_STATUSES``) of a provider status."""
         raise _not_implemented(self, "map_status")
 
+    async def test_connection(self) -> TestResult:
+        """Optional: reach the provider with these settings, so a typo shows before a send."""
+        raise _no_test(self)
+
 
 class PaymentSystem:
     """A payment provider: checkout creation, callback verification and refunds."""
@@ -201,6 +211,10 @@ class PaymentSystem:
     async def refund(self, provider_reference: str, amount: Decimal, currency: str) -> RefundResult:
         """Give back ``amount`` of a captured payment."""
         raise _not_implemented(self, "refund")
+
+    async def test_connection(self) -> TestResult:
+        """Optional: reach the provider with these settings, so a typo shows before a payment."""
+        raise _no_test(self)
 
 
 @dataclass(frozen=True)

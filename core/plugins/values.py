@@ -116,6 +116,22 @@ class RefundResult:
         _one_of("status", self.status, REFUND_STATUSES)
 
 
+@dataclass(frozen=True)
+class TestResult:
+    """What a plugin's ``test_connection`` found: ``message`` is shown to the user as it is."""
+
+    __test__ = False  # not a pytest class, whatever its name
+
+    ok: bool
+    message: str = ""
+
+
+class TestNotSupported(Exception):
+    """Raised by the default ``test_connection``: the plugin offers no connection test."""
+
+    __test__ = False
+
+
 class VendorError(Exception):
     """A provider refused or failed a request; ``retryable`` says whether trying later may work."""
 

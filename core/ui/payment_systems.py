@@ -269,6 +269,22 @@ async def system_delete(request: Request, system_id: FromPath[int]) -> Response:
     return redirect(BASE, flash=f"Payment system “{system.name}” was deleted.")
 
 
+@post(f"{BASE}/{{system_id:int}}/test", include_in_schema=False, guards=MANAGE)
+async def system_test(request: Request, system_id: FromPath[int]) -> Response:
+    """The "Test connection" button: the outcome comes back as the detail page's notice."""
+    scope = principal_of(request).scope
+    system = await service.get_payment_system(scope, system_id)
+    back = f"{BASE}/{system_id}"
+    try:
+        result = await service.check_payment_system(scope, system_id)
+    except Invalid as exc:
+        why = exc.errors[0]["message"] if exc.errors else exc.detail
+        return redirect(back, flash=f"Connection not tested: {why}.")
+    outcome = "succeeded" if result.ok else "failed"
+    said = f": {result.message}" if result.message else "."
+    return redirect(back, flash=f"Connection test of “{system.name}” {outcome}{said}")
+
+
 async def own_entity_box(request: Request, entity_id: int) -> dict[str, Any]:
     """What the own-legal-entity page shows: the assigned systems and, to managers, choices."""
     scope = principal_of(request).scope
@@ -312,5 +328,6 @@ HANDLERS = [
     system_update,
     system_delete_confirm,
     system_delete,
+    system_test,
     own_entity_assign,
 ]

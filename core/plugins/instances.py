@@ -1,0 +1,260 @@
+"""The one store of configured plugin instances: create, read, list, change, delete and test.
+
+A company configures instances of plugin declarations (a vendor connection, a notification
+channel, ...) under a ``category``. Whatever the category, the rules are the same: settings are
+checked by the declaration's ``settings_fields`` (every error at once), sealed at rest, secrets
+are write-only and masked in the audit log, a plugin switched off for the company cannot be
+newly used, and another company's instance reads as missing (404).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from core.access.guards import refuse_client_writes
+from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
+from core.db.engine import transaction
+from core.errors import Conflict, Invalid, NotFound
+from core.plugins import enablement
+from core.plugins import instance_settings as codec
+from core.plugins.instance_models import PluginInstance
+from core.plugins.instance_schemas import InstanceCreate, InstanceOut, InstanceUpdate
+from core.plugins.values import TestNotSupported, TestResult
+from tenants.scope import Scope
+
+TABLE = "plugin_instances"
+PURPOSE = "plugin-instance-settings"
+TEST_TIMEOUT = 20.0  # seconds a plugin's connection test may take before it counts as failed
+AUDITED = [
+    PluginInstance.id,
+    PluginInstance.company,
+    PluginInstance.category,
+    PluginInstance.plugin,
+    PluginInstance.name,
+    PluginInstance.enabled,
+]
+ROW = [*AUDITED, PluginInstance.settings]
+OUT = [*ROW, PluginInstance.created_at, PluginInstance.updated_at]
+
+
+@dataclass(frozen=True)
+class Category:
+    """What a category's instances are instances of: ``kind`` names the registry (and the
+    plugin switches) in ``core.plugins.enablement``."""
+
+    key: str
+    noun: str
+    kind: str
+
+    def declarations(self) -> dict[str, type]:
+        return enablement.REGISTRIES[self.kind]()
+
+
+CATEGORIES = {
+    "payment_system": Category("payment_system", "payment system", "payment_systems"),
+    "vendor_connection": Category("vendor_connection", "vendor connection", "vendors"),
+}
+
+
+def category(key: str) -> Category:
+    found = CATEGORIES.get(key)
+    if found is None:
+        raise NotFound(f"no category of plugin instances named “{key}”")
+    return found
+
+
+def declaration(cat: Category, key: str, field: str = "plugin") -> type:
+    found = cat.declarations().get(key)
+    if found is None:
+        known = ", ".join(sorted(cat.declarations())) or "none is installed"
+        raise Invalid.field(field, f"no {cat.noun} plugin named “{key}” (known: {known})")
+    return found
+
+
+async def run_test(plugin: type, settings: dict[str, Any]) -> TestResult:
+    """Ask the plugin to reach its provider. Whatever goes wrong in the plugin is a failed
+    test with its message, never a 500; only "this plugin has no test" is refused (422)."""
+    try:
+        instance = plugin(settings)
+        result = await asyncio.wait_for(instance.test_connection(), TEST_TIMEOUT)
+    except TestNotSupported as exc:
+        raise Invalid(str(exc), [{"field": "plugin", "message": str(exc)}]) from None
+    except TimeoutError:
+        return TestResult(False, f"no answer within {TEST_TIMEOUT:g} seconds")
+    except Exception as exc:  # a plugin failure is the answer
+        return TestResult(False, str(exc) or type(exc).__name__)
+    if not isinstance(result, TestResult):
+        return TestResult(False, f"the plugin answered {type(result).__name__}, not a TestResult")
+    return result
+
+
+def _fields(cat: Category, row: dict) -> tuple:
+    plugin = cat.declarations().get(row["plugin"])
+    return tuple(plugin.settings_fields) if plugin else ()
+
+
+def to_out(row: dict) -> InstanceOut:
+    cat = CATEGORIES[row["category"]]
+    plugin = cat.declarations().get(row["plugin"])
+    settings = codec.unseal(row["settings"], PURPOSE)
+    fields = _fields(cat, row)
+    return InstanceOut(
+        id=row["id"],
+        category=row["category"],
+        plugin=row["plugin"],
+        plugin_name=plugin.name if plugin else row["plugin"],
+        plugin_installed=plugin is not None,
+        name=row["name"],
+        enabled=row["enabled"],
+        settings=codec.shown(fields, settings) if plugin else {},
+        secrets_set=codec.secrets_set(fields, settings),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _refuse_client(scope: Scope, cat: Category) -> None:
+    """Instances are configured by resellers and the system owner, as payment systems are."""
+    refuse_client_writes(scope, f"{cat.noun}s")
+
+
+async def _row(scope: Scope, cat: Category, instance_id: int, *columns) -> dict:
+    row = (
+        await PluginInstance.select(*columns)
+        .where(
+            PluginInstance.id == instance_id,
+            PluginInstance.company == scope.company_id,
+            PluginInstance.category == cat.key,
+        )
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"{cat.noun} {instance_id} not found")
+    return row
+
+
+async def _clean_name(scope: Scope, cat: Category, name: str, instance_id: int | None) -> str:
+    name = name.strip()
+    if not name:
+        raise Invalid.field("name", "must not be blank")
+    rows = await PluginInstance.select(PluginInstance.id, PluginInstance.name).where(
+        PluginInstance.company == scope.company_id, PluginInstance.category == cat.key
+    )
+    if any(r["name"].lower() == name.lower() and r["id"] != instance_id for r in rows):
+        raise Conflict(
+            f"a {cat.noun} named “{name}” exists already",
+            [{"field": "name", "message": "is taken by another of your instances"}],
+        )
+    return name
+
+
+async def list_instances(scope: Scope, category_key: str) -> list[InstanceOut]:
+    cat = category(category_key)
+    rows = await (
+        PluginInstance.select(*OUT)
+        .where(PluginInstance.company == scope.company_id, PluginInstance.category == cat.key)
+        .order_by(PluginInstance.name)
+    )
+    return [to_out(r) for r in rows]
+
+
+async def get_instance(scope: Scope, category_key: str, instance_id: int) -> InstanceOut:
+    cat = category(category_key)
+    return to_out(await _row(scope, cat, instance_id, *OUT))
+
+
+async def create_instance(
+    ctx: AuditContext, scope: Scope, category_key: str, data: InstanceCreate
+) -> InstanceOut:
+    cat = category(category_key)
+    _refuse_client(scope, cat)
+    plugin = declaration(cat, data.plugin)
+    await enablement.refuse_disabled(scope, cat.kind, data.plugin, "plugin")
+    settings = codec.clean(plugin.settings_fields, data.settings, {})
+    async with transaction():
+        name = await _clean_name(scope, cat, data.name, None)
+        instance = PluginInstance(
+            company=scope.company_id,
+            category=cat.key,
+            plugin=data.plugin,
+            name=name,
+            enabled=data.enabled,
+            settings=codec.seal(settings, PURPOSE),
+        )
+        await instance.save()
+        row = await _row(scope, cat, instance.id, *AUDITED)
+        new = snapshot(PluginInstance, row)
+        new["settings"] = codec.audited(plugin.settings_fields, settings)
+        change = Change(TABLE, "insert", instance.id, {}, new, scope.company_id)
+        await record_event(ctx, f"{cat.noun.capitalize()} created", [change])
+    return await get_instance(scope, cat.key, instance.id)
+
+
+async def update_instance(
+    ctx: AuditContext, scope: Scope, category_key: str, instance_id: int, data: InstanceUpdate
+) -> InstanceOut:
+    cat = category(category_key)
+    async with transaction():
+        old = await _row(scope, cat, instance_id, *ROW)
+        _refuse_client(scope, cat)
+        if data.plugin is not msgspec.UNSET and data.plugin != old["plugin"]:
+            raise Invalid.field("plugin", f"is fixed once the {cat.noun} exists")
+        values = {k: v for k, v in old.items() if k != "settings"}
+        if data.name is not msgspec.UNSET:
+            values["name"] = await _clean_name(scope, cat, data.name, instance_id)
+        if data.enabled is not msgspec.UNSET:
+            if data.enabled and not old["enabled"]:  # switching it on is new use
+                await enablement.refuse_disabled(scope, cat.kind, old["plugin"], "enabled")
+            values["enabled"] = data.enabled
+        stored = codec.unseal(old["settings"], PURPOSE)
+        settings = stored
+        fields: tuple = ()
+        if data.settings is not msgspec.UNSET:
+            fields = tuple(declaration(cat, old["plugin"]).settings_fields)
+            settings = codec.clean(fields, data.settings, stored)
+        before, after = diff(snapshot(PluginInstance, old), snapshot(PluginInstance, values))
+        keys = codec.changed(stored, settings)
+        if not (after or keys):
+            return await get_instance(scope, cat.key, instance_id)
+        update = {getattr(PluginInstance, k): values[k] for k in after}
+        if keys:
+            update[PluginInstance.settings] = codec.seal(settings, PURPOSE)
+            masked_old = codec.audited(fields, {k: stored[k] for k in keys if k in stored})
+            masked_new = codec.audited(fields, {k: settings[k] for k in keys if k in settings})
+            before["settings"], after["settings"] = masked_old, masked_new
+        now = datetime.now().astimezone()
+        await PluginInstance.update(update | {PluginInstance.updated_at: now}).where(
+            PluginInstance.id == instance_id
+        )
+        change = Change(TABLE, "update", instance_id, before, after, scope.company_id)
+        await record_event(ctx, f"{cat.noun.capitalize()} updated", [change])
+    return await get_instance(scope, cat.key, instance_id)
+
+
+async def delete_instance(
+    ctx: AuditContext, scope: Scope, category_key: str, instance_id: int
+) -> None:
+    cat = category(category_key)
+    async with transaction():
+        old = await _row(scope, cat, instance_id, *ROW)
+        _refuse_client(scope, cat)
+        gone = snapshot(PluginInstance, old)
+        gone["settings"] = codec.audited(_fields(cat, old), codec.unseal(old["settings"], PURPOSE))
+        await PluginInstance.delete().where(PluginInstance.id == instance_id)
+        change = Change(TABLE, "delete", instance_id, gone, {}, scope.company_id)
+        await record_event(ctx, f"{cat.noun.capitalize()} deleted", [change])
+
+
+async def check_instance(scope: Scope, category_key: str, instance_id: int) -> TestResult:
+    """Test the stored settings: a switched-off plugin is refused like any new use of it."""
+    cat = category(category_key)
+    row = await _row(scope, cat, instance_id, *ROW)
+    _refuse_client(scope, cat)
+    plugin = declaration(cat, row["plugin"])
+    await enablement.refuse_disabled(scope, cat.kind, row["plugin"], "plugin")
+    return await run_test(plugin, codec.unseal(row["settings"], PURPOSE))
