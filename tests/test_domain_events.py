@@ -224,3 +224,17 @@ async def test_emit_outside_a_transaction_delivers_at_once_and_raw_transactions_
     async with engine().transaction():
         with pytest.raises(RuntimeError, match="not a raw one"):
             after_commit(nothing)
+
+
+async def test_no_job_is_queued_when_no_plugin_listens(bo_factory, bo_api, monkeypatch):
+    from core.events import delivery
+
+    queued: list = []
+
+    async def record(payload):
+        queued.append(payload)
+
+    monkeypatch.setattr(delivery.deliver, "enqueue", record)
+    reseller, api = await tenant(bo_factory, bo_api)
+    res = await api.post("/api/v1/companies", json={"name": "Unheard", "type": "client"})
+    assert res.status_code == 201 and queued == []

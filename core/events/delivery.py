@@ -21,10 +21,19 @@ from core.jobs.declarations import job
 log = logging.getLogger("backoffice.events")
 
 
+def _listened() -> bool:
+    """Whether any plugin listens at all: with none, an event costs no job."""
+    from core.plugins.manager import plugin_manager
+
+    return bool(plugin_manager().hook.on_event.get_hookimpls() or by_plugin())
+
+
 async def emit(event: Event) -> None:
     """Announce ``event`` after the current transaction commits (at once outside one)."""
 
     async def queue() -> None:
+        if not _listened():
+            return
         try:
             await deliver.enqueue(to_payload(event))
         except Exception:  # the write is committed: a broker outage must not fail the request
@@ -65,6 +74,8 @@ async def deliver(payload: dict[str, Any]) -> None:
     from core.plugins.enablement import disabled_for
 
     event = decode(payload)
+    if not _listened():  # the plugin that listened when it was queued is gone
+        return
     off = await disabled_for(event.company_path)
     await _call_hooks(event, off)
     await _queue_subscribers(event, to_payload(event), off)
