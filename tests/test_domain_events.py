@@ -301,3 +301,15 @@ async def test_tenants_sync_announces_only_what_it_commits(bo_client, tmp_path, 
     await asyncio.sleep(0.3)
     ours = [p["name"] for p in HEARD["job"] if p["company_id"] == company["id"]]
     assert sorted(ours) == ["company.created", "user.invited"]
+
+
+async def test_the_plugins_list_shows_event_subscriptions(bo_factory, bo_api, plugins):
+    owner = await bo_factory.owner()
+    api = await bo_api(await bo_factory.user(owner))
+    res = await api.get("/api/v1/plugins/test-events-recorder")
+    assert res.status_code == 200, res.text
+    events = res.json()["contributes"]["events"]
+    assert "user.invited → tests.domain_events.record" in events
+    res = await api.get("/api/v1/plugins", params={"contributes": "events"})
+    assert res.status_code == 200, res.text
+    assert [p["name"] for p in res.json()["items"]] == ["test-events-recorder"]
