@@ -34,6 +34,7 @@ from core.audit.recorder import AuditContext, Change, diff, record_event, snapsh
 from core.auth.secrets import SecretUnreadable, decrypt, encrypt
 from core.db.engine import transaction
 from core.errors import DomainError
+from core.events import announce
 from core.mail import dispatch_email
 from core.plugins.models import CompanyPlugin
 from core.users import invitations, rules
@@ -320,6 +321,7 @@ class _Syncer:
             )
             change = Change("invitations", "insert", invitation.id, {}, snapshot(Invitation, new))
             await self._record("User invited", company, change)
+            await announce.user_invited(None, invitation.id)
             self.summary.note("invitations", "created")
         self.emails.append(
             await invitations.store_invitation_email(company["id"], email, token, expires)

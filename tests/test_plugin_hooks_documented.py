@@ -26,11 +26,13 @@ TESTS = {
 
 def test_the_hook_list_is_the_expected_one():
     assert HOOKS == [
+        "on_event",
         "register_actors",
         "register_channels",
         "register_cli_commands",
         "register_dashboard_blocks",
         "register_dictionaries",
+        "register_event_subscribers",
         "register_payment_systems",
         "register_permission_areas",
         "register_routes",

@@ -37,6 +37,7 @@ from core.db.engine import is_postgres, transaction
 from core.db.rows import IntegerExpression
 from core.db.rows import fetch as fetch_rows
 from core.errors import Conflict, Invalid, NotFound
+from core.events import announce
 from core.money import MoneyError, amount_text, to_micros
 from core.periods import (
     billing_day,
@@ -377,6 +378,7 @@ async def add_version(
         _refuse_overlap(terms, others)
         insert = await insert_version(agreement_id, agreement["company"], terms)
         await record_event(ctx, "Agreement version added", [insert, *changes])
+        await announce.agreement_version_started(ctx.user_id, insert.object_id, first_version=False)
     return await get_version(scope, agreement_id, insert.object_id)
 
 

@@ -38,6 +38,7 @@ from core.audit.recorder import AuditContext, Change, diff, record_event, snapsh
 from core.db.engine import is_postgres, transaction
 from core.db.search import matches
 from core.errors import Conflict, Invalid
+from core.events import announce
 from core.ledger.models import BalanceAccount, LedgerEntry, agreement_balance
 from core.money import amount_text, from_micros
 from core.validation import Problems
@@ -344,6 +345,7 @@ async def create_agreement(ctx: AuditContext, scope: Scope, data: AgreementCreat
         )
         version = await versions.insert_version(agreement.id, data.company_id, terms)
         await record_event(ctx, "Agreement created", [insert, version])
+        await announce.agreement_version_started(ctx.user_id, version.object_id, first_version=True)
     return await get_agreement(scope, agreement.id)
 
 

@@ -24,6 +24,7 @@ from core.auth.models import AuthToken, User
 from core.db.engine import is_postgres, transaction
 from core.db.search import matches
 from core.errors import Conflict, Invalid, NotFound
+from core.events import announce
 from core.payments.models import PaymentSystemConfig
 from core.plugins import enablement, registry
 from core.validation import Problems
@@ -527,6 +528,7 @@ async def create_company(ctx: AuditContext, scope: Scope, data: CompanyCreate) -
             "Company created",
             [Change("companies", "insert", company.id, {}, _audit_view(row), company.id)],
         )
+        await announce.company_created(ctx.user_id, company.id)
     return await get_company(scope, company.id)
 
 
@@ -550,6 +552,8 @@ async def update_company(
             if after.get("enabled") is False:
                 changes += await _end_sessions(company_id)
             await record_event(ctx, "Company updated", changes)
+            if "enabled" in after:
+                await announce.company_blocked(ctx.user_id, company_id, not after["enabled"])
     return await get_company(scope, company_id)
 
 
@@ -577,6 +581,7 @@ async def set_blocked(
         if blocked:
             changes += await _end_sessions(company_id)
         await record_event(ctx, "Company blocked" if blocked else "Company unblocked", changes)
+        await announce.company_blocked(ctx.user_id, company_id, blocked)
     return await get_company(scope, company_id)
 
 

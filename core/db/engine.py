@@ -7,7 +7,10 @@ writers fail with "database is locked" instead of waiting their turn.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
 import sqlite3
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,6 +23,13 @@ from core.db.sqlite_pool import PooledSQLiteEngine
 from core.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+log = logging.getLogger("backoffice.db")
+
+# Callbacks of the outermost ``transaction()`` of this task, run once it has committed.
+_after_commit: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "backoffice_after_commit", default=None
+)
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -59,14 +69,47 @@ def prepare_sqlite_file(path: str) -> None:
 
 @asynccontextmanager
 async def transaction():
-    """A write transaction on the configured engine (nested calls join the outer one)."""
+    """A write transaction on the configured engine (nested calls join the outer one).
+
+    The outermost one runs the ``after_commit`` callbacks once COMMIT has succeeded; on a
+    rollback they are dropped, so nothing announces a write that never happened.
+    """
     db = engine()
-    if isinstance(db, SQLiteEngine):
-        async with db.transaction(transaction_type=TransactionType.immediate) as txn:
-            yield txn
-    else:
-        async with db.transaction() as txn:
-            yield txn
+    outermost = _after_commit.get() is None and not db.transaction_exists()
+    token = _after_commit.set([]) if outermost else None
+    callbacks: list = []
+    try:
+        if isinstance(db, SQLiteEngine):
+            async with db.transaction(transaction_type=TransactionType.immediate) as txn:
+                yield txn
+        else:
+            async with db.transaction() as txn:
+                yield txn
+        if token is not None:
+            callbacks = _after_commit.get() or []
+    finally:
+        if token is not None:
+            _after_commit.reset(token)
+    for callback in callbacks:
+        try:
+            await callback()
+        except Exception:  # the data is committed: a failed follow-up must not undo the answer
+            log.exception("after-commit callback %r failed", callback)
+
+
+def after_commit(callback: Callable[[], Awaitable[None]]) -> bool:
+    """Queue ``callback`` for after the current ``transaction()`` commits.
+
+    False when no transaction is open (the caller runs it at once). A transaction opened on
+    the piccolo engine directly cannot promise "after commit", so that is refused loudly.
+    """
+    pending = _after_commit.get()
+    if pending is not None:
+        pending.append(callback)
+        return True
+    if engine().transaction_exists():
+        raise RuntimeError("after_commit needs core.db.engine.transaction(), not a raw one")
+    return False
 
 
 async def start_pool() -> None:

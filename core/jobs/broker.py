@@ -25,6 +25,7 @@ BUILTIN_MODULES = (
     "core.mail.delivery",
     "core.users.expiry",
     "core.db.statistics",
+    "core.events.delivery",
 )
 
 _lock = threading.RLock()
@@ -83,6 +84,7 @@ def actor_for(job: JobDef, broker: Broker | None = None) -> Actor:
 
 def declarations() -> tuple[list[JobDef], list[Schedule]]:
     """Built-in jobs and schedules plus everything plugins return from ``register_actors``."""
+    from core.events.subscriptions import subscriber_jobs
     from core.plugins.manager import collect
 
     items: list = []
@@ -90,6 +92,7 @@ def declarations() -> tuple[list[JobDef], list[Schedule]]:
         module = importlib.import_module(module_name)
         items += [*getattr(module, "JOBS", ()), *getattr(module, "SCHEDULES", ())]
     items += collect("register_actors")
+    items += subscriber_jobs()
     jobs: dict[str, JobDef] = {}
     schedules: list[Schedule] = []
     for item in items:

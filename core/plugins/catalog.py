@@ -24,6 +24,7 @@ CONTRIBUTION_HOOKS = {
     "areas": "register_permission_areas",
     "routes": "register_routes",
     "jobs": "register_actors",
+    "events": "register_event_subscribers",
 }
 KINDS = ("core", "package", "registered")
 
@@ -60,6 +61,8 @@ def _label(kind: str, item: Any) -> str:
         return str(getattr(item, "name", item))
     if kind == "areas":
         return str(getattr(item, "key", item))
+    if kind == "events":
+        return f"{item.event} → {item.job.name}"
     if kind == "jobs":
         job = getattr(item, "job", None)
         if job is not None:  # a Schedule

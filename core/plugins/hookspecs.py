@@ -4,7 +4,9 @@ Hooks are synchronous and cheap: each returns declarations (classes, route handl
 Anything that does I/O lives in async methods of the returned classes, because pluggy has no
 async and an async hook implementation would return an un-awaited coroutine. Every hook takes no
 arguments and returns a list; ``core.plugins.manager.collect`` flattens the lists of all plugins.
-The exception is ``request_certificate``: it takes one portal and the first answer wins.
+The exceptions: ``request_certificate`` takes one portal and the first answer wins;
+``on_event`` takes one domain event and is called by ``core.events`` in a job, where an
+``async def`` implementation is awaited.
 """
 
 from __future__ import annotations
@@ -137,4 +139,31 @@ def request_certificate(portal: dict) -> dict | None:
         None when the plugin does not handle this portal, else a dict with ``status``
         (``pending``, ``valid`` or ``error``) and ``message``; ``valid`` also carries
         ``certificate_pem`` and ``private_key_pem``, which are checked like an upload.
+    """
+
+
+@hookspec
+def register_event_subscribers() -> list:
+    """Return the jobs to queue for domain events, as ``core.events.subscribe(name, job)``.
+
+    Each job (``@core.jobs.job``) is queued with the event's JSON payload after the change
+    commits, unless the plugin is switched off for the event's company; the runtime declares
+    these jobs itself, so they need not be returned from ``register_actors`` too.
+
+    Returns:
+        A list of ``core.events.Subscription``; names come from ``core.events.EVENTS``.
+    """
+
+
+@hookspec
+def on_event(event) -> None:
+    """React to one committed domain event (``core.events.Event``; ``event.name`` says which).
+
+    Called in the ``core.events.deliver`` job, never in the request, and not for a company the
+    plugin is switched off for. May be ``async def``; an exception is logged and the other
+    plugins still get the event. Keep it short (every plugin's call runs in that one job):
+    queue a job of your own for slow work.
+
+    Returns:
+        Nothing; the return value is ignored.
     """

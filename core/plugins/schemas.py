@@ -10,7 +10,8 @@ from core.web.listing import Page
 
 
 class Contributions(msgspec.Struct):
-    """The keys (routes: methods and paths; jobs: names and schedules) a plugin adds."""
+    """The keys (routes: methods and paths; jobs: names and schedules; events: "event → job"
+    subscriptions) a plugin adds."""
 
     channels: list[str] = []
     vendors: list[str] = []
@@ -20,6 +21,7 @@ class Contributions(msgspec.Struct):
     areas: list[str] = []
     routes: list[str] = []
     jobs: list[str] = []
+    events: list[str] = []
 
 
 class PluginOut(msgspec.Struct):

@@ -32,6 +32,7 @@ CONTRIBUTION_LABELS = {
     "areas": "Permission areas",
     "routes": "Routes",
     "jobs": "Jobs",
+    "events": "Event subscriptions",
 }
 KIND_LABELS = {"core": "Core", "package": "Package", "registered": "Registered in code"}
 TABLE = register(

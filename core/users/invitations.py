@@ -17,6 +17,7 @@ from core.auth.principal import Principal
 from core.db.engine import transaction
 from core.db.search import matches
 from core.errors import Conflict, DomainError, NotFound
+from core.events import announce
 from core.mail import dispatch_email, store_email
 from core.settings import get_settings
 from core.users import rules, standing
@@ -230,6 +231,7 @@ async def create_invitation(ctx: AuditContext, principal: Principal, data: Invit
                 )
             ],
         )
+        await announce.user_invited(ctx.user_id, invitation.id)
     await dispatch_email(email_id)
     return invitation.id
 
