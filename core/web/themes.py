@@ -246,7 +246,12 @@ def menu_background(name: str) -> str:
 def environment(name: str) -> Environment:
     env = _envs.get(name)
     if env is None:
-        loaders = [FileSystemLoader(str(t.templates_dir)) for t in lineage(name)]
+        from core.plugins.extension import template_dirs
+
+        # Plugins' folders after the theme's: a theme may restyle a plugin page, a plugin
+        # cannot replace a core template.
+        folders = [t.templates_dir for t in lineage(name)] + template_dirs()
+        loaders = [FileSystemLoader(str(folder)) for folder in folders]
         env = Environment(
             loader=ChoiceLoader(loaders),
             autoescape=select_autoescape(default=True, default_for_string=True),
