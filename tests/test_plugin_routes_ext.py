@@ -86,6 +86,17 @@ async def test_a_public_route_is_reachable_anonymously_under_hooks(client):
     assert (await client.post(f"{API}/inbound", json={"text": "x"})).status_code in (401, 404)
 
 
+async def test_a_public_route_is_404_when_the_platform_switches_the_plugin_off(client, bo_factory):
+    owner = await bo_factory.owner()
+    reseller = await bo_factory.company(kind="reseller")
+    await CompanyPlugin.insert(CompanyPlugin(company=reseller["id"], plugin=KEY, enabled=False))
+    assert (await client.post(f"/hooks/{KEY}/inbound", json={})).status_code == 200
+    await CompanyPlugin.insert(CompanyPlugin(company=owner["id"], plugin=KEY, enabled=False))
+    res = await client.post(f"/hooks/{KEY}/inbound", json={})
+    assert res.status_code == 404
+    assert res.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_the_plugin_detail_still_answers_at_the_plugin_key(client, bo_factory):
     api = await _as(bo_factory, client, await bo_factory.user(await bo_factory.owner()))
     res = await api.get(API)
@@ -192,17 +203,20 @@ async def test_static_files_are_served_under_static_plugins(client):
 async def test_the_plugin_table_is_migrated_and_owner_checked(ext):
     from piccolo.apps.migrations.tables import Migration
 
+    from core.db.engine import engine
+    from core.db.migrate import migrate
     from core.db.piccolo_app import APP_CONFIG
     from core.db.tables import all_tables
 
+    await engine().run_ddl("DROP TABLE ext_notes")
+    await Migration.delete().where(Migration.app_name == APP.app_name)
+    for _ in range(2):  # what `backoffice db migrate` runs: core's, then the plugin's, once
+        await migrate()
     assert await Note.table_exists()
     ran = await Migration.select(Migration.name).where(Migration.app_name == APP.app_name)
     assert [r["name"] for r in ran] == ["2026-12-01T17:20:00:000000"]
     assert Note in all_tables() and Note not in APP_CONFIG.table_classes
     assert _owner_chain_reaches_company(Note)
-    from core.db.migrate import migrate_plugins
-
-    await migrate_plugins()  # idempotent: nothing runs twice
 
 
 def test_a_route_without_a_permission_is_refused(bo_register_plugin):

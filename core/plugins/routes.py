@@ -6,7 +6,7 @@ accident.
   handler must declare its permission (``requires(area, level)`` or ``signed_in()``), checked
   when the app is built, so 403 for a role without the level comes from the same guard as in
   core. A handler passed through ``public()`` mounts instead under ``/hooks/<key>/`` with no
-  guard at all: an inbound webhook checks its caller itself (a signature).
+  guard but the platform's switch: an inbound webhook checks its caller itself (a signature).
 - ``register_pages``: UI pages under ``/p/<key>/``, behind the UI session guard (a visitor
   without a session goes to /login), with the same permission rule.
 
@@ -48,12 +48,31 @@ def is_public(item) -> bool:
     return bool((getattr(item, "opt", None) or {}).get(PUBLIC_OPT))
 
 
+async def _off_for_platform(plugin_name: str) -> bool:
+    from core.plugins.models import CompanyPlugin
+
+    row = (
+        await CompanyPlugin.select(CompanyPlugin.id)
+        .where(
+            CompanyPlugin.company.kind == "owner",
+            CompanyPlugin.plugin == plugin_name,
+            CompanyPlugin.enabled.eq(False),
+        )
+        .first()
+    )
+    return row is not None
+
+
 def switch_guard(plugin_name: str):
     async def plugin_switched_on(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         from core.plugins.enablement import disabled_for
 
         principal = connection.scope.get("user")
         if principal is None:
+            # an anonymous caller (a webhook) belongs to no company: only the platform's
+            # own switch applies
+            if await _off_for_platform(plugin_name):
+                raise NotFound(f"{connection.url.path} not found")
             return
         if plugin_name in await disabled_for(principal.company_path):
             raise NotFound(f"{connection.url.path} not found")
