@@ -234,6 +234,11 @@ def test_a_route_without_a_permission_is_refused(bo_register_plugin):
     bo_register_plugin(Careless(), name="careless")
     with pytest.raises(PluginError, match="declares no permission"):
         plugin_routes()
+    from core.plugins.report import check_report
+
+    lines, problems = check_report()  # `backoffice plugins check` finds it before a start
+    assert problems == 1
+    assert any(line.startswith("  CONFLICT routes: plugin careless") for line in lines)
 
 
 def test_a_route_at_the_plugin_key_is_refused(bo_register_plugin):
