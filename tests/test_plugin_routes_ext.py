@@ -140,9 +140,12 @@ async def test_a_plugin_switched_off_for_the_company_is_404(client, bo_factory):
     a = await bo_factory.company(kind="reseller")
     note = await _note(a)
     await CompanyPlugin.insert(CompanyPlugin(company=a["id"], plugin=KEY, enabled=False))
-    api = await _as(bo_factory, client, await bo_factory.user(a))
+    user = await bo_factory.user(a)
+    api = await _as(bo_factory, client, user)
     assert (await api.get(f"{API}/notes/{note}")).status_code == 404
     assert (await api.post(f"{API}/notes", json={"text": "x"})).status_code == 404
+    await sign_in(client, user)
+    assert (await client.get(f"/p/{KEY}/notes/{note}")).status_code == 404  # its pages too
 
 
 async def test_handlers_get_the_company_and_its_plugin_settings(client, bo_factory):
