@@ -270,6 +270,14 @@ EXTENSION_HOOKS = (
 )
 
 
+def test_the_catalog_lists_plugin_routes_where_they_are_mounted(ext):
+    from core.plugins.catalog import installed
+
+    info = next(i for i in installed() if i.name == KEY)
+    assert f"GET {API}/settings" in info.keys("routes")
+    assert f"POST /hooks/{KEY}/inbound" in info.keys("routes")
+
+
 def test_the_ext_plugin_implements_the_extension_hooks(ext):
     """The tests above go through these hooks of tests/ext_plugin."""
     from core.plugins.manager import plugin_manager
