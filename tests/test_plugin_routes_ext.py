@@ -287,6 +287,24 @@ def test_the_ext_plugin_implements_the_extension_hooks(ext):
         assert KEY in [i.plugin_name for i in getattr(hook, name).get_hookimpls()], name
 
 
+def test_no_theme_may_take_the_plugins_static_prefix(bo_register_plugin, tmp_path):
+    from core.plugins.declarations import Theme
+    from core.web.themes import ThemeError, all_themes
+
+    class Squatter:
+        @hookimpl
+        def register_themes(self):
+            return [Theme("plugins", "Plugins", tmp_path)]
+
+    bo_register_plugin(Squatter(), name="squatter")
+    reset_theme_cache()
+    try:
+        with pytest.raises(ThemeError, match="reserved"):
+            all_themes()
+    finally:
+        reset_theme_cache()
+
+
 def test_public_marks_only_what_it_wraps():
     from core.plugins.routes import is_public
 
