@@ -163,11 +163,11 @@ class FaxPlugin:
 
     @hookimpl
     def register_routes(self):
-        @get("/api/v1/fax/lines", guards=[requires("fax", "view")])
+        @get("/lines", guards=[requires("fax", "view")])
         async def lines() -> dict:
             return {"lines": []}
 
-        @post("/api/v1/fax/lines", guards=[requires("fax", "manage")], status_code=201)
+        @post("/lines", guards=[requires("fax", "manage")], status_code=201)
         async def add_line() -> dict:
             return {"ok": True}
 
@@ -205,9 +205,9 @@ async def test_register_permission_areas_adds_areas_for_roles_and_routes(
         )
         noc_api = AuthedClient(client, await bo_factory.token(noc))
         manager_api = AuthedClient(client, await bo_factory.token(manager))
-        assert (await noc_api.post("/api/v1/fax/lines")).status_code == 201
-        assert (await manager_api.get("/api/v1/fax/lines")).status_code == 200
-        assert (await manager_api.post("/api/v1/fax/lines")).status_code == 403
+        assert (await noc_api.post("/api/v1/plugins/fax-plugin/lines")).status_code == 201
+        assert (await manager_api.get("/api/v1/plugins/fax-plugin/lines")).status_code == 200
+        assert (await manager_api.post("/api/v1/plugins/fax-plugin/lines")).status_code == 403
         areas = (await noc_api.get("/api/v1/permission-areas")).json()["items"]
         assert "fax" in {a["key"] for a in areas}
 

@@ -284,7 +284,7 @@ async def test_a_switched_off_plugin_hides_its_routes_and_keys(bo_register_plugi
     bo_register_plugin(plugin, name="example")
     owner, a, b, _ = await _tree(bo_factory)
     await CompanyPlugin.insert(CompanyPlugin(company=a["id"], plugin="example", enabled=False))
-    url = "/api/v1/example/settings-schema"
+    url = "/api/v1/plugins/example/settings-schema"
     tokens = {k: await bo_factory.token(await bo_factory.user(c)) for k, c in (("a", a), ("b", b))}
     async with serve_in_loop(create_app()) as client:
         assert (await client.get(url)).status_code == 401

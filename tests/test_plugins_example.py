@@ -128,9 +128,9 @@ async def test_example_route_is_served_once_the_module_is_registered(
     bo_register_plugin(plugin, name="example")
     token = await bo_factory.token(await bo_factory.user(await bo_factory.owner()))
     async with serve_in_loop(create_app()) as client:
-        assert (await client.get("/api/v1/example/settings-schema")).status_code == 401
+        assert (await client.get("/api/v1/plugins/example/settings-schema")).status_code == 401
         res = await client.get(
-            "/api/v1/example/settings-schema", headers={"Authorization": f"Bearer {token}"}
+            "/api/v1/plugins/example/settings-schema", headers={"Authorization": f"Bearer {token}"}
         )
         listed = await client.get(
             "/api/v1/dictionaries", headers={"Authorization": f"Bearer {token}"}

@@ -6,14 +6,14 @@ import click
 from click.testing import CliRunner
 from litestar import get
 
-from core.auth.guards import require_api_user
+from core.access.guards import signed_in
 from core.plugins.declarations import Theme
 from core.plugins.hookspecs import hookimpl
 from core.plugins.manager import collect
 from core.plugins.testing import serve_in_loop
 
 
-@get("/api/v1/hook-test/ping", guards=[require_api_user])
+@get("/ping", guards=[signed_in()])
 async def ping() -> dict[str, str]:
     return {"pong": "yes"}
 
@@ -44,11 +44,11 @@ async def test_register_routes_are_served_by_the_app(bo_register_plugin, bo_fact
     app = create_app()  # routes are collected when the app is built
     token = await bo_factory.token(await bo_factory.user(await bo_factory.owner()))
     async with serve_in_loop(app) as client:
-        anonymous = await client.get("/api/v1/hook-test/ping")
+        anonymous = await client.get("/api/v1/plugins/route-plugin/ping")
         assert anonymous.status_code == 401
         assert anonymous.headers["content-type"].startswith("application/problem+json")
         res = await client.get(
-            "/api/v1/hook-test/ping", headers={"Authorization": f"Bearer {token}"}
+            "/api/v1/plugins/route-plugin/ping", headers={"Authorization": f"Bearer {token}"}
         )
     assert res.status_code == 200 and res.json() == {"pong": "yes"}
 

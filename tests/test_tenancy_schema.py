@@ -4,7 +4,7 @@ from pathlib import Path
 
 from piccolo.columns import ForeignKey
 
-from core.db.tables import all_tables
+from core.db.tables import all_tables, core_tables
 from tenants.models import Company
 from tenants.scope import owner_column
 
@@ -42,5 +42,5 @@ def test_every_table_has_a_migration():
     for module in pkgutil.iter_modules(pkg.__path__):
         source = importlib.import_module(f"core.db.migrations.{module.name}")
         text += Path(source.__file__).read_text()
-    for table in all_tables():
+    for table in core_tables():  # plugin tables come with their own migrations
         assert f'tablename="{table._meta.tablename}"' in text, table.__name__

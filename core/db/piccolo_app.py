@@ -4,12 +4,12 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from core.db.tables import all_tables
+from core.db.tables import core_tables
 
 APP_CONFIG = AppConfig(
     app_name="backoffice",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "migrations"),
-    table_classes=all_tables(),
+    table_classes=core_tables(),
     migration_dependencies=[],
     commands=[],
 )

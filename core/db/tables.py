@@ -1,11 +1,15 @@
-"""The list of every table, so migrations, tests and cleanup agree on what exists."""
+"""The list of every table, so migrations, tests and cleanup agree on what exists.
+
+``core_tables`` are the ``backoffice`` piccolo app's (its auto-migration diff covers only
+them); ``plugin_tables`` come from the apps plugins return from ``register_migrations``, each
+with its own migrations. ``all_tables`` is both: the owner-column test and clean-up use it."""
 
 from __future__ import annotations
 
 from piccolo.table import Table
 
 
-def all_tables() -> list[type[Table]]:
+def core_tables() -> list[type[Table]]:
     from core.access.models import Role, RoleCompany, RolePermission
     from core.accounts.models import (
         Agreement,
@@ -66,3 +70,30 @@ def all_tables() -> list[type[Table]]:
         AuditChange,
         Job,
     ]
+
+
+def plugin_apps() -> list:
+    """The piccolo apps of the plugins (``register_migrations``), in plugin order."""
+    from piccolo.conf.apps import AppConfig
+
+    from core.plugins.manager import PluginError, collect
+
+    apps = collect("register_migrations")
+    names = set()
+    for app in apps:
+        if not isinstance(app, AppConfig) or app.app_name in ("backoffice", *names):
+            raise PluginError(
+                f"register_migrations must return piccolo AppConfigs with unique app names "
+                f"other than 'backoffice', not {app!r}"
+            )
+        names.add(app.app_name)
+    return apps
+
+
+def plugin_tables() -> list[type[Table]]:
+    return [table for app in plugin_apps() for table in app.table_classes]
+
+
+def all_tables() -> list[type[Table]]:
+    # Plugin tables last: they may point at core tables, and cleanup walks backwards.
+    return [*core_tables(), *plugin_tables()]

@@ -54,7 +54,16 @@ class PluginInfo:
         return self.contributes.get(kind, [])
 
 
-def _label(kind: str, item: Any) -> str:
+def _mount_prefix(kind: str, plugin_name: str, item: Any) -> str:
+    """Where ``core.plugins.routes`` mounts a plugin's route, so the catalog shows real paths."""
+    if kind != "routes" or plugin_name in DEFAULT_PLUGINS:
+        return ""
+    from core.plugins.routes import API_PREFIX, PUBLIC_PREFIX, is_public
+
+    return f"{PUBLIC_PREFIX if is_public(item) else API_PREFIX}/{plugin_name}"
+
+
+def _label(kind: str, item: Any, prefix: str = "") -> str:
     if kind in ("channels", "vendors", "payment_systems", "dictionaries"):
         return str(getattr(item, "key", item))
     if kind == "themes":
@@ -73,8 +82,8 @@ def _label(kind: str, item: Any) -> str:
     )
     if paths:
         methods = sorted(getattr(item, "http_methods", None) or ())
-        prefix = f"{' '.join(methods)} " if methods else ""
-        return prefix + ", ".join(sorted(paths))
+        head = f"{' '.join(methods)} " if methods else ""
+        return head + ", ".join(sorted(f"{prefix}{p}" if prefix else p for p in paths))
     return getattr(item, "__name__", repr(item))
 
 
@@ -85,7 +94,10 @@ def _contributions(pm: Any, plugin: Any) -> dict[str, list[str]]:
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
             if impl.plugin is not plugin or impl.hookwrapper or impl.wrapper:
                 continue
-            items.extend(_label(kind, item) for item in impl.function() or ())
+            items.extend(
+                _label(kind, item, _mount_prefix(kind, impl.plugin_name, item))
+                for item in impl.function() or ()
+            )
         if items:
             found[kind] = sorted(items)
     return found

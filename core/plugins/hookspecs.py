@@ -62,13 +62,18 @@ def register_themes() -> list:
 
 @hookspec
 def register_routes() -> list:
-    """Return litestar route handlers, controllers or routers to mount in the app.
+    """Return litestar route handlers, controllers or routers: the plugin's API.
 
-    They are collected once, when ``create_app`` builds the app, and mounted beside the guarded
-    ``/api/v1`` router: an API handler must set ``guards=[require_api_user]`` itself.
+    They are collected once, when ``create_app`` builds the app, and mounted under
+    ``/api/v1/plugins/<plugin key>/`` behind the guard of the core ``/api/v1`` router (401
+    without a token) and the plugin's switch (404 for a company that has it off). Each handler
+    declares its permission with ``requires(area, level)`` or ``signed_in()`` (403 below it),
+    else the app refuses to start. A handler wrapped in ``core.plugins.routes.public`` (an
+    inbound webhook) mounts unguarded under ``/hooks/<plugin key>/`` instead. Handlers may
+    take the ``plugin`` dependency (``core.plugins.context.PluginContext``).
 
     Returns:
-        A list of litestar handlers; API handlers should live under ``/api/v1/<plugin>``.
+        A list of litestar handlers, with paths relative to the plugin's prefix.
     """
 
 
@@ -156,6 +161,20 @@ def register_event_subscribers() -> list:
 
 
 @hookspec
+def register_pages() -> list:
+    """Return litestar handlers for the plugin's UI pages.
+
+    Mounted under ``/p/<plugin key>/`` behind the UI session guard (no session: redirect to
+    /login) and the plugin's switch; each declares its permission as API routes do. Render
+    with ``core.ui.render.page`` so the page gets the theme, the menu and the plugin's
+    templates (``register_templates``).
+
+    Returns:
+        A list of litestar handlers, with paths relative to ``/p/<plugin key>``.
+    """
+
+
+@hookspec
 def on_event(event) -> None:
     """React to one committed domain event (``core.events.Event``; ``event.name`` says which).
 
@@ -166,4 +185,44 @@ def on_event(event) -> None:
 
     Returns:
         Nothing; the return value is ignored.
+    """
+
+
+@hookspec
+def register_menu_entries() -> list:
+    """Return main-menu links (``core.plugins.extension.MenuEntry``).
+
+    An entry shows only to a BackOffice user with ``level`` on its ``area`` whose company has
+    the plugin switched on; ``group`` names a core menu group or starts a new one.
+
+    Returns:
+        A list of ``MenuEntry`` declarations.
+    """
+
+
+@hookspec
+def register_templates() -> list:
+    """Return the plugin's template and static folders (``core.plugins.extension.PluginFiles``).
+
+    Template folders join every theme's Jinja loader chain after the theme's own (a theme may
+    restyle a plugin page, a plugin cannot replace a core template): keep templates in a
+    sub-folder named after the plugin. Static folders are served under
+    ``/static/plugins/<plugin key>/``.
+
+    Returns:
+        A list of ``PluginFiles`` declarations.
+    """
+
+
+@hookspec
+def register_migrations() -> list:
+    """Return piccolo ``AppConfig`` objects for the plugin's own tables.
+
+    ``backoffice db migrate`` applies their migrations after core's, app by app. Their
+    ``table_classes`` join ``core.db.tables.all_tables()``, so a tenant-owned table declares
+    ``__owner__`` like core tables and test clean-up empties it. Name migration files
+    ``<app_name>_<timestamp>.py``: piccolo imports them by bare module name.
+
+    Returns:
+        A list of ``piccolo.conf.apps.AppConfig``; app names must not be ``backoffice``.
     """

@@ -9,11 +9,30 @@ from core.plugins.fields import DeclarationError
 from core.plugins.manager import PluginError
 
 
+def _extension_checks() -> dict:
+    """What ``create_app`` and ``db migrate`` would refuse (a route with no permission, a bad
+    menu entry or migrations app), found before the app is started."""
+    from core.db.tables import plugin_apps
+    from core.plugins.extension import menu_entries, plugin_files
+    from core.plugins.routes import plugin_routes
+
+    return {
+        "routes": plugin_routes,
+        "menu_entries": menu_entries,
+        "templates": plugin_files,
+        "migrations": plugin_apps,
+    }
+
+
 def _registry_errors() -> list[str]:
     errors = []
-    for kind in ("dictionaries", "channels", "vendors", "payment_systems", "themes"):
+    checks = {
+        kind: getattr(registry, kind)
+        for kind in ("dictionaries", "channels", "vendors", "payment_systems", "themes")
+    }
+    for kind, check in {**checks, **_extension_checks()}.items():
         try:
-            getattr(registry, kind)()
+            check()
         except (PluginError, DeclarationError) as exc:
             errors.append(f"{kind}: {exc}")
     return errors

@@ -2,7 +2,8 @@
 
 Every page except sign-in sits behind ``require_ui_user``; a visitor without a session is sent
 to /login by the UI error handler. Each theme's static folder (with its parents' as fallbacks)
-is served under /static/<theme>/.
+is served under /static/<theme>/, a plugin's (``register_templates``) under
+/static/plugins/<key>/.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from litestar import Router
 from litestar.static_files import create_static_files_router
 
 from core.auth.guards import require_ui_user
+from core.plugins.extension import static_dirs as plugin_static_dirs
 from core.web.themes import all_themes, static_dirs
 
 
@@ -21,6 +23,11 @@ def _static_routers() -> list:
         )
         for name in all_themes()
         if static_dirs(name)
+    ] + [
+        create_static_files_router(
+            path=f"/static/plugins/{key}", directories=[folder], name=f"static-plugin-{key}"
+        )
+        for key, folder in plugin_static_dirs()
     ]
 
 

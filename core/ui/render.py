@@ -12,9 +12,12 @@ from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 
 from core.access.visibility import Access, access_for
+from core.plugins.enablement import disabled_for
+from core.plugins.extension import menu_entries, visible_entries
 from core.web.themes import Branding, branding_for_host, environment
 
 FLASH_COOKIE = "bo_flash"
+PLUGINS_OFF = "bo_plugins_off"
 CSRF_COOKIE = "bo_csrf"
 
 
@@ -95,8 +98,11 @@ NAV = (
 )
 
 
-def nav_for(access: Access) -> list[dict]:
-    """The menu groups with only the entries ``access`` may open; empty groups are dropped."""
+def nav_for(access: Access, plugins_off: frozenset[str] = frozenset()) -> list[dict]:
+    """The menu groups with only the entries ``access`` may open; empty groups are dropped.
+
+    Plugin entries (``register_menu_entries``) join the group they name, or a new group after
+    core's, unless their plugin is in ``plugins_off`` (switched off for the user's company)."""
     groups = []
     for group in NAV:
         items = [
@@ -104,9 +110,14 @@ def nav_for(access: Access) -> list[dict]:
             for item in group["items"]
             if access.can(item["href"]) and ("when" not in item or item["when"](access.principal))
         ]
-        if items:
-            groups.append({"label": group["label"], "items": items})
-    return groups
+        groups.append({"label": group["label"], "items": items})
+    for entry in visible_entries(access, plugins_off):
+        group = next((g for g in groups if g["label"] == entry.group), None)
+        if group is None:
+            group = {"label": entry.group, "items": []}
+            groups.append(group)
+        group["items"].append({"label": entry.label, "href": entry.href, "key": entry.href})
+    return [g for g in groups if g["items"]]
 
 
 def csrf_token(request: Request) -> str:
@@ -140,8 +151,12 @@ def local_path(value: str | None, fallback: str = "/") -> str:
 
 
 async def load_access(request: Request) -> Access:
-    """The visitor's levels, loaded before rendering because templates cannot await."""
-    return await access_for(request.app, request.scope.get("user"), request.scope)
+    """The visitor's levels (and, when plugins add menu entries, the plugins switched off for
+    the visitor's company), loaded before rendering because templates cannot await."""
+    access = await access_for(request.app, request.scope.get("user"), request.scope)
+    if access.principal is not None and PLUGINS_OFF not in request.scope and menu_entries():
+        request.scope[PLUGINS_OFF] = await disabled_for(access.principal.company_path)
+    return access
 
 
 def render_html(request: Request, brand: Branding, template: str, context: dict[str, Any]) -> str:
@@ -158,7 +173,7 @@ def render_html(request: Request, brand: Branding, template: str, context: dict[
             user=request.scope.get("user"),
             brand=brand,
             csrf_token=csrf_token(request),
-            nav=nav_for(access),
+            nav=nav_for(access, request.scope.get(PLUGINS_OFF, frozenset())),
             can=access.can,
             access=access,
             flash=flash,

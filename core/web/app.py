@@ -16,7 +16,7 @@ from core.auth.api_tokens import require_api_caller
 from core.auth.middleware import AuthMiddleware
 from core.db.engine import close_pool, start_pool
 from core.errors import problem_response
-from core.plugins.routes import plugin_routes
+from core.plugins.routes import PUBLIC_PREFIX, plugin_routes
 from core.settings import Settings, get_settings
 from core.web import openapi
 from core.web.guard import check_request
@@ -69,7 +69,8 @@ def _ui_handlers() -> list:
 
 
 def _exception_handler(request: Request, exc: Exception) -> Response:
-    if request.url.path.startswith("/api") or request.url.path == "/health":
+    path = request.url.path
+    if path.startswith(("/api", PUBLIC_PREFIX + "/")) or path == "/health":
         response = problem_response(request, exc)
         if isinstance(exc, HTTPException) and exc.headers:
             response.headers.update(exc.headers)  # e.g. a 405's Allow
@@ -133,7 +134,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool | None = None
             cookie_name="bo_csrf",
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
-            exclude=["/api/", "/health", "/static/"],
+            exclude=["/api/", "/health", "/static/", f"{PUBLIC_PREFIX}/"],
         ),
         exception_handlers={Exception: _exception_handler},
         before_request=check_request,

@@ -36,6 +36,7 @@ from core.plugins.manager import collect
 log = logging.getLogger(__name__)
 
 DEFAULT_THEME = "default"
+RESERVED_THEME_NAME = "plugins"
 DEFAULT_TITLE = "BackOffice"
 PORTAL_CACHE_SECONDS = 30.0
 PORTAL_CACHE_MAX = 1024
@@ -209,6 +210,8 @@ def all_themes() -> dict[str, Theme]:
         for theme in [*discover(_state["dir"]), *collect("register_themes")]:
             if theme.name in found:
                 raise ThemeError(f"theme {theme.name!r} is declared twice")
+            if theme.name == RESERVED_THEME_NAME:  # /static/plugins/ holds plugins' files
+                raise ThemeError(f"theme name {theme.name!r} is reserved")
             found[theme.name] = theme
         if DEFAULT_THEME not in found:
             raise ThemeError(f"the {DEFAULT_THEME!r} theme is missing from {_state['dir']}")
@@ -246,7 +249,12 @@ def menu_background(name: str) -> str:
 def environment(name: str) -> Environment:
     env = _envs.get(name)
     if env is None:
-        loaders = [FileSystemLoader(str(t.templates_dir)) for t in lineage(name)]
+        from core.plugins.extension import template_dirs
+
+        # Plugins' folders after the theme's: a theme may restyle a plugin page, a plugin
+        # cannot replace a core template.
+        folders = [t.templates_dir for t in lineage(name)] + template_dirs()
+        loaders = [FileSystemLoader(str(folder)) for folder in folders]
         env = Environment(
             loader=ChoiceLoader(loaders),
             autoescape=select_autoescape(default=True, default_for_string=True),

@@ -71,9 +71,9 @@ async def test_settings_schema_route_needs_a_token_and_answers_with_one(
     owner = await bo_factory.owner()
     token = await bo_factory.token(await bo_factory.user(owner))
     async with running_app() as client:
-        assert (await client.get("/api/v1/example/settings-schema")).status_code == 401
+        assert (await client.get("/api/v1/plugins/example/settings-schema")).status_code == 401
         res = await client.get(
-            "/api/v1/example/settings-schema", headers={"Authorization": f"Bearer {token}"}
+            "/api/v1/plugins/example/settings-schema", headers={"Authorization": f"Bearer {token}"}
         )
     assert res.status_code == 200, res.text
     assert res.json()["schema"]["required"] == ["base_url", "api_key", "webhook_secret"]

@@ -1,8 +1,9 @@
 """An API route of the plugin: the JSON schema of the vendor's connection settings.
 
-Plugin routes are not inside BackOffice's guarded ``/api/v1`` router, so the handler sets the
-``require_api_user`` guard itself, and declares the permission it needs: vendor connections
-belong to the Settings area.
+BackOffice mounts it at ``/api/v1/plugins/example/settings-schema`` behind the guard of its
+``/api/v1`` router (401 without a token) and the plugin's switch (404 for a company that has
+the plugin off). The handler still declares the permission it needs, as every guarded plugin
+route must: vendor connections belong to the Settings area.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from litestar import get
 
 from backoffice_example_plugin.vendor import ExampleHttpVendor
 from core.access.guards import requires
-from core.auth.guards import require_api_user
 from core.plugins.fields import json_schema
 
 
 @get(
-    "/api/v1/example/settings-schema",
-    guards=[require_api_user, requires("settings", "view")],
+    "/settings-schema",
+    guards=[requires("settings", "view")],
     tags=["Example plugin"],
     summary="Connection settings of the example vendor",
 )
