@@ -67,6 +67,7 @@ async def seed(n: int) -> dict:
     from core.db.bulk import insert_many
     from core.db.migrate import migrate
     from core.payments.models import PaymentSystemConfig
+    from core.plugins.instance_models import PluginInstance
     from tenants.models import Company, Portal
     from tenants.tree import child_path
 
@@ -196,11 +197,18 @@ async def seed(n: int) -> dict:
         ["company", "name", "country", "address", "swift", "created_at", "updated_at"],
         ((reseller.id, f"Bank {i}", "FR", f"{i} rue de Paris", "BNPAFRPP", now, now) for i in ids),
     )
+    # a payment system's settings live in its plugin instance (same id here)
+    await insert_many(
+        PluginInstance,
+        ["id", "company", "category", "plugin", "name", "created_at", "updated_at"],
+        ((i, reseller.id, "payment_system", "stripe", f"Pay {i}", now, now) for i in ids),
+    )
     await insert_many(
         PaymentSystemConfig,
-        ["company", "name", "kind", "fee_payer", "internal_fee", "created_at", "updated_at"],
-        ((reseller.id, f"Pay {i}", "stripe", "client", 2_500_000, now, now) for i in ids),
-    )
+        ["company", "name", "kind", "instance", "fee_payer", "internal_fee", "created_at",
+         "updated_at"],
+        ((reseller.id, f"Pay {i}", "stripe", i, "client", 2_500_000, now, now) for i in ids),
+    )  # fmt: skip
     await insert_many(
         Portal,
         ["company", "name", "fqdn", "created_at", "updated_at"],
@@ -235,7 +243,7 @@ async def _fix_sequences() -> None:
 
     if not is_postgres():
         return
-    for table in ("companies", "legal_entities", "bank_accounts", "agreements"):
+    for table in ("companies", "legal_entities", "bank_accounts", "agreements", "plugin_instances"):
         await Company.raw(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
         )

@@ -191,6 +191,7 @@ async def _seed_other_lists(reseller: int, own_le: int, user_id: int, ids: range
     from core.db.bulk import insert_many
     from core.jobs.models import Job
     from core.payments.models import PaymentSystemConfig
+    from core.plugins.instance_models import PluginInstance
     from core.users.models import Invitation
     from tenants.models import Portal
 
@@ -216,10 +217,16 @@ async def _seed_other_lists(reseller: int, own_le: int, user_id: int, ids: range
         ["id", "company", "name", "fqdn", *stamp],
         ((i, reseller, f"Portal {i:07d}", f"p{i}.bench.test", now, now) for i in ids),
     )
+    # a payment system's settings live in its plugin instance (same id here)
+    await insert_many(
+        PluginInstance,
+        ["id", "company", "category", "plugin", "name", *stamp],
+        ((i, reseller, "payment_system", "test", f"PS {i:07d}", now, now) for i in ids),
+    )
     await insert_many(
         PaymentSystemConfig,
-        ["id", "company", "name", "kind", *stamp],
-        ((i, reseller, f"PS {i:07d}", "test", now, now) for i in ids),
+        ["id", "company", "name", "kind", "instance", *stamp],
+        ((i, reseller, f"PS {i:07d}", "test", i, now, now) for i in ids),
     )
     expires = now + timedelta(days=3650)
     await insert_many(
@@ -247,7 +254,7 @@ async def _fix_sequences() -> None:
     if not is_postgres():
         return
     tables = ("companies", "legal_entities", "agreements", "banks", "bank_accounts", "portals")
-    for table in (*tables, "payment_systems", "invitations", "users", "jobs"):
+    for table in (*tables, "plugin_instances", "payment_systems", "invitations", "users", "jobs"):
         await Company.raw(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
         )

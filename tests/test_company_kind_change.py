@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from payment_rows import delete_payment_systems, saved
+
 from core.accounts.models import Bank, BankAccount, LegalEntity
 from core.payments.models import PaymentSystemConfig
 from core.users.invitations import hash_token, now
@@ -36,9 +38,7 @@ async def test_reseller_with_objects_stays_a_reseller(bo_factory, bo_api):
         )
     )
     await Portal.insert(Portal(company=rid, name="Resells portal", fqdn="p.resells.test"))
-    await PaymentSystemConfig.insert(
-        PaymentSystemConfig(company=rid, name="Card gateway", kind="fakepay")
-    )
+    await saved(rid, "Card gateway", "fakepay")
     await bo_factory.company(reseller, "client", name="Their Client")
     staff = await bo_factory.user(reseller, email="staff@resells.test")
     await Invitation(
@@ -75,7 +75,7 @@ async def test_reseller_with_objects_stays_a_reseller(bo_factory, bo_api):
 
     await AuthToken.delete().where(AuthToken.user == staff["id"])
     await User.delete().where(User.id == staff["id"])
-    await PaymentSystemConfig.delete().where(PaymentSystemConfig.company == rid)
+    await delete_payment_systems(PaymentSystemConfig.company == rid)
     await Portal.delete().where(Portal.company == rid)
     await BankAccount.delete().where(BankAccount.company == rid)
     await LegalEntity.delete().where(LegalEntity.company == rid)

@@ -150,10 +150,11 @@ async def test_company_with_a_payment_system(bo_factory, bo_api):
 
     owner, reseller, client = await _world(bo_factory)
     await Company.delete().where(Company.id == client["id"])
-    system = PaymentSystemConfig(company=reseller["id"], name="Cards", kind="fakepay")
-    await system.save()
+    from payment_rows import delete_payment_systems, saved
+
+    system = await saved(reseller["id"], "Cards", "fakepay")
     api = await bo_api(await bo_factory.user(owner))
     url = f"/api/v1/companies/{reseller['id']}"
     await _refused(api, url, "this company is still used by 1 payment system")
-    await PaymentSystemConfig.delete().where(PaymentSystemConfig.id == system.id)
+    await delete_payment_systems(PaymentSystemConfig.id == system.id)
     assert (await api.delete(url)).status_code == 204

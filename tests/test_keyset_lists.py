@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import msgspec
 import pytest
 from ledger_helpers import set_balance
+from payment_rows import linked
 
 from core.access.models import Role
 from core.access.roles import SORTABLE as ROLE_KEYS
@@ -26,7 +27,6 @@ from core.audit.service import SORTABLE as AUDIT_KEYS
 from core.auth.models import User
 from core.jobs.models import Job
 from core.jobs.service import SORTABLE as JOB_KEYS
-from core.payments.models import PaymentSystemConfig
 from core.payments.systems import SORTABLE as PAYMENT_KEYS
 from core.portals.service import SORTABLE as PORTAL_KEYS
 from core.users.directory import SORT_KEYS as DIRECTORY_KEYS
@@ -125,11 +125,8 @@ async def _world(bo_factory, prefix: str) -> dict:
                 status="active" if n % 2 else "draft",
             )
         )
-        await _save(
-            PaymentSystemConfig(
-                company=rid, name=f"{prefix} ps {n % 2}", kind="test", internal_fee=n % 2
-            )
-        )
+        # names differ (an instance name is unique per company); kinds and fees tie
+        await _save(await linked(rid, f"{prefix} ps {n}", "test", internal_fee=n % 2))
         await _save(Role(company=rid, name=f"{prefix} role {n % 2}", created_at=T))
         await _save(
             Invitation(

@@ -21,6 +21,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
+from payment_rows import saved
 from test_authorization_matrix import PARAM, Route, _world, all_routes
 from test_payment_systems_api import PayPlugin
 
@@ -38,7 +39,7 @@ from core.accounts.models import (
 )
 from core.audit.recorder import AuditContext, record_event
 from core.mail.models import OutboundEmail
-from core.payments.models import LegalEntityPaymentSystem, PaymentSystemConfig
+from core.payments.models import LegalEntityPaymentSystem
 from core.ui.render import NAV
 from core.users.models import Invitation
 from tenants.models import Portal
@@ -203,8 +204,7 @@ async def _reselling_and_payment_objects(world, own_id: int) -> dict[str, int]:
         effective_from=datetime(2025, 1, 1, tzinfo=UTC),
     )
     await association.save()
-    system = PaymentSystemConfig(company=world["r1"]["id"], name="Cards", kind="fakepay")
-    await system.save()
+    system = await saved(world["r1"]["id"], "Cards", "fakepay")
     await LegalEntityPaymentSystem(legal_entity=own_id, payment_system=system.id).save()
     return {
         "sub_entity": entity.id,

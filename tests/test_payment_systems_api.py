@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from payment_rows import settings_of
 
 from core.accounts.models import LegalEntity
 from core.audit.models import AuditChange, AuditEvent
@@ -13,6 +14,7 @@ from core.payments.models import LegalEntityPaymentSystem, PaymentSystemConfig
 from core.plugins.declarations import PaymentSystem
 from core.plugins.fields import Field
 from core.plugins.hookspecs import hookimpl
+from core.plugins.instance_models import PluginInstance
 
 PS = "/api/v1/payment-systems"
 SECRET = "sk_live_0123456789abcdef"
@@ -65,7 +67,14 @@ async def test_crud_redacts_secrets_and_audits_without_them(fakepay, bo_factory,
     assert created["fee_payer"] == "owner" and created["internal_fee"] == "2.5000"
     assert created["enabled"] is True
     row = await PaymentSystemConfig.select().where(PaymentSystemConfig.id == created["id"]).first()
-    assert SECRET not in row["settings"] and row["internal_fee"] == 2_500_000
+    assert "settings" not in row and row["internal_fee"] == 2_500_000
+    instance = await PluginInstance.select().where(PluginInstance.id == row["instance"]).first()
+    assert SECRET not in instance["settings"]
+    assert (instance["name"], instance["plugin"], instance["category"]) == (
+        "Main card gateway",
+        "fakepay",
+        "payment_system",
+    )
 
     url = f"{PS}/{created['id']}"
     assert (await api.get(url)).json() == created
@@ -74,9 +83,7 @@ async def test_crud_redacts_secrets_and_audits_without_them(fakepay, bo_factory,
     assert res.status_code == 200, res.text
     assert res.json()["settings"]["api_key"] == "****cdef"
     assert res.json()["settings"]["account"] == "acct-2" and res.json()["name"] == "Cards"
-    from core.payments.systems import _stored_settings
-
-    stored = _stored_settings(
+    stored = await settings_of(
         await PaymentSystemConfig.select().where(PaymentSystemConfig.id == created["id"]).first()
     )
     assert stored["api_key"] == SECRET

@@ -7,11 +7,12 @@ import base64
 import io
 
 import pytest
+from payment_rows import settings_of
 from PIL import Image
 from test_ui_helpers import sign_in, token_for
 
 from core.payments.models import PaymentSystemConfig
-from core.payments.systems import PaymentSystem, _stored_settings
+from core.payments.systems import PaymentSystem
 from core.plugins.fields import Field
 from core.plugins.hookspecs import hookimpl
 
@@ -109,7 +110,7 @@ async def test_conditional_and_file_fields_through_the_html_form(formpay, bo_cli
     )
     assert res.status_code == 303, res.text
     row = await PaymentSystemConfig.select().first()
-    settings = _stored_settings(row)
+    settings = await settings_of(row)
     assert settings == {
         "mode": "test",
         "methods": ["card", "sepa"],
@@ -132,7 +133,7 @@ async def test_conditional_and_file_fields_through_the_html_form(formpay, bo_cli
     res = await _post(bo_client, edit, [*BASE[1:], ("setting_mode", "live")])
     assert res.status_code == 303, res.text
     row = await PaymentSystemConfig.select().first()
-    kept = _stored_settings(row)
+    kept = await settings_of(row)
     assert kept["live_key"] == "sk_live_1" and base64.b64decode(kept["logo"]["data"]) == _png()
 
     # an oversize upload is refused as invalid input, not a crash

@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from payment_rows import saved, settings_of
 from test_payment_systems_api import SECRET, PayPlugin
 from test_ui_helpers import post_form, sign_in, token_for
 
 from core.accounts.models import LegalEntity
 from core.payments.models import LegalEntityPaymentSystem, PaymentSystemConfig
-from core.payments.systems import _stored_settings
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ async def test_create_edit_keep_secret_and_delete(fakepay, bo_client, bo_factory
     assert res.status_code == 303, res.text
     row = await PaymentSystemConfig.select().where(PaymentSystemConfig.id == system_id).first()
     assert row["name"] == "Cards EU" and row["internal_fee"] == 1_250_000
-    assert _stored_settings(row)["api_key"] == SECRET and row["kind"] == "fakepay"
+    assert (await settings_of(row))["api_key"] == SECRET and row["kind"] == "fakepay"
 
     # delete: refused while an own legal entity offers it, with the reason on the page
     entity = LegalEntity(company=reseller["id"], name="Own", legal_name="Own", country="DE")
@@ -116,9 +116,7 @@ async def test_list_filters_sorting_columns_and_scope(fakepay, bo_client, bo_fac
         ("Beta", reseller, False),
         ("Tenant's", owner, True),
     ):
-        await PaymentSystemConfig(
-            company=company["id"], name=name, kind="fakepay", enabled=enabled
-        ).save()
+        await saved(company["id"], name, "fakepay", enabled=enabled)
     res = await bo_client.get("/payment-systems?sort=name&order=asc")
     assert _names(res.text) == ["Alpha", "Beta"]
     assert ">Fee payer<" in res.text and ">Created<" not in res.text
@@ -150,8 +148,7 @@ async def test_own_entity_page_assigns_payment_systems(fakepay, bo_client, bo_fa
         ("Off", reseller, False),
         ("Tenant's", owner, True),
     ):
-        row = PaymentSystemConfig(company=company["id"], name=name, kind="fakepay", enabled=enabled)
-        await row.save()
+        row = await saved(company["id"], name, "fakepay", enabled=enabled)
         systems[name] = row.id
     page = f"/own-legal-entities/{entity.id}"
     res = await bo_client.get(page)

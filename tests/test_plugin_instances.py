@@ -9,6 +9,7 @@ import asyncio
 import json
 
 import pytest
+from payment_rows import saved
 from test_ui_helpers import post_form, sign_in
 
 from core.access.models import Role, RolePermission
@@ -318,12 +319,7 @@ async def test_payment_system_test_endpoint(probe, bo_factory, bo_api):
 async def test_payment_system_page_tests_the_connection(probe, bo_factory, bo_client):
     one, _, _ = await _world(bo_factory)
     await sign_in(bo_client, await bo_factory.user(one))
-    system = PaymentSystemConfig(company=one["id"], name="Cards", kind="probepay")
-    from core.payments.systems import PURPOSE
-    from core.plugins.instance_settings import seal
-
-    system.settings = seal({"account": "refused", "api_key": SECRET}, PURPOSE)
-    await system.save()
+    system = await saved(one["id"], "Cards", "probepay", {"account": "refused", "api_key": SECRET})
     page = f"/payment-systems/{system.id}"
     res = await bo_client.get(page)
     assert f'action="{page}/test"' in res.text and "Test connection" in res.text
@@ -331,9 +327,7 @@ async def test_payment_system_page_tests_the_connection(probe, bo_factory, bo_cl
     assert res.status_code == 303 and res.headers["location"] == page
     shown = await bo_client.get(page)
     assert "Connection test of “Cards” failed: account refused refused" in shown.text
-    quiet = PaymentSystemConfig(company=one["id"], name="Quiet", kind="quietpay")
-    quiet.settings = seal({"account": "q-1"}, PURPOSE)
-    await quiet.save()
+    quiet = await saved(one["id"], "Quiet", "quietpay", {"account": "q-1"})
     page = f"/payment-systems/{quiet.id}"
     res = await post_form(bo_client, f"{page}/test", {}, page)
     assert res.status_code == 303

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from payment_rows import linked
 
 from core.access.models import Role
 from core.access.roles import RoleFilters
@@ -109,7 +110,7 @@ async def make(kind: str, w: World, column: str, text: str) -> int:
     elif kind == "portals":
         row = Portal(company=w.company, **_fields(w, ("name", "fqdn"), column, text))
     elif kind == "payment_systems":
-        row = PaymentSystemConfig(company=w.company, name=text, kind="test")
+        row = await linked(w.company, text, "test")
     elif kind == "roles":
         row = Role(company=w.company, name=text)
     elif kind == "users":

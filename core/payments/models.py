@@ -7,7 +7,6 @@ from piccolo.columns import (
     Boolean,
     ForeignKey,
     OnDelete,
-    Text,
     Timestamptz,
     Varchar,
 )
@@ -15,25 +14,29 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from core.accounts.models import LegalEntity
+from core.plugins.instance_models import PluginInstance
 from tenants.models import Company
 
 
 class PaymentSystemConfig(Table, tablename="payment_systems"):
     """One configured account at a payment provider, owned by the company that created it.
 
-    ``kind`` is the key of a payment-system plugin (``core.plugins.registry.payment_systems``);
-    ``settings`` is Fernet-encrypted JSON validated against that plugin's ``settings_fields``.
-    ``internal_fee`` is in micro-percent (1 % = 1_000_000) so no float touches it.
+    ``kind`` is the key of a payment-system plugin (``core.plugins.registry.payment_systems``).
+    Its settings live in ``instance``, a row of the one store of configured plugin instances
+    (category ``payment_system``, ``plugin`` = ``kind``), so they are sealed, validated and
+    audited like every other plugin's; name and enabled are kept equal on both rows by
+    ``core.payments.systems`` because the list sorts, searches and pages on this table. The
+    link is unique (index of migration 2026-12-01T17:50:01). ``internal_fee`` is in
+    micro-percent (1 % = 1_000_000) so no float touches it.
     """
 
     __owner__ = "company"
-    __secret_columns__ = ("settings",)
 
     company = ForeignKey(references=Company, on_delete=OnDelete.restrict, index=True)
     name = Varchar(length=200)
     kind = Varchar(length=64)
+    instance = ForeignKey(references=PluginInstance, on_delete=OnDelete.restrict)
     enabled = Boolean(default=True)
-    settings = Text(default="")
     fee_payer = Varchar(length=8, default="client")
     internal_fee = BigInt(default=0)
     created_at = Timestamptz(default=TimestamptzNow())

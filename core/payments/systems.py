@@ -2,8 +2,11 @@
 
 A payment system belongs to the company that created it and is visible to that company only:
 at every reselling level, clients top up through the systems that level set up (guide §10.8),
-never through its tenant's. Settings are validated by the plugin's own field list, stored
-Fernet-encrypted, shown with secrets redacted and kept out of the audit log.
+never through its tenant's. The settings live in the payment system's plugin instance
+(``core.plugins.instances``, category ``payment_system``): validated by the plugin's own field
+list, sealed, shown with secrets redacted, masked in the audit log and tested there. This module
+writes both rows in one transaction, so the instance's name and enabled always equal the
+payment system's, and logs both changes in one event.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from core.web.listing import Cursors, ListQuery, fetch_page
 from tenants.scope import Scope
 
 TABLE = "payment_systems"
-PURPOSE = "payment-system-settings"
+CATEGORY = "payment_system"
 FEE_SCALE = 1_000_000  # micro-percent: 1 % is stored as 1_000_000
 FEE_PLACES = Decimal("0.0001")
 AUDITED = [
@@ -52,7 +55,7 @@ AUDITED = [
     PaymentSystemConfig.fee_payer,
     PaymentSystemConfig.internal_fee,
 ]
-ROW = [*AUDITED, PaymentSystemConfig.settings]
+ROW = [*AUDITED, PaymentSystemConfig.instance]
 OUT_COLUMNS = [*ROW, PaymentSystemConfig.created_at, PaymentSystemConfig.updated_at]
 SORTABLE = {
     "id": PaymentSystemConfig.id,
@@ -103,14 +106,6 @@ def list_types(types: dict[str, type[PaymentSystem]] | None = None) -> list[Paym
     ]
 
 
-def _plugin(kind: str) -> type[PaymentSystem]:
-    plugin = plugin_types().get(kind)
-    if plugin is None:
-        known = ", ".join(sorted(plugin_types())) or "none is installed"
-        raise Invalid.field("kind", f"no payment-system plugin named “{kind}” (known: {known})")
-    return plugin
-
-
 def fee_text(micros: int) -> str:
     return str((Decimal(micros) / FEE_SCALE).quantize(FEE_PLACES))
 
@@ -136,19 +131,18 @@ def _refuse_client(scope: Scope) -> None:
         refuse_client_writes(scope, "payment systems")
 
 
-def _stored_settings(row: dict) -> dict[str, Any]:
-    return codec.unseal(row.get("settings"), PURPOSE)
+def _category() -> instances.Category:
+    return instances.category(CATEGORY)
 
 
-def _clean_settings(
-    plugin: type[PaymentSystem], given: dict[str, Any], stored: dict[str, Any]
-) -> dict[str, Any]:
-    return codec.clean(plugin.settings_fields, given, stored)
+async def stored_settings(scope: Scope, row: dict) -> dict[str, Any]:
+    """A payment system's settings as its instance holds them (secrets included: server use)."""
+    found = await instances.stored_settings(scope, CATEGORY, [row["instance"]])
+    return found.get(row["instance"], {})
 
 
-def to_out(row: dict) -> PaymentSystemOut:
+def to_out(row: dict, settings: dict[str, Any]) -> PaymentSystemOut:
     plugin = plugin_types().get(row["kind"])
-    settings = _stored_settings(row)
     if plugin is None:
         shown, secrets = {}, {}
     else:
@@ -170,6 +164,11 @@ def to_out(row: dict) -> PaymentSystemOut:
     )
 
 
+def _snap(row: dict) -> dict[str, Any]:
+    """The payment system's own columns for the audit log; its instance logs itself."""
+    return snapshot(PaymentSystemConfig, {k: v for k, v in row.items() if k != "instance"})
+
+
 def _mine(scope: Scope):
     return PaymentSystemConfig.company == scope.company_id
 
@@ -181,7 +180,8 @@ async def list_payment_systems(
     rows, total, cursors = await fetch_page(
         PaymentSystemConfig, OUT_COLUMNS, where, query, SORTABLE
     )
-    return [to_out(r) for r in rows], total, cursors
+    settings = await instances.stored_settings(scope, CATEGORY, [r["instance"] for r in rows])
+    return [to_out(r, settings.get(r["instance"], {})) for r in rows], total, cursors
 
 
 async def _row(scope: Scope, system_id: int, *columns) -> dict:
@@ -196,7 +196,8 @@ async def _row(scope: Scope, system_id: int, *columns) -> dict:
 
 
 async def get_payment_system(scope: Scope, system_id: int) -> PaymentSystemOut:
-    return to_out(await _row(scope, system_id, *OUT_COLUMNS))
+    row = await _row(scope, system_id, *OUT_COLUMNS)
+    return to_out(row, await stored_settings(scope, row))
 
 
 def _fee(fee_payer: str, text: str | None, fallback: int) -> int:
@@ -222,18 +223,20 @@ async def create_payment_system(
     ctx: AuditContext, scope: Scope, data: PaymentSystemCreate
 ) -> PaymentSystemOut:
     _refuse_client(scope)
-    plugin = _plugin(data.kind)
-    await enablement.refuse_disabled(scope, "payment_systems", data.kind, "kind")
+    plugin = await instances.usable(scope, _category(), data.kind, "kind")
     name = _clean_name(data.name)
-    settings = _clean_settings(plugin, data.settings, {})
+    settings = instances.clean(plugin, data.settings)
     fee = _fee(data.fee_payer, data.internal_fee, 0)
     async with transaction():
+        made = await instances.insert_row(
+            scope, _category(), plugin, data.kind, name, data.enabled, settings
+        )
         system = PaymentSystemConfig(
             company=scope.company_id,
             name=name,
             kind=data.kind,
+            instance=made.object_id,
             enabled=data.enabled,
-            settings=codec.seal(settings, PURPOSE),
             fee_payer=data.fee_payer,
             internal_fee=fee,
         )
@@ -242,7 +245,7 @@ async def create_payment_system(
         insert = Change(TABLE, "insert", system.id, {}, snapshot(PaymentSystemConfig, row))
         insert.object_company_id = scope.company_id
         insert.new["settings_fields"] = sorted(settings)
-        await record_event(ctx, "Payment system created", [insert])
+        await record_event(ctx, "Payment system created", [insert, made])
     return await get_payment_system(scope, system.id)
 
 
@@ -254,12 +257,11 @@ async def update_payment_system(
         _refuse_client(scope)
         if data.kind is not msgspec.UNSET and data.kind != old["kind"]:
             raise Invalid.field("kind", "is fixed once the payment system exists")
-        values = {k: v for k, v in old.items() if k != "settings"}
+        values = {k: v for k, v in old.items() if k != "instance"}
+        name = msgspec.UNSET
         if data.name is not msgspec.UNSET:
-            values["name"] = _clean_name(data.name)
+            name = values["name"] = _clean_name(data.name)
         if data.enabled is not msgspec.UNSET:
-            if data.enabled and not old["enabled"]:  # switching it on is new use
-                await enablement.refuse_disabled(scope, "payment_systems", old["kind"], "enabled")
             values["enabled"] = data.enabled
         if data.fee_payer is not msgspec.UNSET:
             values["fee_payer"] = data.fee_payer
@@ -267,24 +269,20 @@ async def update_payment_system(
         if data.internal_fee is None:
             fee_text_in = ""
         values["internal_fee"] = _fee(values["fee_payer"], fee_text_in, old["internal_fee"])
-        stored = _stored_settings(old)
-        settings = stored
-        if data.settings is not msgspec.UNSET:
-            settings = _clean_settings(_plugin(old["kind"]), data.settings, stored)
-        before, after = diff(
-            snapshot(PaymentSystemConfig, old), snapshot(PaymentSystemConfig, values)
+        edit = await instances.update_row(
+            scope, _category(), old["instance"], name, data.enabled, data.settings
         )
-        changed_settings = codec.changed(stored, settings)
-        if after or changed_settings:
+        before, after = diff(_snap(old), snapshot(PaymentSystemConfig, values))
+        if after or edit.change is not None:
             update = {getattr(PaymentSystemConfig, k): values[k] for k in after}
-            if changed_settings:
-                update[PaymentSystemConfig.settings] = codec.seal(settings, PURPOSE)
-                after["settings_fields"] = changed_settings  # names only, never values
+            if edit.settings_keys:
+                after["settings_fields"] = edit.settings_keys  # names only, never values
             await PaymentSystemConfig.update(
                 update | {PaymentSystemConfig.updated_at: datetime.now().astimezone()}
             ).where(PaymentSystemConfig.id == system_id)
             change = Change(TABLE, "update", system_id, before, after, scope.company_id)
-            await record_event(ctx, "Payment system updated", [change])
+            changes = [change] if edit.change is None else [change, edit.change]
+            await record_event(ctx, "Payment system updated", changes)
     return await get_payment_system(scope, system_id)
 
 
@@ -293,9 +291,7 @@ async def check_payment_system(scope: Scope, system_id: int) -> TestResult:
     a plugin error is a failed test, a plugin without a test a 422, a switched-off one too)."""
     row = await _row(scope, system_id, *ROW)
     _refuse_client(scope)
-    plugin = _plugin(row["kind"])
-    await enablement.refuse_disabled(scope, "payment_systems", row["kind"], "kind")
-    return await instances.run_test(plugin, _stored_settings(row))
+    return await instances.check_instance(scope, CATEGORY, row["instance"], "kind")
 
 
 def usages(system_id: int) -> list[Usage]:
@@ -311,14 +307,13 @@ def usages(system_id: int) -> list[Usage]:
 
 async def delete_payment_system(ctx: AuditContext, scope: Scope, system_id: int) -> None:
     async with transaction():
-        old = await _row(scope, system_id, *AUDITED)
+        old = await _row(scope, system_id, *ROW)
         _refuse_client(scope)
         await refuse_if_used(f"payment system “{old['name']}”", usages(system_id))
         await PaymentSystemConfig.delete().where(PaymentSystemConfig.id == system_id)
-        change = Change(
-            TABLE, "delete", system_id, snapshot(PaymentSystemConfig, old), {}, scope.company_id
-        )
-        await record_event(ctx, "Payment system deleted", [change])
+        gone = await instances.delete_row(scope, _category(), old["instance"])
+        change = Change(TABLE, "delete", system_id, _snap(old), {}, scope.company_id)
+        await record_event(ctx, "Payment system deleted", [change, gone])
 
 
 # --- assignment to own legal entities ---------------------------------------------------------

@@ -1,9 +1,9 @@
 """Settings of a configured plugin instance: validated by the declaration's own field list,
 sealed with Fernet, write-only for secrets and redacted before they reach a page or the log.
 
-Payment systems and the generic ``plugin_instances`` store share these rules, so a secret is
-handled one way wherever a plugin is configured. Each store passes its own encryption
-``purpose``: a key derived for one store cannot open the other's values.
+Every configured plugin (payment systems included) keeps its settings in ``plugin_instances``
+under these rules, so a secret is handled one way wherever a plugin is configured. The store
+passes its encryption ``purpose``: a key derived for it opens nothing sealed for another use.
 """
 
 from __future__ import annotations

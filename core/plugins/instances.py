@@ -168,31 +168,104 @@ async def get_instance(scope: Scope, category_key: str, instance_id: int) -> Ins
     return to_out(await _row(scope, cat, instance_id, *OUT))
 
 
-async def create_instance(
-    ctx: AuditContext, scope: Scope, category_key: str, data: InstanceCreate
-) -> InstanceOut:
-    cat = category(category_key)
-    _refuse_client(scope, cat)
-    plugin = declaration(cat, data.plugin)
-    await enablement.refuse_disabled(scope, cat.kind, data.plugin, "plugin")
-    settings = codec.clean(plugin.settings_fields, data.settings, {})
+async def usable(scope: Scope, cat: Category, key: str, field: str = "plugin") -> type:
+    """The declaration a new instance (or a test) may use: installed and switched on."""
+    plugin = declaration(cat, key, field)
+    await enablement.refuse_disabled(scope, cat.kind, key, field)
+    return plugin
+
+
+def clean(plugin: type, given: dict[str, Any], stored: dict[str, Any] | None = None) -> dict:
+    return codec.clean(plugin.settings_fields, given, stored or {})
+
+
+async def insert_row(
+    scope: Scope, cat: Category, plugin: type, key: str, name: str, enabled: bool, settings: dict
+) -> Change:
+    """Write a checked instance in the caller's transaction and return its audit change, so a
+    caller that keeps a row of its own (a payment system) logs both in one event."""
     async with transaction():
-        name = await _clean_name(scope, cat, data.name, None)
+        name = await _clean_name(scope, cat, name, None)
         instance = PluginInstance(
             company=scope.company_id,
             category=cat.key,
-            plugin=data.plugin,
+            plugin=key,
             name=name,
-            enabled=data.enabled,
+            enabled=enabled,
             settings=codec.seal(settings, PURPOSE),
         )
         await instance.save()
         row = await _row(scope, cat, instance.id, *AUDITED)
         new = snapshot(PluginInstance, row)
         new["settings"] = codec.audited(plugin.settings_fields, settings)
-        change = Change(TABLE, "insert", instance.id, {}, new, scope.company_id)
+        return Change(TABLE, "insert", instance.id, {}, new, scope.company_id)
+
+
+async def create_instance(
+    ctx: AuditContext, scope: Scope, category_key: str, data: InstanceCreate
+) -> InstanceOut:
+    cat = category(category_key)
+    _refuse_client(scope, cat)
+    plugin = await usable(scope, cat, data.plugin)
+    settings = clean(plugin, data.settings)
+    async with transaction():
+        change = await insert_row(
+            scope, cat, plugin, data.plugin, data.name, data.enabled, settings
+        )
         await record_event(ctx, f"{cat.noun.capitalize()} created", [change])
-    return await get_instance(scope, cat.key, instance.id)
+    return await get_instance(scope, cat.key, change.object_id)
+
+
+@dataclass
+class Edit:
+    """An instance write: its audit change (``None`` when nothing changed) and the names of
+    the settings that changed (a payment system logs the names on its own row)."""
+
+    change: Change | None
+    settings_keys: list[str]
+
+
+async def update_row(
+    scope: Scope,
+    cat: Category,
+    instance_id: int,
+    name: Any = msgspec.UNSET,
+    enabled: Any = msgspec.UNSET,
+    settings: Any = msgspec.UNSET,
+) -> Edit:
+    """Change an instance in the caller's transaction; omitted values stay as they are."""
+    async with transaction():
+        old = await _row(scope, cat, instance_id, *ROW)
+        values = {k: v for k, v in old.items() if k != "settings"}
+        if name is not msgspec.UNSET:
+            values["name"] = await _clean_name(scope, cat, name, instance_id)
+        if enabled is not msgspec.UNSET:
+            if enabled and not old["enabled"]:  # switching it on is new use
+                await enablement.refuse_disabled(scope, cat.kind, old["plugin"], "enabled")
+            values["enabled"] = enabled
+        stored = codec.unseal(old["settings"], PURPOSE)
+        new_settings = stored
+        fields: tuple = ()
+        if settings is not msgspec.UNSET:
+            fields = tuple(declaration(cat, old["plugin"]).settings_fields)
+            new_settings = codec.clean(fields, settings, stored)
+        before, after = diff(snapshot(PluginInstance, old), snapshot(PluginInstance, values))
+        keys = codec.changed(stored, new_settings)
+        if not (after or keys):
+            return Edit(None, [])
+        update = {getattr(PluginInstance, k): values[k] for k in after}
+        if keys:
+            update[PluginInstance.settings] = codec.seal(new_settings, PURPOSE)
+            masked_old = codec.audited(fields, {k: stored[k] for k in keys if k in stored})
+            masked_new = codec.audited(
+                fields, {k: new_settings[k] for k in keys if k in new_settings}
+            )
+            before["settings"], after["settings"] = masked_old, masked_new
+        now = datetime.now().astimezone()
+        await PluginInstance.update(update | {PluginInstance.updated_at: now}).where(
+            PluginInstance.id == instance_id
+        )
+        return Edit(Change(TABLE, "update", instance_id, before, after, scope.company_id), keys)
 
 
 async def update_instance(
@@ -200,40 +273,24 @@ async def update_instance(
 ) -> InstanceOut:
     cat = category(category_key)
     async with transaction():
-        old = await _row(scope, cat, instance_id, *ROW)
+        old = await _row(scope, cat, instance_id, PluginInstance.plugin)
         _refuse_client(scope, cat)
         if data.plugin is not msgspec.UNSET and data.plugin != old["plugin"]:
             raise Invalid.field("plugin", f"is fixed once the {cat.noun} exists")
-        values = {k: v for k, v in old.items() if k != "settings"}
-        if data.name is not msgspec.UNSET:
-            values["name"] = await _clean_name(scope, cat, data.name, instance_id)
-        if data.enabled is not msgspec.UNSET:
-            if data.enabled and not old["enabled"]:  # switching it on is new use
-                await enablement.refuse_disabled(scope, cat.kind, old["plugin"], "enabled")
-            values["enabled"] = data.enabled
-        stored = codec.unseal(old["settings"], PURPOSE)
-        settings = stored
-        fields: tuple = ()
-        if data.settings is not msgspec.UNSET:
-            fields = tuple(declaration(cat, old["plugin"]).settings_fields)
-            settings = codec.clean(fields, data.settings, stored)
-        before, after = diff(snapshot(PluginInstance, old), snapshot(PluginInstance, values))
-        keys = codec.changed(stored, settings)
-        if not (after or keys):
-            return await get_instance(scope, cat.key, instance_id)
-        update = {getattr(PluginInstance, k): values[k] for k in after}
-        if keys:
-            update[PluginInstance.settings] = codec.seal(settings, PURPOSE)
-            masked_old = codec.audited(fields, {k: stored[k] for k in keys if k in stored})
-            masked_new = codec.audited(fields, {k: settings[k] for k in keys if k in settings})
-            before["settings"], after["settings"] = masked_old, masked_new
-        now = datetime.now().astimezone()
-        await PluginInstance.update(update | {PluginInstance.updated_at: now}).where(
-            PluginInstance.id == instance_id
-        )
-        change = Change(TABLE, "update", instance_id, before, after, scope.company_id)
-        await record_event(ctx, f"{cat.noun.capitalize()} updated", [change])
+        edit = await update_row(scope, cat, instance_id, data.name, data.enabled, data.settings)
+        if edit.change is not None:
+            await record_event(ctx, f"{cat.noun.capitalize()} updated", [edit.change])
     return await get_instance(scope, cat.key, instance_id)
+
+
+async def delete_row(scope: Scope, cat: Category, instance_id: int) -> Change:
+    """Delete an instance in the caller's transaction; its change logs the settings masked."""
+    async with transaction():
+        old = await _row(scope, cat, instance_id, *ROW)
+        gone = snapshot(PluginInstance, old)
+        gone["settings"] = codec.audited(_fields(cat, old), codec.unseal(old["settings"], PURPOSE))
+        await PluginInstance.delete().where(PluginInstance.id == instance_id)
+        return Change(TABLE, "delete", instance_id, gone, {}, scope.company_id)
 
 
 async def delete_instance(
@@ -241,20 +298,31 @@ async def delete_instance(
 ) -> None:
     cat = category(category_key)
     async with transaction():
-        old = await _row(scope, cat, instance_id, *ROW)
+        await _row(scope, cat, instance_id, PluginInstance.id)
         _refuse_client(scope, cat)
-        gone = snapshot(PluginInstance, old)
-        gone["settings"] = codec.audited(_fields(cat, old), codec.unseal(old["settings"], PURPOSE))
-        await PluginInstance.delete().where(PluginInstance.id == instance_id)
-        change = Change(TABLE, "delete", instance_id, gone, {}, scope.company_id)
+        change = await delete_row(scope, cat, instance_id)
         await record_event(ctx, f"{cat.noun.capitalize()} deleted", [change])
 
 
-async def check_instance(scope: Scope, category_key: str, instance_id: int) -> TestResult:
+async def stored_settings(scope: Scope, category_key: str, ids: list[int]) -> dict[int, dict]:
+    """The unsealed settings of the caller's instances by id (one query for a whole page)."""
+    cat = category(category_key)
+    if not ids:
+        return {}
+    rows = await PluginInstance.select(PluginInstance.id, PluginInstance.settings).where(
+        PluginInstance.id.is_in(ids),
+        PluginInstance.company == scope.company_id,
+        PluginInstance.category == cat.key,
+    )
+    return {r["id"]: codec.unseal(r["settings"], PURPOSE) for r in rows}
+
+
+async def check_instance(
+    scope: Scope, category_key: str, instance_id: int, field: str = "plugin"
+) -> TestResult:
     """Test the stored settings: a switched-off plugin is refused like any new use of it."""
     cat = category(category_key)
     row = await _row(scope, cat, instance_id, *ROW)
     _refuse_client(scope, cat)
-    plugin = declaration(cat, row["plugin"])
-    await enablement.refuse_disabled(scope, cat.kind, row["plugin"], "plugin")
+    plugin = await usable(scope, cat, row["plugin"], field)
     return await run_test(plugin, codec.unseal(row["settings"], PURPOSE))

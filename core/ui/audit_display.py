@@ -85,6 +85,7 @@ OTHER_TABLES = {
     "agreement_versions": "Agreement version",
     "reselling_associations": "Reselling agreement",
     "legal_entity_payment_systems": "Payment system of a legal entity",
+    "plugin_instances": "Plugin instance",
     "password_policies": "Password policy",
     "departments": "Department",
     "jobs": "Job",

@@ -8,11 +8,11 @@ import io
 
 import pytest
 from browser_helpers import sign_in
+from payment_rows import settings_of
 from PIL import Image
 from test_payment_systems_browser import payment_plugin_on_path  # noqa: F401 (fixture)
 
 from core.payments.models import PaymentSystemConfig
-from core.payments.systems import _stored_settings
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +66,7 @@ async def test_conditional_group_and_upload(
     await expect(page.locator(".alert-success")).to_contain_text("Form cards")
     await expect(page.locator("dl.details")).to_contain_text("logo.png")
 
-    settings = _stored_settings(await PaymentSystemConfig.select().first())
+    settings = await settings_of(await PaymentSystemConfig.select().first())
     assert settings["live_key"] == "sk_live_browser" and settings["methods"] == ["sepa"]
     assert settings["logo"]["size"] == len(_png())
 
@@ -76,6 +76,6 @@ async def test_conditional_group_and_upload(
     await expect(live_key).to_be_hidden()
     await page.click("button:has-text('Save')")
     await expect(page.locator(".alert-success")).to_contain_text("was saved")
-    settings = _stored_settings(await PaymentSystemConfig.select().first())
+    settings = await settings_of(await PaymentSystemConfig.select().first())
     assert "live_key" not in settings and "logo" not in settings
     assert not [e for e in script_errors if "Content Security Policy" in e or "fields" in e]
