@@ -38,6 +38,7 @@ def _api_handlers() -> list:
     from core.ledger.api import API_HANDLERS as LEDGER_HANDLERS
     from core.payments.api import API_HANDLERS as PAYMENT_SYSTEM_HANDLERS
     from core.plugins.api import API_HANDLERS as PLUGIN_HANDLERS
+    from core.plugins.connections_api import API_HANDLERS as VENDOR_CONNECTION_HANDLERS
     from core.portals.api import API_HANDLERS as PORTAL_HANDLERS
     from core.users.api import API_HANDLERS as USERS_HANDLERS
 
@@ -52,6 +53,7 @@ def _api_handlers() -> list:
         *PORTAL_HANDLERS,
         *PAYMENT_SYSTEM_HANDLERS,
         *PLUGIN_HANDLERS,
+        *VENDOR_CONNECTION_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,
         *audit_handlers(),
