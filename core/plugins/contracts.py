@@ -14,6 +14,7 @@ fixtures are available to any extra tests you add to the subclass.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import pytest
@@ -175,6 +176,12 @@ class DictionaryContract(_PluginContract):
         assert registry.dictionaries().get(self.dictionary_class.key) is self.dictionary_class
 
 
+def _path_pattern(path: str) -> re.Pattern:
+    """A litestar path as a regex: a parameter (``{note_id:int}``) matches one segment."""
+    segments = path.rstrip("/").split("/")
+    return re.compile("/".join("[^/]+" if s.startswith("{") else re.escape(s) for s in segments))
+
+
 class ExtensionContract(_PluginContract):
     """What a plugin adds around its declarations: routes, pages, menu entries, templates and
     migrated tables. Set ``plugin`` and ``name`` (the key its URLs use: the entry-point name).
@@ -217,17 +224,18 @@ class ExtensionContract(_PluginContract):
         from core.access.areas import all_areas
         from core.plugins.extension import MenuEntry
 
-        pages = {
-            f"/p/{self.name}/{path.strip('/')}".rstrip("/")
+        pages = [
+            _path_pattern(f"/p/{self.name}/{path.strip('/')}")
             for handler in self._items("register_pages")
             for path in handler.paths
-        }
+        ]
         areas = all_areas()
         for entry in self._items("register_menu_entries"):
             assert isinstance(entry, MenuEntry)
             assert entry.area in areas, f"menu entry {entry.label!r}: unknown area {entry.area!r}"
             if entry.href.startswith(f"/p/{self.name}/"):
-                assert entry.href.split("?")[0].rstrip("/") in pages, (
+                href = entry.href.split("?")[0].rstrip("/")
+                assert any(page.fullmatch(href) for page in pages), (
                     f"menu entry {entry.label!r} leads to {entry.href}, which no page serves"
                 )
 
