@@ -160,9 +160,8 @@ async def _switch(api: AuthedClient, company: dict, enabled: bool) -> None:
 async def _receipt_rows() -> list[dict]:
     from core.db.engine import engine
 
-    return list(
-        await engine().run_ddl('SELECT "company", "status" FROM "example_delivery_receipts"') or ()
-    )
+    rows = await engine().run_ddl('SELECT "company", "status" FROM "example_delivery_receipts"')
+    return [dict(row) for row in rows or ()]  # asyncpg answers Records
 
 
 async def _world(bo_factory, client):
