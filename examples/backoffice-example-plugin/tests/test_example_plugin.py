@@ -25,6 +25,7 @@ from core.plugins.contracts import (
     ExtensionContract,
     VendorContract,
 )
+from core.plugins.instance_models import PluginInstance
 from core.plugins.testing import AuthedClient, serve_in_loop, shared_app
 from core.plugins.values import OutboundMessage, VendorError
 
@@ -188,6 +189,11 @@ async def test_the_webhook_refuses_forged_unknown_and_malformed_calls(client, bo
     assert huge.status_code == 404
     for body in (b"[1, 2]", b"{not json"):
         assert (await client.post(url, content=body, headers=_signed(body))).status_code == 422
+    # settings that no longer open (another secret key) make the connection unusable: 404
+    await PluginInstance.update({PluginInstance.settings: ""}).where(
+        PluginInstance.id == connection
+    )
+    assert (await client.post(url, content=RECEIPT, headers=_signed(RECEIPT))).status_code == 404
     assert await Receipt.count() == 0
 
 

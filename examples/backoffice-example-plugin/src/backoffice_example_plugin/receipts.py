@@ -20,7 +20,7 @@ from piccolo.table import Table
 
 from backoffice_example_plugin.vendor import ExampleHttpVendor
 from core.access.guards import requires
-from core.errors import NotFound
+from core.errors import Invalid, NotFound
 from core.plugins.context import Plugin
 from core.plugins.instances import callback_target
 from core.plugins.routes import public
@@ -60,7 +60,10 @@ async def receive_receipts(request: Request, connection_id: FromPath[int]) -> di
     target = await callback_target("vendor_connection", ExampleHttpVendor.key, connection_id)
     if target is None:
         raise NotFound(f"vendor connection {connection_id} not found")
-    vendor = ExampleHttpVendor(target.settings)
+    try:
+        vendor = ExampleHttpVendor(target.settings)
+    except Invalid:  # settings that no longer validate: the connection cannot take receipts
+        raise NotFound(f"vendor connection {connection_id} not found") from None
     events = await vendor.parse_webhook(dict(request.headers), await request.body())
     rows = [
         Receipt(
