@@ -11,6 +11,7 @@ is built, so no build folder lands in the repository.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import shutil
 import subprocess
@@ -36,6 +37,15 @@ SETTINGS = {
     "api_key": "key-0123456789abcdef",
     "webhook_secret": "whsec-0123456789abcdef",
 }
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
 
 
 @pytest.fixture(scope="module")
@@ -254,28 +264,34 @@ async def test_removing_the_package_leaves_the_app_starting_with_a_notice(discov
 
     remove()
     assert MODULE not in sys.modules
-    async with serve_in_loop(create_app()) as client:  # the app starts without the package
-        admin = AuthedClient(client, admin.headers["Authorization"].removeprefix("Bearer "))
-        listed = await admin.get("/api/v1/plugins")
-        assert listed.status_code == 200, listed.text
-        assert KEY not in [i["name"] for i in listed.json()["items"]]
-        [notice] = listed.json()["notices"]
-        assert "“example” is no longer installed" in notice and "2 companies" in notice
-        await sign_in(client, await bo_factory.user(await bo_factory.owner()))
-        page = await client.get("/plugins")
-        assert page.status_code == 200
-        assert "no longer installed" in page.text and "plugin-missing" in page.text
-        await sign_in(client, users["a"])
-        assert (await client.get("/")).status_code == 200
-        assert (await client.get("/p/example/receipts")).status_code == 404
-        api_a = AuthedClient(client, await bo_factory.token(users["a"]))
-        kept = await api_a.get(f"/api/v1/vendor-connections/{made.json()['id']}")
-        assert kept.status_code == 200, kept.text
-        assert kept.json()["plugin_installed"] is False
-        refused = await api_a.post("/api/v1/vendor-connections", json=body)
-        assert refused.status_code == 422
-        gone = await client.post(f"/hooks/{KEY}/receipts/{made.json()['id']}", content=b"{}")
-        assert gone.status_code == 404
+    logged = _Recorder()
+    logging.getLogger("backoffice.plugins").addHandler(logged)
+    try:
+        async with serve_in_loop(create_app()) as client:  # starts without the package
+            assert any("“example” is no longer installed" in m for m in logged.lines)
+            admin = AuthedClient(client, admin.headers["Authorization"].removeprefix("Bearer "))
+            listed = await admin.get("/api/v1/plugins")
+            assert listed.status_code == 200, listed.text
+            assert KEY not in [i["name"] for i in listed.json()["items"]]
+            [notice] = listed.json()["notices"]
+            assert "“example” is no longer installed" in notice and "2 companies" in notice
+            await sign_in(client, await bo_factory.user(await bo_factory.owner()))
+            page = await client.get("/plugins")
+            assert page.status_code == 200
+            assert "no longer installed" in page.text and "plugin-missing" in page.text
+            await sign_in(client, users["a"])
+            assert (await client.get("/")).status_code == 200
+            assert (await client.get("/p/example/receipts")).status_code == 404
+            api_a = AuthedClient(client, await bo_factory.token(users["a"]))
+            kept = await api_a.get(f"/api/v1/vendor-connections/{made.json()['id']}")
+            assert kept.status_code == 200, kept.text
+            assert kept.json()["plugin_installed"] is False
+            refused = await api_a.post("/api/v1/vendor-connections", json=body)
+            assert refused.status_code == 422
+            gone = await client.post(f"/hooks/{KEY}/receipts/{made.json()['id']}", content=b"{}")
+            assert gone.status_code == 404
+    finally:
+        logging.getLogger("backoffice.plugins").removeHandler(logged)
     assert await CompanyPlugin.count().where(CompanyPlugin.plugin == KEY) == 2
     assert await PluginInstance.count().where(PluginInstance.plugin == "example-http") == 1
     assert len(await _receipt_rows()) == 1

@@ -103,13 +103,31 @@ async def missing_notices(scope: Scope) -> list[str]:
     """One line per plugin that companies of the caller's subtree have switches or settings
     for (``company_plugins`` rows) but that is not installed any more: the app runs without
     it and keeps its rows and tables, and an administrator should know why it vanished."""
+    return await _missing(scope.company_path)
+
+
+async def log_missing() -> None:
+    """At start-up, the same notices for the whole platform, as warnings in the log."""
+    import logging
+
+    log = logging.getLogger("backoffice.plugins")
+    try:
+        notices = await _missing("/")
+    except Exception as exc:  # e.g. `serve --no-migrate` before the first migration
+        log.warning("could not look for plugins that are no longer installed: %s", exc)
+        return
+    for notice in notices:
+        log.warning(notice)
+
+
+async def _missing(path_prefix: str) -> list[str]:
     from core.plugins.manager import plugin_manager
     from core.plugins.models import CompanyPlugin
 
     known = {info.name for info in catalog.installed()}
     rows = await CompanyPlugin.select(
         CompanyPlugin.plugin, CompanyPlugin.company.path.as_alias("path")
-    ).where(CompanyPlugin.company.path.like(f"{scope.company_path}%"))
+    ).where(CompanyPlugin.company.path.like(f"{path_prefix}%"))
     companies: dict[str, set[str]] = {}
     for row in rows:
         if row["plugin"] not in known:
