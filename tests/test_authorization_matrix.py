@@ -73,6 +73,8 @@ PLAIN_READS = {
     "/payment-systems",
     "/payment-systems/new",
     "/api/v1/plugins",
+    "/api/v1/vendor-connections",
+    "/api/v1/vendor-types",
     "/plugins",
     "/plugins/switches",
 }

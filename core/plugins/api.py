@@ -51,7 +51,9 @@ class PluginController(Controller):
         items, total, cursors = await plugins.list_plugins(
             principal_of(request).scope, filters, list_query
         )
-        return make_page(items, total, list_query, PluginPage, cursors)
+        out = make_page(items, total, list_query, PluginPage, cursors)
+        out.notices = await plugins.missing_notices(principal_of(request).scope)
+        return out
 
     @get("/{name:str}", summary="One installed plugin", guards=VIEW)
     async def read(self, request: Request, name: FromPath[Name]) -> PluginOut:

@@ -14,6 +14,7 @@ fixtures are available to any extra tests you add to the subclass.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import pytest
@@ -173,3 +174,126 @@ class DictionaryContract(_PluginContract):
 
     def test_plugin_registers_the_dictionary(self):
         assert registry.dictionaries().get(self.dictionary_class.key) is self.dictionary_class
+
+
+def _path_pattern(path: str) -> re.Pattern:
+    """A litestar path as a regex: a parameter (``{note_id:int}``) matches one segment."""
+    segments = path.rstrip("/").split("/")
+    return re.compile("/".join("[^/]+" if s.startswith("{") else re.escape(s) for s in segments))
+
+
+class ExtensionContract(_PluginContract):
+    """What a plugin adds around its declarations: routes, pages, menu entries, templates and
+    migrated tables. Set ``plugin`` and ``name`` (the key its URLs use: the entry-point name).
+
+    Each test looks only at what this plugin returned, so a plugin without pages (say) passes
+    the page tests trivially.
+    """
+
+    name: ClassVar[str]
+
+    @pytest.fixture(autouse=True)
+    def _contract_plugin(self):
+        from core.plugins.manager import plugin_manager
+
+        pm = plugin_manager()
+        registered = None
+        if not pm.is_registered(self.plugin):
+            registered = pm.register(self.plugin, name=self.name)
+            pm.check_pending()
+        yield
+        if registered is not None:
+            pm.unregister(name=registered)
+
+    def _items(self, hook_name: str) -> list:
+        from core.plugins.extension import by_plugin
+
+        return [item for name, item in by_plugin(hook_name) if name == self.name]
+
+    def test_the_name_can_be_a_url_segment(self):
+        from core.plugins.extension import plugin_key
+
+        plugin_key(self.name)
+
+    def test_routes_and_pages_mount_with_declared_permissions(self):
+        from core.plugins.routes import plugin_routes
+
+        plugin_routes()  # raises PluginError naming a route without a permission
+
+    def test_menu_entries_lead_to_pages_of_the_plugin_under_known_areas(self):
+        from core.access.areas import all_areas
+        from core.plugins.extension import MenuEntry
+
+        pages = [
+            _path_pattern(f"/p/{self.name}/{path.strip('/')}")
+            for handler in self._items("register_pages")
+            for path in handler.paths
+        ]
+        areas = all_areas()
+        for entry in self._items("register_menu_entries"):
+            assert isinstance(entry, MenuEntry)
+            assert entry.area in areas, f"menu entry {entry.label!r}: unknown area {entry.area!r}"
+            if entry.href.startswith(f"/p/{self.name}/"):
+                href = entry.href.split("?")[0].rstrip("/")
+                assert any(page.fullmatch(href) for page in pages), (
+                    f"menu entry {entry.label!r} leads to {entry.href}, which no page serves"
+                )
+
+    def test_template_folders_exist_and_keep_templates_in_a_subfolder(self):
+        from core.plugins.extension import PluginFiles
+
+        for files in self._items("register_templates"):
+            assert isinstance(files, PluginFiles)
+            for folder in (files.templates_dir, files.static_dir):
+                assert folder is None or folder.is_dir(), f"{folder} is not a folder"
+            if files.templates_dir is not None:
+                loose = [p.name for p in files.templates_dir.glob("*.html")]
+                assert not loose, f"templates outside a sub-folder named after the plugin: {loose}"
+
+    @pytest.mark.asyncio
+    async def test_migrations_create_every_table_and_tables_name_their_owner(self):
+        from core.db.migrate import migrate_plugins
+
+        await migrate_plugins()
+        for app in self._items("register_migrations"):
+            for table in app.table_classes:
+                assert await table.table_exists(), f"{table.__name__} was not created"
+                owner = getattr(table, "__owner__", None)
+                assert owner, f"{table.__name__} declares no __owner__"
+                assert table._meta.get_column_by_name(owner) is not None
+
+
+class EventSubscriberContract(_PluginContract):
+    """Set ``plugin`` and ``samples``: ``{event name: a sample event}``; each subscribed job
+    is called with the sample's payload, as ``core.events`` would queue it."""
+
+    samples: ClassVar[dict[str, Any]] = {}
+
+    def _subscriptions(self) -> list:
+        from core.events.subscriptions import by_plugin
+        from core.plugins.manager import plugin_manager
+
+        name = plugin_manager().get_name(self.plugin)
+        return [sub for plugin_name, sub in by_plugin() if plugin_name == name]
+
+    def test_subscriptions_name_known_events_and_jobs(self):
+        from core.events import EVENTS, Subscription
+
+        subs = self._subscriptions()
+        assert subs, "the plugin subscribes to no event"
+        for sub in subs:
+            assert isinstance(sub, Subscription) and sub.event in EVENTS
+
+    @pytest.mark.asyncio
+    async def test_jobs_accept_a_sample_payload(self, bo_db):
+        import inspect
+
+        from core.events import to_payload
+
+        for sub in self._subscriptions():
+            sample = self.samples.get(sub.event)
+            if sample is None:
+                pytest.fail(f"declare samples[{sub.event!r}]: an event to call the job with")
+            result = sub.job.fn(to_payload(sample))
+            if inspect.isawaitable(result):
+                await result

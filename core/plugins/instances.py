@@ -20,7 +20,7 @@ from core.access.guards import refuse_client_writes
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import transaction
 from core.errors import Conflict, Invalid, NotFound
-from core.plugins import enablement
+from core.plugins import catalog, enablement
 from core.plugins import instance_settings as codec
 from core.plugins.instance_models import PluginInstance
 from core.plugins.instance_schemas import InstanceCreate, InstanceOut, InstanceUpdate
@@ -326,3 +326,47 @@ async def check_instance(
     _refuse_client(scope, cat)
     plugin = await usable(scope, cat, row["plugin"], field)
     return await run_test(plugin, codec.unseal(row["settings"], PURPOSE))
+
+
+@dataclass(frozen=True)
+class CallbackTarget:
+    """A configured instance as an anonymous callback (a vendor's webhook) finds it."""
+
+    id: int
+    company_id: int
+    company_path: str
+    settings: dict[str, Any]
+
+
+async def callback_target(
+    category_key: str, plugin_key: str, instance_id: int
+) -> CallbackTarget | None:
+    """The enabled instance ``instance_id`` of ``plugin_key``, with its opened settings, for a
+    public route whose URL names it; None when there is no such instance, it is switched off,
+    or its plugin is switched off for its company (or the platform): the caller learns nothing
+    about which. The route must still authenticate the request with those settings."""
+    cat = category(category_key)
+    if not 0 < instance_id < 2**31:
+        return None
+    row = (
+        await PluginInstance.select(
+            PluginInstance.id,
+            PluginInstance.company,
+            PluginInstance.company.path.as_alias("company_path"),
+            PluginInstance.settings,
+        )
+        .where(
+            PluginInstance.id == instance_id,
+            PluginInstance.category == cat.key,
+            PluginInstance.plugin == plugin_key,
+            PluginInstance.enabled.eq(True),
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    owner = catalog.owner_of(cat.kind, plugin_key)
+    if owner is not None and owner in await enablement.disabled_for(row["company_path"]):
+        return None
+    settings = codec.unseal(row["settings"], PURPOSE)
+    return CallbackTarget(row["id"], row["company"], row["company_path"], settings)

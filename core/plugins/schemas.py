@@ -42,7 +42,11 @@ class PluginOut(msgspec.Struct):
 
 
 class PluginPage(Page):
+    """``notices``: plugins your companies have switches or settings for that are not
+    installed (any more), each as a sentence to show."""
+
     items: list[PluginOut]
+    notices: list[str] = []
 
 
 class CompanyPluginOut(msgspec.Struct):

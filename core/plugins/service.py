@@ -99,6 +99,54 @@ async def get_plugin(scope: Scope, name: str) -> PluginOut:
     raise NotFound(f"no installed plugin named “{name}”")
 
 
+async def missing_notices(scope: Scope) -> list[str]:
+    """One line per plugin that companies of the caller's subtree have switches or settings
+    for (``company_plugins`` rows) but that is not installed any more: the app runs without
+    it and keeps its rows and tables, and an administrator should know why it vanished."""
+    return await _missing(scope.company_path)
+
+
+async def log_missing() -> None:
+    """At start-up, the same notices for the whole platform, as warnings in the log."""
+    import logging
+
+    log = logging.getLogger("backoffice.plugins")
+    try:
+        notices = await _missing("/")
+    except Exception as exc:  # e.g. `serve --no-migrate` before the first migration
+        log.warning("could not look for plugins that are no longer installed: %s", exc)
+        return
+    for notice in notices:
+        log.warning(notice)
+
+
+async def _missing(path_prefix: str) -> list[str]:
+    from core.plugins.manager import plugin_manager
+    from core.plugins.models import CompanyPlugin
+
+    known = {info.name for info in catalog.installed()}
+    rows = await CompanyPlugin.select(
+        CompanyPlugin.plugin, CompanyPlugin.company.path.as_alias("path")
+    ).where(CompanyPlugin.company.path.like(f"{path_prefix}%"))
+    companies: dict[str, set[str]] = {}
+    for row in rows:
+        if row["plugin"] not in known:
+            companies.setdefault(row["plugin"], set()).add(row["path"])
+    notices = []
+    for name in sorted(companies):
+        count = len(companies[name])
+        whose = f"{count} {'company has' if count == 1 else 'companies have'}"
+        if plugin_manager().is_blocked(name):
+            why = "is blocked by BACKOFFICE_DISABLED_PLUGINS"
+        else:
+            why = "is no longer installed"
+        notices.append(
+            f"Plugin “{name}” {why}, but {whose} switches or settings for it. Its data is "
+            "kept; what it added (pages, routes, types) is gone until it is installed again."
+        )
+    return notices
+
+
 def state_out(company_id: int, state: enablement.CompanyState) -> CompanyPluginOut:
     return CompanyPluginOut(
         company_id=company_id,

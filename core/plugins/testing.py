@@ -10,6 +10,11 @@ Redis broker. Fixtures:
 - ``bo_app`` / ``bo_client``: the app and an async test client bound to it.
 - ``bo_api``: a callable giving an API client authenticated as a given user.
 - ``bo_register_plugin``: registers a plugin object for one test and unregisters it after.
+- ``bo_plugin``: ``await bo_plugin(obj, name=...)`` makes a plugin that adds pages, templates
+  or tables usable in one test: registered unless its package is installed, its migrations
+  applied, the theme environments rebuilt (its templates join them); undone after.
+- ``bo_sign_in``: ``await bo_sign_in(client, user)`` signs a user in through the login form,
+  so the client can open pages (``/p/<key>/...``) and see the menu.
 """
 
 from __future__ import annotations
@@ -100,10 +105,16 @@ def pytest_configure(config) -> None:
 
 async def _empty_tables() -> None:
     from core.db.engine import engine, is_postgres
-    from core.db.tables import all_tables
+    from core.db.tables import all_tables, core_tables
 
     db = engine()
-    names = [table._meta.tablename for table in all_tables()]
+    core = set(core_tables())
+    # a plugin registered for this test may not have had its migrations run yet (bo_plugin)
+    names = [
+        table._meta.tablename
+        for table in all_tables()
+        if table in core or await table.table_exists()
+    ]
     if is_postgres():
         await _empty_postgres(db, names)
         return
@@ -339,6 +350,72 @@ def bo_register_plugin():
     yield register
     for name in names:
         pm.unregister(name=name)
+
+
+@pytest.fixture
+async def bo_plugin(bo_db):
+    """Install a plugin for one test the way a start-up would see it.
+
+    An installed package (found through its entry point) is used as it is; a module or object
+    is registered under ``name``. Either way its migrations run (``migrate_plugins`` only
+    applies what is missing) and the themes' template loaders are rebuilt to include its
+    folders, and again after the test so the next one sees the plugin set it has.
+    """
+    from core.db.migrate import migrate_plugins
+    from core.plugins.extension import by_plugin
+    from core.plugins.manager import plugin_manager
+    from core.web.themes import reset_theme_cache
+
+    pm = plugin_manager()
+    names: list[str] = []
+
+    async def install(plugin, name: str | None = None) -> str:
+        if pm.is_registered(plugin):
+            found = pm.get_name(plugin)
+        else:
+            found = pm.register(plugin, name=name)
+            pm.check_pending()
+            names.append(found)
+        reset_theme_cache()
+        await migrate_plugins()
+        # bo_db emptied the tables of the plugins registered before the test, not this one's
+        for owner, app in by_plugin("register_migrations"):
+            if owner == found:
+                for table in reversed(app.table_classes):
+                    await table.delete(force=True)
+        return found
+
+    yield install
+    for name in names:
+        pm.unregister(name=name)
+    reset_theme_cache()
+
+
+async def sign_in(client, user: dict) -> None:
+    """Sign ``user`` (a ``bo_factory.user`` row, which carries its password) in through the
+    login form; the client keeps the session and CSRF cookies for the pages that follow."""
+    import html
+    import re
+
+    client.cookies.clear()
+    form = await client.get("/login")
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)
+    assert form.status_code == 200 and match, "the login page has no CSRF field"
+    res = await client.post(
+        "/login",
+        data={
+            "_csrf_token": html.unescape(match.group(1)),
+            "login": user["email"],
+            "password": user["password"],
+        },
+    )
+    assert res.status_code == 303, f"sign-in of {user['email']} failed: {res.status_code}"
+
+
+@pytest.fixture
+def bo_sign_in():
+    """``await bo_sign_in(client, user)``: see ``sign_in``."""
+    return sign_in
 
 
 @asynccontextmanager

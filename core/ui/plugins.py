@@ -88,6 +88,7 @@ async def plugin_list(request: Request) -> Response:
         kinds=KIND_LABELS,
         contributions=CONTRIBUTION_LABELS,
         own_company_id=scope.company_id,
+        notices=await plugins.missing_notices(scope),
     )
 
 

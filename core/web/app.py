@@ -38,6 +38,7 @@ def _api_handlers() -> list:
     from core.ledger.api import API_HANDLERS as LEDGER_HANDLERS
     from core.payments.api import API_HANDLERS as PAYMENT_SYSTEM_HANDLERS
     from core.plugins.api import API_HANDLERS as PLUGIN_HANDLERS
+    from core.plugins.connections_api import API_HANDLERS as VENDOR_CONNECTION_HANDLERS
     from core.portals.api import API_HANDLERS as PORTAL_HANDLERS
     from core.users.api import API_HANDLERS as USERS_HANDLERS
 
@@ -52,6 +53,7 @@ def _api_handlers() -> list:
         *PORTAL_HANDLERS,
         *PAYMENT_SYSTEM_HANDLERS,
         *PLUGIN_HANDLERS,
+        *VENDOR_CONNECTION_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,
         *audit_handlers(),
@@ -85,9 +87,11 @@ def _lifespan(settings: Settings, run_jobs: bool):
     async def lifespan(app: Litestar):
         from core.jobs import runtime
         from core.plugins.manager import report_problems
+        from core.plugins.service import log_missing
 
         report_problems()  # a left-out package is logged, the rest starts
         await start_pool()
+        await log_missing()  # so is a plugin companies still have rows for
         if run_jobs:
             await runtime.start_in_process(settings)
         try:

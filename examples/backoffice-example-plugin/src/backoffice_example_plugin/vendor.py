@@ -6,9 +6,11 @@ The gateway API it talks to is deliberately simple (``POST {base_url}/messages``
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
+import ssl
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,7 +45,25 @@ class ExampleHttpVendor(Vendor):
         Field("base_url", "url", "API address", required=True),
         Field("api_key", "secret", "API key", required=True),
         Field("webhook_secret", "secret", "Webhook signing secret", required=True),
-        Field("timeout_seconds", "integer", "Timeout (seconds)", default=10),
+        Field("timeout_seconds", "integer", "Timeout (seconds)", default=10, min=1, max=60),
+        # A conditional field: the CA certificate is asked for (and required) only when the
+        # gateway's TLS certificate is not signed by a public authority.
+        Field(
+            "tls_trust",
+            "choice",
+            "Trust the gateway's certificate by",
+            choices=(("system", "The system's authorities"), ("own_ca", "Our own CA")),
+            default="system",
+        ),
+        Field(
+            "ca_certificate",
+            "file",
+            "Gateway CA certificate (PEM)",
+            required=True,
+            content_types=("application/x-pem-file", "application/x-x509-ca-cert"),
+            max_size=64 * 1024,
+            show_if=("tls_trust", "own_ca"),
+        ),
     )
     sender_id_fields = (Field("account", "string", "Gateway account", required=True),)
 
@@ -66,6 +86,7 @@ class ExampleHttpVendor(Vendor):
             base_url=self.settings["base_url"],
             transport=self._transport,
             timeout=self.settings.get("timeout_seconds", 10),
+            verify=self.tls_context(),
         ) as client:
             try:
                 response = await client.post("/messages", json=payload, headers=headers)
@@ -81,6 +102,20 @@ class ExampleHttpVendor(Vendor):
             raw=data,
         )
 
+    def tls_context(self) -> ssl.SSLContext:
+        """The system's authorities, or only the uploaded CA when the connection says so."""
+        upload = self.settings.get("ca_certificate")
+        if self.settings.get("tls_trust") != "own_ca" or not upload:
+            return ssl.create_default_context()
+        try:
+            pem = base64.b64decode(upload["data"]).decode("ascii")
+            return ssl.create_default_context(cadata=pem)
+        except (ValueError, ssl.SSLError) as exc:
+            raise VendorError(
+                f"the CA certificate {upload.get('filename', '')!r} is not a PEM certificate",
+                retryable=False,
+            ) from exc
+
     async def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
         given = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER, "")
         if not hmac.compare_digest(given, sign(self.settings["webhook_secret"], body)):
@@ -89,6 +124,8 @@ class ExampleHttpVendor(Vendor):
             data = json.loads(body)
         except ValueError:
             raise Invalid.field("body", "is not JSON") from None
+        if not isinstance(data, dict):
+            raise Invalid.field("body", "must be a JSON object")
         if data.get("type") == "inbound":
             return [
                 WebhookEvent(
