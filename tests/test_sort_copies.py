@@ -15,10 +15,14 @@ from core.db.copies import COPIES
 from core.db.engine import is_postgres, transaction
 from core.db.statistics import refresh_statistics
 from core.jobs.models import Job
+from core.ledger.models import BalanceAccount
+from core.payments.models import PaymentSystemConfig
+from core.payments.systems import SORTABLE as PAYMENT_KEYS
 from core.users.models import Invitation
 from tenants.models import Company, Portal
 
 MIGRATION = "core.db.migrations.backoffice_2026_12_01t11_20_02_000000"
+PAYMENT_INDEXES = "core.db.migrations.backoffice_2026_12_01t17_40_02_000000"
 
 
 def test_the_copies_are_the_migrations():
@@ -29,6 +33,10 @@ def test_the_copies_are_the_migrations():
     for table, copies in COPIES.items():
         for column in copies:
             assert models[table]._meta.get_column_by_name(column)._meta.null, (table, column)
+
+
+def test_every_payment_system_sort_is_indexed():
+    assert set(import_module(PAYMENT_INDEXES).KEYS) == set(PAYMENT_KEYS)
 
 
 async def _stale() -> list[tuple]:
@@ -176,6 +184,8 @@ PAGES = [
     ("jobs", "company", "finished_at", "finished_at IS NULL"),
     ("banks", "company", "name", ""),
     ("agreements", "seller_id", "sort_company", "sort_company IS NOT NULL"),
+    ("agreements", "seller_id", "sort_balance", ""),
+    *(("payment_systems", "company", key, "") for key in PAYMENT_KEYS if key != "id"),
     ("companies", "parent", "sort_own_legal_entity", "sort_own_legal_entity IS NULL"),
     ("legal_entities", "tenant_id", "sort_company", "sort_company IS NOT NULL"),
     ("users", "company", "last_active_at", "last_active_at IS NOT NULL"),
@@ -184,8 +194,9 @@ PAGES = [
 
 
 async def _thousands(reseller: int) -> None:
-    """2,000 clients of ``reseller`` with a legal entity and an agreement each, and as many
-    jobs, banks and users of the reseller (half never active, half of the jobs unfinished)."""
+    """2,000 clients of ``reseller`` with a legal entity and an agreement each (balances
+    spread), and as many jobs, banks, users and payment systems of the reseller (half never
+    active, half of the jobs unfinished)."""
     from datetime import UTC, datetime
 
     now = datetime.now(UTC)
@@ -204,6 +215,12 @@ async def _thousands(reseller: int) -> None:
     await bulk.insert_many(Bank, ["company", "name", "country", "address"], banks)
     users = [(reseller, f"u{n}@example.test", "x", now if n % 2 else None) for n in range(2000)]
     await bulk.insert_many(User, ["company", "email", "password_hash", "last_active_at"], users)
+    systems = [(reseller, f"System {n}", f"kind{n % 7}", n * 1000) for n in range(2000)]
+    await bulk.insert_many(
+        PaymentSystemConfig, ["company", "name", "kind", "internal_fee"], systems
+    )
+    # balances spread over many values (the copy follows them: its own triggers)
+    await BalanceAccount.raw("UPDATE balance_accounts SET balance = (agreement % 97) - 40")
 
 
 @pytest.mark.parametrize(("table", "scope", "key", "run"), PAGES)

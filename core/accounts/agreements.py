@@ -79,7 +79,8 @@ SORTABLE = {
     "agreement_date": Agreement.agreement_date,
     "company": Agreement.sort_company,
     "currency": Agreement.currency,
-    "balance": BALANCE,
+    # the account's balance as copied onto the agreement, so a page is one index range
+    "balance": Agreement.sort_balance,
 }
 FIELD_COLUMNS = {
     "legal_entity_id": "legal_entity",
@@ -392,11 +393,13 @@ async def delete_agreement(ctx: AuditContext, scope: Scope, agreement_id: int) -
     """Refused while money or a reseller depends on it; its versions go with it."""
     async with transaction():
         await versions.agreement_row(scope, agreement_id)  # 404 before locking anything
-        await versions.lock_agreement(agreement_id)
         if is_postgres():  # a posting holds this row while it moves the balance
+            # before the agreement: a posting locks its account, then its trigger updates the
+            # agreement's balance copy; the other order could deadlock with it
             await BalanceAccount.raw(
                 "SELECT id FROM balance_accounts WHERE agreement = {} FOR UPDATE", agreement_id
             )
+        await versions.lock_agreement(agreement_id)
         old = await versions.agreement_row(
             scope, agreement_id, *AUDITED, BALANCE.as_alias("balance")
         )

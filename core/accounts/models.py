@@ -103,6 +103,9 @@ class Agreement(Table, tablename="agreements"):
     code = Varchar(length=64)
     agreement_date = Date()
     currency = Varchar(length=3)
+    # The ledger balance copied as the list's order key (``core.db.copies``): written only by
+    # database triggers; the balance shown is always read from the account.
+    sort_balance = BigInt(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -13,7 +13,7 @@ from typing import Any
 from piccolo.table import Table
 
 from core.audit.models import AuditChange, AuditEvent
-from core.db.copies import copied
+from core.db.copies import copy_columns
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def snapshot(table: type[Table], row: dict[str, Any] | None) -> dict[str, Any]:
     if not row:
         return {}
     secret = {*getattr(table, "__secret_columns__", ()), "tenant_id"}
-    secret.update(copied(table._meta.tablename))
+    secret.update(copy_columns(table._meta.tablename))
     return {k: _plain(v) for k, v in row.items() if k not in secret}
 
 

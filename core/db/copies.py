@@ -10,6 +10,13 @@ the referenced table follows a rename onto every row that points at it. No servi
 
 The copy is NULL where the join finds no row (a company without its own legal entity), so the
 list's order is exactly the join's: ``core.web.keyset`` puts NULL last ascending either way.
+
+An agreement's ledger balance is copied the other way round: ``balance_accounts`` points at
+the agreement, and the copy ``agreements.sort_balance`` follows every write of the account's
+``balance`` (migration ``2026-12-01T17:40:01``; the posting service moves balances with one
+UPDATE of ``balance_accounts``, whose trigger updates the agreements it moved). It is only
+the list's order key (``(seller_id, sort_balance, id)``): the balance shown is still read
+from the account. NOT NULL, 0 until the account opens, as the account opens at 0.
 """
 
 from __future__ import annotations
@@ -31,6 +38,18 @@ COPIES: dict[str, dict[str, tuple[str, str, str]]] = {
 }
 
 
+# table -> copy column -> (the table that points at it, its foreign key, the copied column)
+FOLLOWED: dict[str, dict[str, tuple[str, str, str]]] = {
+    "agreements": {"sort_balance": ("balance_accounts", "agreement", "balance")},
+}
+
+
 def copied(tablename: str) -> dict[str, tuple[str, str, str]]:
-    """The copy columns of a table (none for most)."""
+    """The copy columns of a table reached through its own foreign keys (none for most)."""
     return COPIES.get(tablename, {})
+
+
+def copy_columns(tablename: str) -> set[str]:
+    """Every column of a table the database derives for a list's order: never a change
+    anyone made, so the audit leaves them out."""
+    return {*COPIES.get(tablename, {}), *FOLLOWED.get(tablename, {})}
