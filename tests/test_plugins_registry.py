@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import textwrap
 
 import pytest
 
+from core.errors import Invalid
 from core.plugins import registry
 from core.plugins.declarations import (
     Attribute,
@@ -15,9 +17,12 @@ from core.plugins.declarations import (
     Resource,
     Theme,
     Vendor,
+    sender_id_form,
 )
+from core.plugins.fields import Field, validate_values
 from core.plugins.hookspecs import hookimpl
 from core.plugins.manager import PluginError, build_plugin_manager, plugin_manager
+from core.plugins.report import check_report
 from core.settings import get_settings
 
 
@@ -242,3 +247,72 @@ def test_a_new_plugin_object_at_a_reused_address_is_not_mistaken_for_the_old_one
             )
         finally:
             pm.unregister(name=name)
+
+
+class BrandedChat(Chat):
+    key = "test-branded"
+    sender_id_fields = (Field("brand", "string", "Brand name", required=True),)
+    vendor_types = ()
+
+
+def _gateway(*fields: Field) -> type[Vendor]:
+    return type(
+        "SenderGateway",
+        (Vendor,),
+        {
+            "key": "test-sender-gw",
+            "name": "G",
+            "channels": ("test-branded",),
+            "sender_id_fields": fields,
+        },
+    )
+
+
+def test_a_sender_id_form_is_the_channels_fields_then_the_vendors(bo_register_plugin):
+    vendor = _gateway(Field("account", "string", "Account at the gateway", required=True))
+    bo_register_plugin(
+        Plugin(channels=[BrandedChat], vendors=[vendor], dictionaries=[Zones]), name="sender"
+    )
+    form = sender_id_form(registry.channels()["test-branded"], registry.vendors()["test-sender-gw"])
+    assert [f.name for f in form] == ["sender", "comment", "brand", "account"]
+    assert validate_values(form, {"sender": "ACME", "brand": "Acme", "account": "a-1"})["account"]
+    with pytest.raises(Invalid) as caught:
+        validate_values(form, {"sender": "ACME"})
+    assert {e["field"] for e in caught.value.errors} >= {"brand", "account"}
+
+
+@pytest.mark.parametrize(
+    "field, clash",
+    [
+        (Field("brand", "string", "Brand at the gateway"), "field 'brand' is declared twice"),
+        (Field("sender", "string", "Sender"), "field 'sender' is declared twice"),
+    ],
+)
+def test_a_vendor_field_redefining_its_channels_is_refused(bo_register_plugin, field, clash):
+    bo_register_plugin(Plugin(channels=[BrandedChat], dictionaries=[Zones]), name="channel-pkg")
+    bo_register_plugin(Plugin(vendors=[_gateway(field)]), name="vendor-pkg")
+    with pytest.raises(PluginError, match=clash) as caught:
+        registry.vendors()
+    message = str(caught.value)
+    assert "'vendor-pkg'" in message and "'channel-pkg'" in message
+    assert "sender-ID form of channel 'test-branded' at vendor 'test-sender-gw'" in message
+    lines, broken = check_report()
+    assert broken >= 1 and any("CONFLICT vendors:" in line and clash in line for line in lines)
+
+
+async def test_the_app_starts_and_logs_the_clash(bo_db, bo_register_plugin):
+    from core.plugins.testing import running_app
+
+    bo_register_plugin(Plugin(channels=[BrandedChat], dictionaries=[Zones]), name="channel-pkg")
+    bo_register_plugin(Plugin(vendors=[_gateway(Field("brand", "string", "B"))]), name="vendor-pkg")
+    seen: list[str] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = lambda record: seen.append(record.getMessage())
+    logging.getLogger("backoffice.plugins").addHandler(handler)  # the app configures the root
+    try:
+        async with running_app(run_jobs=False) as client:
+            assert (await client.get("/health")).status_code == 200
+    finally:
+        logging.getLogger("backoffice.plugins").removeHandler(handler)
+    conflicts = [m for m in seen if m.startswith("plugin conflict")]
+    assert any("'vendor-pkg'" in m and "field 'brand' is declared twice" in m for m in conflicts)

@@ -185,6 +185,21 @@ class Vendor:
         raise _no_test(self)
 
 
+def sender_id_form(channel: type[Channel], vendor: type[Vendor]) -> tuple[Field, ...]:
+    """The fields of a sender ID on ``channel`` registered at ``vendor``: the channel's (the
+    common ones first), then the vendor's credentials, in one form and one namespace.
+
+    The channel says what the sender ID is, the vendor what its provider needs to accept it;
+    neither may redefine the other's field or group, because one value cannot satisfy two
+    declarations. ``check_fields`` on the whole form refuses that (the registry runs it for
+    every channel a vendor serves, at start-up and in ``backoffice plugins check``).
+    """
+    return check_fields(
+        (*channel.all_sender_id_fields(), *vendor.sender_id_fields),
+        f"sender-ID form of channel {channel.key!r} at vendor {vendor.key!r}",
+    )
+
+
 class PaymentSystem:
     """A payment provider: checkout creation, callback verification and refunds."""
 

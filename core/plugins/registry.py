@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from core.plugins.declarations import Channel, Dictionary, PaymentSystem, Theme, Vendor
+from core.plugins.declarations import (
+    Channel,
+    Dictionary,
+    PaymentSystem,
+    Theme,
+    Vendor,
+    sender_id_form,
+)
 from core.plugins.fields import DeclarationError
 from core.plugins.manager import PluginError, plugin_manager
 
@@ -108,6 +115,13 @@ def _build_vendors() -> tuple[dict, dict]:
                     f"plugin {owners[key]!r}: channel {channel_key!r} does not accept vendor "
                     f"type {key!r} (it accepts: {', '.join(channel.vendor_types)})"
                 )
+            try:
+                sender_id_form(channel, vendor)
+            except DeclarationError as exc:
+                raise PluginError(
+                    f"plugin {owners[key]!r}: {exc} (the channel's fields come from plugin "
+                    f"{plugin_of('channels', channel_key)!r})"
+                ) from exc
     return found, owners
 
 

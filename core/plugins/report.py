@@ -4,6 +4,8 @@ the registry concerned because neither plugin can be preferred silently."""
 
 from __future__ import annotations
 
+import logging
+
 from core.plugins import catalog, compat, registry
 from core.plugins.fields import DeclarationError
 from core.plugins.manager import PluginError
@@ -36,6 +38,16 @@ def _registry_errors() -> list[str]:
         except (PluginError, DeclarationError) as exc:
             errors.append(f"{kind}: {exc}")
     return errors
+
+
+log = logging.getLogger("backoffice.plugins")
+
+
+def report_conflicts() -> None:
+    """Log at start-up what ``plugins check`` calls conflicts (e.g. a vendor's sender-ID field
+    that redefines its channel's): the registry concerned refuses to answer until it is fixed."""
+    for line in _registry_errors():
+        log.error("plugin conflict: %s", line)
 
 
 def check_report() -> tuple[list[str], int]:

@@ -87,9 +87,11 @@ def _lifespan(settings: Settings, run_jobs: bool):
     async def lifespan(app: Litestar):
         from core.jobs import runtime
         from core.plugins.manager import report_problems
+        from core.plugins.report import report_conflicts
         from core.plugins.service import log_missing
 
         report_problems()  # a left-out package is logged, the rest starts
+        report_conflicts()  # so is a registry two plugins contradict in (it refuses its use)
         await start_pool()
         await log_missing()  # so is a plugin companies still have rows for
         if run_jobs:
