@@ -316,3 +316,58 @@ async def test_the_app_starts_and_logs_the_clash(bo_db, bo_register_plugin):
         logging.getLogger("backoffice.plugins").removeHandler(handler)
     conflicts = [m for m in seen if m.startswith("plugin conflict")]
     assert any("'vendor-pkg'" in m and "field 'brand' is declared twice" in m for m in conflicts)
+
+
+class Letters(Chat):
+    key = "test-letters"
+    vendor_types = ()
+
+
+def test_a_vendor_adds_fields_on_one_of_its_channels_only(bo_register_plugin):
+    waba = Field("waba_id", "string", "Business account id", required=True)
+    vendor = type(
+        "TwoChannelGateway",
+        (Vendor,),
+        {
+            "key": "test-two",
+            "name": "Two",
+            "channels": ("test-branded", "test-letters"),
+            "sender_id_fields": (Field("account", "string", "Account"),),
+            "channel_sender_id_fields": {"test-letters": (waba,)},
+        },
+    )
+    bo_register_plugin(
+        Plugin(channels=[BrandedChat, Letters], vendors=[vendor], dictionaries=[Zones]), name="two"
+    )
+    known = registry.channels()
+    branded = [f.name for f in sender_id_form(known["test-branded"], vendor)]
+    letters = [f.name for f in sender_id_form(known["test-letters"], vendor)]
+    assert branded == ["sender", "comment", "brand", "account"]
+    assert letters == ["sender", "comment", "account", "waba_id"]
+
+
+@pytest.mark.parametrize(
+    "per_channel, message",
+    [
+        ({"test-elsewhere": ()}, "'test-elsewhere' is not one of its channels"),
+        ({"test-branded": (Field("account", "string", "Again"),)}, "'account' is declared twice"),
+        ({"test-branded": (Field("brand", "string", "Brand"),)}, "'brand' is declared twice"),
+    ],
+)
+def test_per_channel_vendor_fields_are_checked(bo_register_plugin, per_channel, message):
+    vendor = type(
+        "PerChannel",
+        (Vendor,),
+        {
+            "key": "test-per-channel",
+            "name": "P",
+            "channels": ("test-branded",),
+            "sender_id_fields": (Field("account", "string", "Account"),),
+            "channel_sender_id_fields": per_channel,
+        },
+    )
+    bo_register_plugin(
+        Plugin(channels=[BrandedChat], vendors=[vendor], dictionaries=[Zones]), name="per"
+    )
+    with pytest.raises(PluginError, match=message):
+        registry.vendors()

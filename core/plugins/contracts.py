@@ -21,7 +21,7 @@ import pytest
 
 from core.errors import DomainError, Invalid
 from core.plugins import registry
-from core.plugins.declarations import Channel, Dictionary, PaymentSystem, Vendor
+from core.plugins.declarations import Channel, Dictionary, PaymentSystem, Vendor, sender_id_form
 from core.plugins.fields import json_schema, validate_values
 from core.plugins.values import DELIVERY_STATUSES, OutboundMessage, SendResult, WebhookEvent
 
@@ -89,12 +89,16 @@ class VendorContract(_PluginContract):
         assert issubclass(self.vendor_class, Vendor)
         self.vendor_class.validate_declaration()
         self._check_secret_naming(self.vendor_class.settings_fields)
-        self._check_secret_naming(self.vendor_class.sender_id_fields)
+        for channel in self.vendor_class.channels:
+            self._check_secret_naming(self.vendor_class.sender_id_fields_for(channel))
 
     def test_plugin_registers_the_vendor_for_registered_channels(self):
         assert registry.vendors().get(self.vendor_class.key) is self.vendor_class
+        channels = registry.channels()
         for channel in self.vendor_class.channels:
             assert self.vendor_class.key in registry.vendors_for(channel)
+            # one form per channel, with no field redefined (the registry refuses a clash)
+            json_schema(sender_id_form(channels[channel], self.vendor_class))
 
     def test_sample_settings_are_valid_and_empty_settings_are_not(self):
         validate_values(self.vendor_class.settings_fields, self.settings)

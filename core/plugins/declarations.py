@@ -153,9 +153,17 @@ class Vendor:
     channels: ClassVar[tuple[str, ...]] = ()
     settings_fields: ClassVar[tuple[Field, ...]] = ()
     sender_id_fields: ClassVar[tuple[Field, ...]] = ()
+    # Sender-ID fields this vendor needs on one channel only (a WhatsApp business account id,
+    # an RCS agent id), keyed by channel key; they follow ``sender_id_fields`` in the form.
+    channel_sender_id_fields: ClassVar[Mapping[str, tuple[Field, ...]]] = {}
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.settings = validate_values(self.settings_fields, settings)
+
+    @classmethod
+    def sender_id_fields_for(cls, channel_key: str) -> tuple[Field, ...]:
+        """The vendor's part of a sender ID's form on ``channel_key``."""
+        return (*cls.sender_id_fields, *cls.channel_sender_id_fields.get(channel_key, ()))
 
     @classmethod
     def validate_declaration(cls) -> None:
@@ -167,6 +175,17 @@ class Vendor:
             raise DeclarationError(f"{where}: a channel is listed twice")
         check_fields(cls.settings_fields, f"{where}.settings_fields")
         check_fields(cls.sender_id_fields, f"{where}.sender_id_fields")
+        if not isinstance(cls.channel_sender_id_fields, Mapping):
+            raise DeclarationError(f"{where}.channel_sender_id_fields must map channel keys")
+        for channel_key in cls.channel_sender_id_fields:
+            if channel_key not in cls.channels:
+                raise DeclarationError(
+                    f"{where}.channel_sender_id_fields: {channel_key!r} is not one of its channels"
+                )
+            check_fields(
+                cls.sender_id_fields_for(channel_key),
+                f"{where}.channel_sender_id_fields[{channel_key!r}]",
+            )
 
     async def send(self, message: OutboundMessage) -> SendResult:
         """Hand one message to the provider; the result carries the provider's message id."""
@@ -187,7 +206,8 @@ class Vendor:
 
 def sender_id_form(channel: type[Channel], vendor: type[Vendor]) -> tuple[Field, ...]:
     """The fields of a sender ID on ``channel`` registered at ``vendor``: the channel's (the
-    common ones first), then the vendor's credentials, in one form and one namespace.
+    common ones first), then the vendor's (its fields for every channel, then those for this
+    one), in one form and one namespace.
 
     The channel says what the sender ID is, the vendor what its provider needs to accept it;
     neither may redefine the other's field or group, because one value cannot satisfy two
@@ -195,7 +215,7 @@ def sender_id_form(channel: type[Channel], vendor: type[Vendor]) -> tuple[Field,
     every channel a vendor serves, at start-up and in ``backoffice plugins check``).
     """
     return check_fields(
-        (*channel.all_sender_id_fields(), *vendor.sender_id_fields),
+        (*channel.all_sender_id_fields(), *vendor.sender_id_fields_for(channel.key)),
         f"sender-ID form of channel {channel.key!r} at vendor {vendor.key!r}",
     )
 
