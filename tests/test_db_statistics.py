@@ -14,6 +14,9 @@ from core.db.migrate import migrate
 from core.db.statistics import SCHEDULES, refresh_statistics, refresh_statistics_job
 from core.jobs.broker import BUILTIN_MODULES
 
+# Query plans depend on the tables' files, not only their rows (see bo_fresh_tables).
+pytestmark = pytest.mark.usefixtures("bo_fresh_tables")
+
 
 async def _analyzed() -> bool:
     if is_postgres():

@@ -21,6 +21,9 @@ from core.payments.systems import SORTABLE as PAYMENT_KEYS
 from core.users.models import Invitation
 from tenants.models import Company, Portal
 
+# Query plans depend on the tables' files, not only their rows (see bo_fresh_tables).
+pytestmark = pytest.mark.usefixtures("bo_fresh_tables")
+
 MIGRATION = "core.db.migrations.backoffice_2026_12_01t11_20_02_000000"
 PAYMENT_INDEXES = "core.db.migrations.backoffice_2026_12_01t17_40_02_000000"
 
