@@ -276,6 +276,10 @@ def test_the_catalog_lists_plugin_routes_where_they_are_mounted(ext):
     info = next(i for i in installed() if i.name == KEY)
     assert f"GET {API}/settings" in info.keys("routes")
     assert f"POST /hooks/{KEY}/inbound" in info.keys("routes")
+    assert f"GET /p/{KEY}/notes/{{note_id:int}}" in info.keys("pages")
+    assert info.keys("menu_entries") == [f"Plugins: Notes → /p/{KEY}/notes/1 (ext_notes, view)"]
+    assert info.keys("templates") == ["templates templates/, static files"]
+    assert info.keys("migrations") == ["ext_notes: ext_notes"]
 
 
 def test_the_ext_plugin_implements_the_extension_hooks(ext):

@@ -25,6 +25,10 @@ CONTRIBUTION_HOOKS = {
     "routes": "register_routes",
     "jobs": "register_actors",
     "events": "register_event_subscribers",
+    "pages": "register_pages",
+    "menu_entries": "register_menu_entries",
+    "templates": "register_templates",
+    "migrations": "register_migrations",
 }
 KINDS = ("core", "package", "registered")
 
@@ -56,10 +60,12 @@ class PluginInfo:
 
 def _mount_prefix(kind: str, plugin_name: str, item: Any) -> str:
     """Where ``core.plugins.routes`` mounts a plugin's route, so the catalog shows real paths."""
-    if kind != "routes" or plugin_name in DEFAULT_PLUGINS:
+    if kind not in ("routes", "pages") or plugin_name in DEFAULT_PLUGINS:
         return ""
-    from core.plugins.routes import API_PREFIX, PUBLIC_PREFIX, is_public
+    from core.plugins.routes import API_PREFIX, PAGES_PREFIX, PUBLIC_PREFIX, is_public
 
+    if kind == "pages":
+        return f"{PAGES_PREFIX}/{plugin_name}"
     return f"{PUBLIC_PREFIX if is_public(item) else API_PREFIX}/{plugin_name}"
 
 
@@ -72,6 +78,14 @@ def _label(kind: str, item: Any, prefix: str = "") -> str:
         return str(getattr(item, "key", item))
     if kind == "events":
         return f"{item.event} → {item.job.name}"
+    if kind == "menu_entries":
+        return f"{item.group}: {item.label} → {item.href} ({item.area}, {item.level})"
+    if kind == "templates":
+        parts = [f"templates {item.templates_dir.name}/"] if item.templates_dir else []
+        return ", ".join(parts + (["static files"] if item.static_dir else [])) or "nothing"
+    if kind == "migrations":
+        tables = sorted(t._meta.tablename for t in getattr(item, "table_classes", ()))
+        return f"{item.app_name}: {', '.join(tables) or 'no tables'}"
     if kind == "jobs":
         job = getattr(item, "job", None)
         if job is not None:  # a Schedule

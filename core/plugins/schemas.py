@@ -10,8 +10,9 @@ from core.web.listing import Page
 
 
 class Contributions(msgspec.Struct):
-    """The keys (routes: methods and paths; jobs: names and schedules; events: "event → job"
-    subscriptions) a plugin adds."""
+    """The keys (routes and pages: methods and paths; jobs: names and schedules; events:
+    "event → job" subscriptions; menu entries: "group: label → href (area, level)";
+    migrations: "app: tables") a plugin adds."""
 
     channels: list[str] = []
     vendors: list[str] = []
@@ -22,6 +23,10 @@ class Contributions(msgspec.Struct):
     routes: list[str] = []
     jobs: list[str] = []
     events: list[str] = []
+    pages: list[str] = []
+    menu_entries: list[str] = []
+    templates: list[str] = []
+    migrations: list[str] = []
 
 
 class PluginOut(msgspec.Struct):

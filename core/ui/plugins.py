@@ -33,6 +33,10 @@ CONTRIBUTION_LABELS = {
     "routes": "Routes",
     "jobs": "Jobs",
     "events": "Event subscriptions",
+    "pages": "Pages",
+    "menu_entries": "Menu entries",
+    "templates": "Templates and static files",
+    "migrations": "Tables (own migrations)",
 }
 KIND_LABELS = {"core": "Core", "package": "Package", "registered": "Registered in code"}
 TABLE = register(
