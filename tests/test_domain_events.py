@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from test_agreements_api import make, world
 
 from core.accounts.companies import create_company
 from core.accounts.company_schemas import CompanyCreate
+from core.accounts.models import AgreementVersion
 from core.audit.recorder import AuditContext
 from core.db.engine import after_commit, engine, transaction
 from core.events import CompanyCreated, decode, emit, subscribe
+from core.events.starts import announce_starts
 from core.jobs import job
 from core.plugins.hookspecs import hookimpl
 from core.plugins.models import CompanyPlugin
@@ -148,12 +151,56 @@ async def test_agreement_versions_are_announced(bo_factory, bo_api, plugins):
     later = {"effective_from": "2090-01-01T00:00:00", "timezone": "UTC", "end_previous": True}
     res = await api.post(url, json=later)
     assert res.status_code == 201, res.text
+    version_id = res.json()["id"]
+    # recorded for 2090: nothing comes into force now, so nothing is announced yet
+    await asyncio.sleep(0.5)
+    assert not any(p.get("version_id") == version_id for p in HEARD["job"])
+    stored = await AgreementVersion.select(AgreementVersion.start_announced_at).where(
+        AgreementVersion.id == version_id
+    )
+    assert stored == [{"start_announced_at": None}]
+
+    # the minute job, run as if in 2090, announces it once
+    in_2090 = datetime(2090, 1, 1, 0, 1, tzinfo=UTC)
+    assert await announce_starts(now=datetime(2089, 12, 31, 23, 59, tzinfo=UTC)) == 0
+    assert await announce_starts(now=in_2090) == 1
+    assert await announce_starts(now=in_2090 + timedelta(days=1)) == 0
     deadline = time.monotonic() + WAIT_SECONDS
-    while not any(p.get("version_id") == res.json()["id"] for p in HEARD["job"]):
+    while not any(p.get("version_id") == version_id for p in HEARD["job"]):
         assert time.monotonic() < deadline, HEARD["job"]
         await asyncio.sleep(0.05)
-    second = next(p for p in HEARD["job"] if p.get("version_id") == res.json()["id"])
+    second = next(p for p in HEARD["job"] if p.get("version_id") == version_id)
     assert second["first_version"] is False and second["effective_from"].startswith("2090-01-01")
+    assert second["actor_user_id"] is None and second["effective_till"] is None
+    assert sum(p.get("version_id") == version_id for p in HEARD["job"]) == 1
+
+
+async def test_the_minute_job_is_scheduled_and_catches_up_oldest_first(bo_factory, bo_api):
+    from core.events.starts import SCHEDULES, announce_started_versions
+
+    assert [(s.job, s.interval) for s in SCHEDULES] == [
+        (announce_started_versions, timedelta(minutes=1))
+    ]
+    w = await world(bo_factory)
+    api = await bo_api(w["user"])
+    agreement = await make(api, w)
+    url = f"/api/v1/agreements/{agreement['id']}/versions"
+    ids = []
+    for year in (2091, 2090):
+        body = {"effective_from": f"{year}-01-01T00:00:00", "timezone": "UTC", "end_previous": True}
+        if year == 2090:
+            body["effective_till"] = "2091-01-01T00:00:00"
+        res = await api.post(url, json=body)
+        assert res.status_code == 201, res.text
+        ids.append(res.json()["id"])
+    later, earlier = ids
+    assert await announce_starts(now=datetime(2092, 1, 1, tzinfo=UTC), limit=1) == 1
+    rows = await AgreementVersion.select(
+        AgreementVersion.id, AgreementVersion.start_announced_at
+    ).where(AgreementVersion.id.is_in(ids))
+    announced = {r["id"] for r in rows if r["start_announced_at"] is not None}
+    assert announced == {earlier}
+    assert await announce_starts(now=datetime(2092, 1, 1, tzinfo=UTC)) == 1
 
 
 async def test_nothing_is_delivered_for_a_rolled_back_write(bo_factory, bo_api, plugins):
@@ -313,3 +360,32 @@ async def test_the_plugins_list_shows_event_subscriptions(bo_factory, bo_api, pl
     res = await api.get("/api/v1/plugins", params={"contributes": "events"})
     assert res.status_code == 200, res.text
     assert [p["name"] for p in res.json()["items"]] == ["test-events-recorder"]
+
+
+async def test_the_migration_counts_versions_in_force_as_announced(bo_factory, bo_api):
+    """Versions that started before events existed are not announced late; later ones wait."""
+    import importlib
+
+    w = await world(bo_factory)
+    api = await bo_api(w["user"])
+    agreement = await make(api, w)
+    url = f"/api/v1/agreements/{agreement['id']}/versions"
+    body = {"effective_from": "2090-01-01T00:00:00", "timezone": "UTC", "end_previous": True}
+    future = (await api.post(url, json=body)).json()["id"]
+    await AgreementVersion.update({AgreementVersion.start_announced_at: None}, force=True)
+    migration = importlib.import_module("core.db.migrations.backoffice_2026_12_01t18_20_01_000000")
+    manager = await migration.forwards()
+    for step in manager.raw:
+        await step()
+    rows = {
+        r["id"]: r
+        for r in await AgreementVersion.select(
+            AgreementVersion.id,
+            AgreementVersion.effective_from,
+            AgreementVersion.start_announced_at,
+        )
+    }
+    first = agreement["current_version"]["id"]
+    assert rows[first]["start_announced_at"] == rows[first]["effective_from"]
+    assert rows[future]["start_announced_at"] is None
+    assert await announce_starts(now=datetime(2090, 1, 2, tzinfo=UTC)) == 1

@@ -378,7 +378,7 @@ async def add_version(
         _refuse_overlap(terms, others)
         insert = await insert_version(agreement_id, agreement["company"], terms)
         await record_event(ctx, "Agreement version added", [insert, *changes])
-        await announce.agreement_version_started(ctx.user_id, insert.object_id, first_version=False)
+        await announce.agreement_version_started(ctx.user_id, insert.object_id)
     return await get_version(scope, agreement_id, insert.object_id)
 
 
@@ -420,6 +420,8 @@ async def update_version(
             ).where(AgreementVersion.id == version_id)
             change = Change(TABLE, "update", version_id, before, after, agreement["company"])
             await record_event(ctx, "Agreement version updated", [change])
+            # a start moved to now comes into force with this change
+            await announce.agreement_version_started(ctx.user_id, version_id)
     return await get_version(scope, agreement_id, version_id)
 
 

@@ -346,7 +346,7 @@ async def create_agreement(ctx: AuditContext, scope: Scope, data: AgreementCreat
         )
         version = await versions.insert_version(agreement.id, data.company_id, terms)
         await record_event(ctx, "Agreement created", [insert, version])
-        await announce.agreement_version_started(ctx.user_id, version.object_id, first_version=True)
+        await announce.agreement_version_started(ctx.user_id, version.object_id)
     return await get_agreement(scope, agreement.id)
 
 

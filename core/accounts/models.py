@@ -136,6 +136,8 @@ class AgreementVersion(Table, tablename="agreement_versions"):
     payment_alert_emails = JSON(default="[]")
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # When ``agreement.version_started`` was emitted for this version (``core.events.starts``).
+    start_announced_at = Timestamptz(null=True, default=None)
 
 
 class ResellingAssociation(Table, tablename="reselling_associations"):

@@ -4,7 +4,6 @@ transaction (so the values are the ones being committed), and ``emit`` it for af
 from __future__ import annotations
 
 from core.events.catalogue import (
-    AgreementVersionStarted,
     CompanyBlocked,
     CompanyCreated,
     CompanyUnblocked,
@@ -84,34 +83,9 @@ async def user_invited(actor_user_id: int | None, invitation_id: int) -> None:
     )
 
 
-async def agreement_version_started(
-    actor_user_id: int | None, version_id: int, *, first_version: bool
-) -> None:
-    from core.accounts.models import AgreementVersion
+async def agreement_version_started(actor_user_id: int | None, version_id: int) -> None:
+    """A version just recorded: announced now if its terms are already in force, else by
+    ``core.events.starts`` once ``effective_from`` arrives."""
+    from core.events.starts import announce_starts
 
-    row = (
-        await AgreementVersion.select(
-            AgreementVersion.id,
-            AgreementVersion.agreement,
-            AgreementVersion.agreement.code,
-            AgreementVersion.agreement.company,
-            AgreementVersion.agreement.company.path,
-            AgreementVersion.effective_from,
-            AgreementVersion.effective_till,
-        )
-        .where(AgreementVersion.id == version_id)
-        .first()
-    )
-    await emit(
-        AgreementVersionStarted(
-            company_id=row["agreement.company"],
-            company_path=row["agreement.company.path"],
-            actor_user_id=actor_user_id,
-            agreement_id=row["agreement"],
-            agreement_code=row["agreement.code"],
-            version_id=row["id"],
-            effective_from=row["effective_from"],
-            effective_till=row["effective_till"],
-            first_version=first_version,
-        )
-    )
+    await announce_starts(actor_user_id, version_ids=[version_id])

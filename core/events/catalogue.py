@@ -65,10 +65,11 @@ class UserInvited(Event, frozen=True, kw_only=True, tag="user.invited"):
 
 
 class AgreementVersionStarted(Event, frozen=True, kw_only=True, tag="agreement.version_started"):
-    """A version of an agreement's terms was recorded; ``company_id`` is the client company.
+    """A version of an agreement's terms came into force; ``company_id`` is the client company.
 
-    ``effective_from`` may lie in the future: the event marks the recording, not the instant
-    the terms come into force.
+    Emitted once per version: when it is recorded (or its start moved) with a start that has
+    passed, else within a minute after ``effective_from`` (``core.events.starts``).
+    ``first_version`` says no version of the agreement starts earlier.
     """
 
     agreement_id: int

@@ -26,6 +26,7 @@ BUILTIN_MODULES = (
     "core.users.expiry",
     "core.db.statistics",
     "core.events.delivery",
+    "core.events.starts",
 )
 
 _lock = threading.RLock()
