@@ -7,15 +7,7 @@ the end, in a subprocess: the suite's own database is already at the end.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
-
-import asyncpg
+from migration_scratch import run_script
 
 BEFORE_LEDGER = "2026-12-01T10:30:01:000000"
 SCRIPT = f"""
@@ -66,42 +58,8 @@ asyncio.run(main())
 """
 
 
-def _scratch_url(tmp_path: Path):
-    """A scratch database on the engine the suite runs on, and how to drop it."""
-    url = os.environ.get("BACKOFFICE_TEST_DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        return f"sqlite:///{tmp_path / 'migrated.db'}", lambda: None
-    name = f"bo_migration_{uuid.uuid4().hex[:10]}"
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-
-    async def run(sql: str) -> None:
-        conn = await asyncpg.connect(admin)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return url.rsplit("/", 1)[0] + "/" + name, drop
-
-
 def test_balances_move_into_accounts_with_an_opening_entry_each(tmp_path):
-    url, drop = _scratch_url(tmp_path)
-    env = {**os.environ, "BACKOFFICE_DATABASE_URL": url, "PYTHONPATH": str(Path.cwd())}
-    env.pop("BACKOFFICE_REDIS_URL", None)
-    try:
-        run = subprocess.run(
-            [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300
-        )
-    finally:
-        drop()
-    assert run.returncode == 0, run.stderr[-3000:]
-    line = next(x for x in run.stdout.splitlines() if x.startswith("RESULT"))
-    accounts, entries, columns = json.loads(line[len("RESULT") :])
+    accounts, entries, columns = run_script(SCRIPT, tmp_path)
     assert [(a["agreement"], a["currency"], a["balance"]) for a in accounts] == [
         (1, "EUR", -5000000),
         (2, "USD", 1234500001),

@@ -9,13 +9,7 @@ is already at the end.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-from test_ledger_migration import _scratch_url
+from migration_scratch import run_script
 
 BEFORE_MOVE = "2026-12-01T17:10:01:000000"
 SCRIPT = f"""
@@ -87,18 +81,7 @@ asyncio.run(main())
 
 
 def test_settings_move_into_instances_and_stay_readable(tmp_path):
-    url, drop = _scratch_url(tmp_path)
-    env = {**os.environ, "BACKOFFICE_DATABASE_URL": url, "PYTHONPATH": str(Path.cwd())}
-    env.pop("BACKOFFICE_REDIS_URL", None)
-    try:
-        run = subprocess.run(
-            [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300
-        )
-    finally:
-        drop()
-    assert run.returncode == 0, run.stderr[-3000:]
-    line = next(x for x in run.stdout.splitlines() if x.startswith("RESULT"))
-    rows, unique = json.loads(line[len("RESULT") :])
+    rows, unique = run_script(SCRIPT, tmp_path)
     assert unique, "two payment systems could share one instance"
     assert [r["settings"] for r in rows] == [
         {"account": "a-1", "api_key": "sk_1"},
