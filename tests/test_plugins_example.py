@@ -21,7 +21,7 @@ from backoffice_example_plugin import plugin  # noqa: E402
 from backoffice_example_plugin.channel import ExampleSms, TrafficTypes  # noqa: E402
 from backoffice_example_plugin.vendor import ExampleHttpVendor, sign  # noqa: E402
 
-from core.errors import Unauthorized  # noqa: E402
+from core.errors import Invalid, Unauthorized  # noqa: E402
 from core.plugins.contracts import (  # noqa: E402
     ChannelContract,
     DictionaryContract,
@@ -111,6 +111,27 @@ async def test_webhooks_need_the_signature_and_parse_inbound_messages():
     signed = {"x-example-signature": sign(SETTINGS["webhook_secret"], inbound.encode())}
     [event] = await vendor.parse_webhook(signed, inbound.encode())
     assert (event.kind, event.sender, event.body) == ("inbound", "+1555", "STOP")
+
+
+async def test_hostile_webhook_calls_are_refused_not_crashed():
+    """A non-ASCII signature header, a signed body nested past the parser's depth and a
+    signed NUL character each made the webhook answer 500 (issue 11 attack pass)."""
+    vendor = ExampleHttpVendor(SETTINGS)
+    for forged in ("\xff\xfe", "é" * 64):
+        with pytest.raises(Unauthorized):
+            await vendor.parse_webhook({"X-Example-Signature": forged}, STATUS_BODY)
+
+    def signed(body: bytes) -> dict:
+        return {"x-example-signature": sign(SETTINGS["webhook_secret"], body)}
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    nul = json.dumps({"id": "gw\u0000", "status": "delivered"}).encode()
+    nul_key = json.dumps({"status": "sent", "x": [{"\u0000": 1}]}).encode()
+    for body, words in ((deep, "is not JSON"), (nul, "NUL"), (nul_key, "NUL")):
+        with pytest.raises(Invalid) as caught:
+            await vendor.parse_webhook(signed(body), body)
+        assert caught.value.errors[0]["field"] == "body"
+        assert words in caught.value.errors[0]["message"]
 
 
 def test_example_plugin_declares_a_core_api_range_this_core_meets():
