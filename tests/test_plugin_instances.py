@@ -327,12 +327,24 @@ async def test_payment_system_page_tests_the_connection(probe, bo_factory, bo_cl
     assert res.status_code == 303 and res.headers["location"] == page
     shown = await bo_client.get(page)
     assert "Connection test of “Cards” failed: account refused refused" in shown.text
+    # a failure is an error notice, not success green (it was alert-success before)
+    assert '<div class="alert alert-error" role="alert">Connection test' in shown.text
+    again = await bo_client.get(page)  # one-shot: the notice and its kind are gone
+    assert "Connection test of" not in again.text and "alert-error" not in again.text
     quiet = await saved(one["id"], "Quiet", "quietpay", {"account": "q-1"})
     page = f"/payment-systems/{quiet.id}"
     res = await post_form(bo_client, f"{page}/test", {}, page)
     assert res.status_code == 303
     shown = await bo_client.get(page)
     assert "Connection not tested: a connection test is not supported by the plugin" in shown.text
+    assert '<div class="alert alert-info" role="status">Connection not tested' in shown.text
+    ok = await saved(one["id"], "Fine", "probepay", {"account": "acct-9", "api_key": SECRET})
+    page = f"/payment-systems/{ok.id}"
+    assert (await post_form(bo_client, f"{page}/test", {}, page)).status_code == 303
+    shown = await bo_client.get(page)
+    assert '<div class="alert alert-success" role="status">Connection test of “Fine” succeeded' in (
+        shown.text
+    )
 
 
 def test_the_audit_mask_hides_what_no_field_declares_plain():
