@@ -162,3 +162,25 @@ async def test_example_route_is_served_once_the_module_is_registered(
     assert schema["properties"]["api_key"]["writeOnly"] is True
     assert schema["properties"]["timeout_seconds"]["default"] == 10
     assert {"key": "example-traffic-types", "name": "Traffic types"} in listed.json()["items"]
+
+
+async def test_the_receipts_menu_entry_is_marked_current_on_its_page(
+    bo_register_plugin, bo_factory
+):
+    """The plugin's template does not set ``active``: its entry was never marked current."""
+    from test_ui_helpers import sign_in
+
+    from core.db.migrate import migrate_plugins
+    from core.web.app import create_app
+
+    bo_register_plugin(plugin, name="example")
+    await migrate_plugins()
+    async with serve_in_loop(create_app()) as client:
+        await sign_in(client, await bo_factory.user(await bo_factory.owner()))
+        receipts = await client.get("/p/example/receipts")
+        home = await client.get("/")
+    assert receipts.status_code == 200, receipts.text
+    current = 'href="/p/example/receipts" class="menu-link active" aria-current="page"'
+    assert current in receipts.text
+    assert 'href="/p/example/receipts" class="menu-link">' in home.text
+    assert home.text.count('aria-current="page"') == 1  # home's own entry, not the plugin's

@@ -170,6 +170,10 @@ def render_html(request: Request, brand: Branding, template: str, context: dict[
     access = request.scope.get("bo_access")
     if not isinstance(access, Access):
         access = Access(None, {}, [])
+    if "active" not in context:
+        # a plugin's menu entry is keyed by its href: its page is marked current without the
+        # plugin's template knowing the key (core templates set ``active`` themselves)
+        context = {**context, "active": request.url.path}
     return (
         environment(brand.theme)
         .get_template(template)
