@@ -55,6 +55,10 @@ class ProbePay(PaymentSystem):
             await asyncio.sleep(5)
         if account == "odd":
             return "fine"  # not a TestResult
+        if account == "no-message":
+            return TestResult(True, None)
+        if account == "ok-as-text":
+            return TestResult("no", "said no")
         ok = account != "refused"
         return TestResult(ok, f"account {account} {'reachable' if ok else 'refused'}")
 
@@ -228,6 +232,11 @@ async def test_connection_test_outcomes(probe, bo_factory, monkeypatch):
     raised = await tested("raises")
     assert raised == TestResult(False, "provider refused key ending 4c8e")
     assert (await tested("odd")).ok is False
+    # a sloppy TestResult still answers as the API describes it (message was null)
+    assert await tested("no-message") == TestResult(True, "")
+    assert await tested("ok-as-text") == TestResult(
+        False, "the plugin answered ok='no', not true or false"
+    )
     monkeypatch.setattr(instances, "TEST_TIMEOUT", 0.05)
     assert await tested("slow") == TestResult(False, "no answer within 0.05 seconds")
     with pytest.raises(Invalid) as exc:
