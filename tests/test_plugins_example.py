@@ -172,13 +172,18 @@ async def test_the_receipts_menu_entry_is_marked_current_on_its_page(
 
     from core.db.migrate import migrate_plugins
     from core.web.app import create_app
+    from core.web.themes import reset_theme_cache
 
     bo_register_plugin(plugin, name="example")
+    reset_theme_cache()  # the plugin's template folder joins environments built from now on
     await migrate_plugins()
-    async with serve_in_loop(create_app()) as client:
-        await sign_in(client, await bo_factory.user(await bo_factory.owner()))
-        receipts = await client.get("/p/example/receipts")
-        home = await client.get("/")
+    try:
+        async with serve_in_loop(create_app()) as client:
+            await sign_in(client, await bo_factory.user(await bo_factory.owner()))
+            receipts = await client.get("/p/example/receipts")
+            home = await client.get("/")
+    finally:
+        reset_theme_cache()
     assert receipts.status_code == 200, receipts.text
     current = 'href="/p/example/receipts" class="menu-link active" aria-current="page"'
     assert current in receipts.text
