@@ -134,12 +134,62 @@ def _cases(operation, known: dict[str, list]):
     )
 
 
+# Operations added by issue 11 that the walk must reach (the example plugin's route included:
+# it is registered for the run, with a vendor connection to aim the ids at).
+MUST_WALK = {
+    "POST /api/v1/payment-systems/{system_id}/test",
+    "GET /api/v1/vendor-connections",
+    "POST /api/v1/vendor-connections",
+    "GET /api/v1/vendor-connections/{connection_id}",
+    "PATCH /api/v1/vendor-connections/{connection_id}",
+    "POST /api/v1/vendor-connections/{connection_id}/test",
+    "DELETE /api/v1/vendor-connections/{connection_id}",
+    "GET /api/v1/vendor-types",
+    "GET /api/v1/plugins/example/settings-schema",
+    "POST /hooks/example/receipts/{connection_id}",
+}
+
+
+EXAMPLE_SRC = os.path.join(
+    os.path.dirname(__file__), "..", "examples/backoffice-example-plugin/src"
+)
+
+
+async def _example_plugin(bo_register_plugin) -> None:
+    """The example plugin registered and migrated, and one vendor connection of the owner's."""
+    import sys
+
+    if EXAMPLE_SRC not in sys.path:
+        sys.path.insert(0, EXAMPLE_SRC)
+    from backoffice_example_plugin import plugin
+
+    from core.audit.recorder import AuditContext
+    from core.db.migrate import migrate_plugins
+    from core.plugins import instances
+    from core.plugins.instance_schemas import InstanceCreate
+    from tenants.models import Company
+    from tenants.scope import Scope
+
+    bo_register_plugin(plugin, name="example")
+    await migrate_plugins()
+    owner = await Company.select().where(Company.kind == "owner").first()
+    settings = {
+        "base_url": "https://gateway.example.test",
+        "api_key": "key-0123456789abcdef",
+        "webhook_secret": "whsec-0123456789abcdef",
+    }
+    data = InstanceCreate(name="Fuzz gateway", plugin="example-http", settings=settings)
+    context = AuditContext(owner["id"], None, "fuzz", "127.0.0.1")
+    await instances.create_instance(context, Scope.of(owner), "vendor_connection", data)
+
+
 @pytest.fixture
-async def fuzz_target(bo_db, monkeypatch):
+async def fuzz_target(bo_db, monkeypatch, bo_register_plugin):
     from core.web.app import create_app
 
     monkeypatch.setenv("BACKOFFICE_DEMO_PASSWORD", PASSWORD)
     seeded = await _seed()
+    await _example_plugin(bo_register_plugin)
     app = create_app(run_jobs=True)
     server = LoopbackServer(app)
     base_url = await server.start()
@@ -201,6 +251,7 @@ def fuzz(app, base_url: str, seeded: dict) -> dict[str, list[str]]:
         if found:
             report[f"{key[0]} {key[1]}"] = found
     assert ran > 100
+    assert set(STATUSES) >= MUST_WALK, sorted(MUST_WALK - set(STATUSES))
     # Signed in and aimed well enough that success paths ran, not only 401s and 404s.
     succeeded = [op for op, seen in STATUSES.items() if any(200 <= code < 300 for code in seen)]
     assert len(succeeded) >= 50, sorted(STATUSES.items())

@@ -55,6 +55,10 @@ class ProbePay(PaymentSystem):
             await asyncio.sleep(5)
         if account == "odd":
             return "fine"  # not a TestResult
+        if account == "no-message":
+            return TestResult(True, None)
+        if account == "ok-as-text":
+            return TestResult("no", "said no")
         ok = account != "refused"
         return TestResult(ok, f"account {account} {'reachable' if ok else 'refused'}")
 
@@ -228,6 +232,11 @@ async def test_connection_test_outcomes(probe, bo_factory, monkeypatch):
     raised = await tested("raises")
     assert raised == TestResult(False, "provider refused key ending 4c8e")
     assert (await tested("odd")).ok is False
+    # a sloppy TestResult still answers as the API describes it (message was null)
+    assert await tested("no-message") == TestResult(True, "")
+    assert await tested("ok-as-text") == TestResult(
+        False, "the plugin answered ok='no', not true or false"
+    )
     monkeypatch.setattr(instances, "TEST_TIMEOUT", 0.05)
     assert await tested("slow") == TestResult(False, "no answer within 0.05 seconds")
     with pytest.raises(Invalid) as exc:
@@ -327,12 +336,24 @@ async def test_payment_system_page_tests_the_connection(probe, bo_factory, bo_cl
     assert res.status_code == 303 and res.headers["location"] == page
     shown = await bo_client.get(page)
     assert "Connection test of “Cards” failed: account refused refused" in shown.text
+    # a failure is an error notice, not success green (it was alert-success before)
+    assert '<div class="alert alert-error" role="alert">Connection test' in shown.text
+    again = await bo_client.get(page)  # one-shot: the notice and its kind are gone
+    assert "Connection test of" not in again.text and "alert-error" not in again.text
     quiet = await saved(one["id"], "Quiet", "quietpay", {"account": "q-1"})
     page = f"/payment-systems/{quiet.id}"
     res = await post_form(bo_client, f"{page}/test", {}, page)
     assert res.status_code == 303
     shown = await bo_client.get(page)
     assert "Connection not tested: a connection test is not supported by the plugin" in shown.text
+    assert '<div class="alert alert-info" role="status">Connection not tested' in shown.text
+    ok = await saved(one["id"], "Fine", "probepay", {"account": "acct-9", "api_key": SECRET})
+    page = f"/payment-systems/{ok.id}"
+    assert (await post_form(bo_client, f"{page}/test", {}, page)).status_code == 303
+    shown = await bo_client.get(page)
+    assert '<div class="alert alert-success" role="status">Connection test of “Fine” succeeded' in (
+        shown.text
+    )
 
 
 def test_the_audit_mask_hides_what_no_field_declares_plain():

@@ -318,3 +318,14 @@ def test_public_marks_only_what_it_wraps():
 
     assert not is_public(a)
     assert is_public(public(a))
+
+
+async def test_the_openapi_document_lists_webhooks_with_their_problems_and_no_pages(client):
+    """Plugin pages were listed as JSON operations and webhooks without their 401/404 answers;
+    the schema walk (test_openapi_fuzz.py) flagged both."""
+    doc = (await client.get("/api/schema/openapi.json")).json()
+    assert not [p for p in doc["paths"] if p.startswith("/p/")]
+    hook = doc["paths"][f"/hooks/{KEY}/inbound"]["post"]
+    for status in ("400", "401", "404", "422"):
+        assert hook["responses"][status]["content"]["application/problem+json"], status
+    assert f"{API}/notes/{{note_id}}" in doc["paths"]

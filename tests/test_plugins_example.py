@@ -21,7 +21,7 @@ from backoffice_example_plugin import plugin  # noqa: E402
 from backoffice_example_plugin.channel import ExampleSms, TrafficTypes  # noqa: E402
 from backoffice_example_plugin.vendor import ExampleHttpVendor, sign  # noqa: E402
 
-from core.errors import Unauthorized  # noqa: E402
+from core.errors import Invalid, Unauthorized  # noqa: E402
 from core.plugins.contracts import (  # noqa: E402
     ChannelContract,
     DictionaryContract,
@@ -113,6 +113,27 @@ async def test_webhooks_need_the_signature_and_parse_inbound_messages():
     assert (event.kind, event.sender, event.body) == ("inbound", "+1555", "STOP")
 
 
+async def test_hostile_webhook_calls_are_refused_not_crashed():
+    """A non-ASCII signature header, a signed body nested past the parser's depth and a
+    signed NUL character each made the webhook answer 500 (issue 11 attack pass)."""
+    vendor = ExampleHttpVendor(SETTINGS)
+    for forged in ("\xff\xfe", "é" * 64):
+        with pytest.raises(Unauthorized):
+            await vendor.parse_webhook({"X-Example-Signature": forged}, STATUS_BODY)
+
+    def signed(body: bytes) -> dict:
+        return {"x-example-signature": sign(SETTINGS["webhook_secret"], body)}
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    nul = json.dumps({"id": "gw\u0000", "status": "delivered"}).encode()
+    nul_key = json.dumps({"status": "sent", "x": [{"\u0000": 1}]}).encode()
+    for body, words in ((deep, "is not JSON"), (nul, "NUL"), (nul_key, "NUL")):
+        with pytest.raises(Invalid) as caught:
+            await vendor.parse_webhook(signed(body), body)
+        assert caught.value.errors[0]["field"] == "body"
+        assert words in caught.value.errors[0]["message"]
+
+
 def test_example_plugin_declares_a_core_api_range_this_core_meets():
     from core.plugins import compat
 
@@ -141,3 +162,30 @@ async def test_example_route_is_served_once_the_module_is_registered(
     assert schema["properties"]["api_key"]["writeOnly"] is True
     assert schema["properties"]["timeout_seconds"]["default"] == 10
     assert {"key": "example-traffic-types", "name": "Traffic types"} in listed.json()["items"]
+
+
+async def test_the_receipts_menu_entry_is_marked_current_on_its_page(
+    bo_register_plugin, bo_factory
+):
+    """The plugin's template does not set ``active``: its entry was never marked current."""
+    from test_ui_helpers import sign_in
+
+    from core.db.migrate import migrate_plugins
+    from core.web.app import create_app
+    from core.web.themes import reset_theme_cache
+
+    bo_register_plugin(plugin, name="example")
+    reset_theme_cache()  # the plugin's template folder joins environments built from now on
+    await migrate_plugins()
+    try:
+        async with serve_in_loop(create_app()) as client:
+            await sign_in(client, await bo_factory.user(await bo_factory.owner()))
+            receipts = await client.get("/p/example/receipts")
+            home = await client.get("/")
+    finally:
+        reset_theme_cache()
+    assert receipts.status_code == 200, receipts.text
+    current = 'href="/p/example/receipts" class="menu-link active" aria-current="page"'
+    assert current in receipts.text
+    assert 'href="/p/example/receipts" class="menu-link">' in home.text
+    assert home.text.count('aria-current="page"') == 1  # home's own entry, not the plugin's

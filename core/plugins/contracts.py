@@ -129,6 +129,22 @@ class VendorContract(_PluginContract):
             assert events and all(isinstance(e, WebhookEvent) for e in events)
 
     @pytest.mark.asyncio
+    async def test_hostile_webhook_calls_raise_client_errors(self):
+        """A webhook is public: whatever a caller sends must end in a 4xx (a ``DomainError``),
+        never a crash. Each sample is sent with non-ASCII header values (``hmac.compare_digest``
+        refuses non-ASCII text), with its body and with one nested past the JSON parser's depth
+        (for a vendor that parses before it checks the signature)."""
+        if not self.webhook_samples:
+            pytest.skip("no webhook_samples declared")
+        vendor = self.make_vendor()
+        for headers, body in self.webhook_samples:
+            odd = {k: "\xe9" * 64 for k in headers} or {"x-signature": "\xe9"}
+            with pytest.raises(DomainError):
+                await vendor.parse_webhook(odd, body)
+            with pytest.raises(DomainError):
+                await vendor.parse_webhook(odd, b"[" * 100_000 + b"]" * 100_000)
+
+    @pytest.mark.asyncio
     async def test_send_returns_a_result(self):
         if self.sample_message is None:
             pytest.skip("no sample_message declared")

@@ -90,6 +90,10 @@ async def run_test(plugin: type, settings: dict[str, Any]) -> TestResult:
         return TestResult(False, str(exc) or type(exc).__name__)
     if not isinstance(result, TestResult):
         return TestResult(False, f"the plugin answered {type(result).__name__}, not a TestResult")
+    if not isinstance(result.ok, bool):  # "no" would read as a success
+        return TestResult(False, f"the plugin answered ok={result.ok!r}, not true or false")
+    if not isinstance(result.message, str):  # the API promises a string (None was null)
+        return TestResult(result.ok, "" if result.message is None else str(result.message))
     return result
 
 

@@ -163,5 +163,16 @@ def plugin_routes() -> list:
             mounted.append(_mount(name, PUBLIC_PREFIX, opened, [], declared=False))
     for name, items in _grouped("register_pages").items():
         plugin_key(name)
-        mounted.append(_mount(name, PAGES_PREFIX, items, [require_ui_user], declared=True))
+        # HTML pages, left out of the OpenAPI document as core's pages are (they were listed
+        # there as JSON operations)
+        mounted.append(
+            _mount(
+                name,
+                PAGES_PREFIX,
+                items,
+                [require_ui_user],
+                declared=True,
+                include_in_schema=False,
+            )
+        )
     return mounted

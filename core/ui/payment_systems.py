@@ -279,10 +279,11 @@ async def system_test(request: Request, system_id: FromPath[int]) -> Response:
         result = await service.check_payment_system(scope, system_id)
     except Invalid as exc:
         why = exc.errors[0]["message"] if exc.errors else exc.detail
-        return redirect(back, flash=f"Connection not tested: {why}.")
+        return redirect(back, flash=f"Connection not tested: {why}.", kind="info")
     outcome = "succeeded" if result.ok else "failed"
     said = f": {result.message}" if result.message else "."
-    return redirect(back, flash=f"Connection test of “{system.name}” {outcome}{said}")
+    kind = "success" if result.ok else "error"
+    return redirect(back, flash=f"Connection test of “{system.name}” {outcome}{said}", kind=kind)
 
 
 async def own_entity_box(request: Request, entity_id: int) -> dict[str, Any]:

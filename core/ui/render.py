@@ -17,6 +17,8 @@ from core.plugins.extension import menu_entries, visible_entries
 from core.web.themes import Branding, branding_for_host, environment
 
 FLASH_COOKIE = "bo_flash"
+FLASH_KIND_COOKIE = "bo_flash_kind"
+FLASH_KINDS = ("success", "info", "error")  # alert-<kind>; a cookie naming another is "success"
 PLUGINS_OFF = "bo_plugins_off"
 CSRF_COOKIE = "bo_csrf"
 
@@ -162,9 +164,16 @@ async def load_access(request: Request) -> Access:
 def render_html(request: Request, brand: Branding, template: str, context: dict[str, Any]) -> str:
     """Needs ``load_access`` to have run for this request when someone is signed in."""
     flash = unquote(request.cookies.get(FLASH_COOKIE, ""))[:300]
+    flash_kind = request.cookies.get(FLASH_KIND_COOKIE, "")
+    if flash_kind not in FLASH_KINDS:
+        flash_kind = "success"
     access = request.scope.get("bo_access")
     if not isinstance(access, Access):
         access = Access(None, {}, [])
+    if "active" not in context:
+        # a plugin's menu entry is keyed by its href: its page is marked current without the
+        # plugin's template knowing the key (core templates set ``active`` themselves)
+        context = {**context, "active": request.url.path}
     return (
         environment(brand.theme)
         .get_template(template)
@@ -177,6 +186,7 @@ def render_html(request: Request, brand: Branding, template: str, context: dict[
             can=access.can,
             access=access,
             flash=flash,
+            flash_kind=flash_kind,
             url_with=lambda **kw: url_with(request, **kw),
             **context,
         )
@@ -186,6 +196,8 @@ def render_html(request: Request, brand: Branding, template: str, context: dict[
 def _drop_flash(request: Request, response: Response) -> Response:
     if request.cookies.get(FLASH_COOKIE):
         response.delete_cookie(FLASH_COOKIE, path="/")
+    if request.cookies.get(FLASH_KIND_COOKIE):
+        response.delete_cookie(FLASH_KIND_COOKIE, path="/")
     return response
 
 
@@ -197,9 +209,12 @@ async def page(request: Request, template: str, status: int = 200, **context: An
     return _drop_flash(request, response)
 
 
-def redirect(path: str, flash: str | None = None) -> Redirect:
-    """A 303 to another page of ours, optionally carrying a one-shot notice."""
+def redirect(path: str, flash: str | None = None, kind: str = "success") -> Redirect:
+    """A 303 to another page of ours, optionally carrying a one-shot notice; ``kind`` keeps
+    a notice of failure (a failed connection test) from showing in success green."""
     cookies = []
     if flash:
         cookies.append(Cookie(key=FLASH_COOKIE, value=quote(flash[:300]), path="/", httponly=True))
+        if kind != "success" and kind in FLASH_KINDS:
+            cookies.append(Cookie(key=FLASH_KIND_COOKIE, value=kind, path="/", httponly=True))
     return Redirect(path=local_path(path), status_code=303, cookies=cookies)

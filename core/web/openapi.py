@@ -175,7 +175,8 @@ def finish(openapi: OpenAPI) -> OpenAPI:
         "Problem": _PROBLEM,
     }
     for path, path_item in (openapi.paths or {}).items():
-        if not path.startswith("/api/"):
+        # /hooks/: plugins' public webhooks answer the same problem documents (401, 404, ...)
+        if not path.startswith(("/api/", "/hooks/")):
             continue
         for method in ("get", "put", "post", "delete", "patch"):
             operation = getattr(path_item, method, None)

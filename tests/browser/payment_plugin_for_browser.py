@@ -10,6 +10,7 @@ from __future__ import annotations
 from core.plugins.declarations import PaymentSystem
 from core.plugins.fields import Field
 from core.plugins.hookspecs import hookimpl
+from core.plugins.values import TestResult
 
 BACKOFFICE_API = ">=1,<2"  # the core API it was written for (core.plugins.compat)
 
@@ -22,6 +23,14 @@ class BrowserPay(PaymentSystem):
         Field("api_key", "secret", "API key", required=True),
         Field("sandbox", "boolean", "Sandbox", default=True),
     )
+
+    async def test_connection(self) -> TestResult:
+        """Fails with a long unbroken address, as a real provider's error may: the page's
+        notice must wrap on a phone."""
+        if self.settings["account"] == "refused":
+            url = "https://gateway.example.test/v1/accounts/" + "x" * 180
+            return TestResult(False, f"{url} refused the credentials")
+        return TestResult(True, "account reachable")
 
 
 class BrowserFormPay(PaymentSystem):

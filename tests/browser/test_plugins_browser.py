@@ -8,6 +8,7 @@ documented ones."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,10 @@ pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
+EXPECTED = {  # what the axe walk's plugin pages must show besides passing
+    "/plugins": ("“acme-uninstalled” is no longer installed",),
+    "/p/example/receipts": ("Delivery receipts", "undeliverable"),
+}
 
 
 def _dist(site: Path, name: str, version: str, entry: str) -> None:
@@ -89,7 +94,44 @@ async def test_plugins_page_and_switches(bo_factory, packages_on_path, live_serv
             await _shoot(page, name, kind, width)
 
 
-async def test_plugins_pages_pass_axe_at_1440_and_320(bo_factory, packages_on_path, live_server):
+async def _plugin_pages_with_content(owner: dict, bo_register_plugin) -> int:
+    """Receipts on the example plugin's page (its table migrated here: the server does not
+    migrate plugins), a notice for a plugin no longer installed, and a payment system whose
+    connection test fails with a long unbroken address; returns that payment system's id."""
+    example = str(ROOT / "examples" / "backoffice-example-plugin" / "src")
+    if example not in sys.path:
+        sys.path.insert(0, example)
+    from backoffice_example_plugin import plugin
+    from backoffice_example_plugin.receipts import Receipt
+    from payment_rows import saved
+
+    from core.db.migrate import migrate_plugins
+    from core.plugins.models import CompanyPlugin
+
+    bo_register_plugin(plugin, name="example")
+    await migrate_plugins()
+    await Receipt.insert(
+        *[
+            Receipt(
+                company=owner["id"],
+                connection=1,
+                vendor_message_id=f"gw-{i}-" + "m" * 60,
+                vendor_status="undeliverable",
+                status="failed",
+            )
+            for i in range(3)
+        ]
+    )
+    gone = CompanyPlugin(company=owner["id"], plugin="acme-uninstalled", enabled=True)
+    await CompanyPlugin.insert(gone)
+    settings = {"account": "refused", "api_key": "sk_browser_0123456789"}
+    system = await saved(owner["id"], "Refusing gateway", "browserpay", settings)
+    return system.id
+
+
+async def test_plugins_pages_pass_axe_at_1440_and_320(
+    bo_factory, packages_on_path, live_server, bo_register_plugin
+):
     """WCAG 2.1 AA as the whole-site walk checks it (axe-core injected, so the CSP is bypassed
     here; test_csp_browser.py checks pages under the CSP)."""
     require_chromium()
@@ -99,7 +141,14 @@ async def test_plugins_pages_pass_axe_at_1440_and_320(bo_factory, packages_on_pa
     owner = await bo_factory.owner()
     reseller = await bo_factory.company(owner, "reseller", name="Reseller One")
     admin = await bo_factory.user(owner)
-    paths = ["/plugins", f"/plugins/switches?company_id={reseller['id']}", "/plugins/switches"]
+    refused = await _plugin_pages_with_content(owner, bo_register_plugin)
+    paths = [
+        "/plugins",
+        f"/plugins/switches?company_id={reseller['id']}",
+        "/plugins/switches",
+        "/p/example/receipts",
+        f"/payment-systems/{refused}",
+    ]
     problems = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -111,6 +160,15 @@ async def test_plugins_pages_pass_axe_at_1440_and_320(bo_factory, packages_on_pa
                 await page.set_viewport_size({"width": width, "height": 900})
                 for path in paths:
                     await page.goto(live_server + path)
+                    if path.startswith("/payment-systems/"):  # with the failed test's notice
+                        await page.click("button:has-text('Test connection')")
+                        alert = await page.wait_for_selector(".alert-error")
+                        if "failed: https://gateway.example.test/" not in await alert.inner_text():
+                            problems.append(f"{width}px {path}: {await alert.inner_text()}")
+                    shown = await page.inner_text("main")
+                    for words in EXPECTED.get(path, ()):
+                        if words not in shown:
+                            problems.append(f"{width}px {path}: no {words!r}")
                     sideways = await page.evaluate(
                         "document.documentElement.scrollWidth - window.innerWidth"
                     )

@@ -197,6 +197,22 @@ async def test_the_webhook_refuses_forged_unknown_and_malformed_calls(client, bo
     assert await Receipt.count() == 0
 
 
+async def test_the_webhook_answers_hostile_calls_with_4xx_never_500(client, bo_factory):
+    """Each of these answered 500 before: a header that is not ASCII, a signed body nested
+    deeper than the JSON parser goes, a signed NUL (PostgreSQL cannot store it)."""
+    _, connection = await _connection(bo_factory, client, await bo_factory.company(kind="reseller"))
+    url = f"/hooks/example/receipts/{connection}"
+    odd = await client.post(url, content=RECEIPT, headers=[("x-example-signature", b"\xc3\xa9")])
+    assert odd.status_code == 401
+    deep = b"[" * 100_000 + b"]" * 100_000
+    nul = json.dumps({"id": "gw\u0000", "status": "delivered"}).encode()
+    for body in (deep, nul):
+        res = await client.post(url, content=body, headers=_signed(body))
+        assert res.status_code == 422, res.text
+        assert res.json()["errors"][0]["field"] == "body"
+    assert await Receipt.count() == 0
+
+
 async def test_the_receipts_page_lists_only_the_callers_company(client, bo_factory, bo_sign_in):
     a = await bo_factory.company(kind="reseller")
     b = await bo_factory.company(kind="reseller")

@@ -37,6 +37,21 @@ def sign(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def _holds_nul(value: Any) -> bool:
+    """Walked with a stack, not recursion: a body may nest as deep as json.loads allows."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class ExampleHttpVendor(Vendor):
     key = "example-http"
     name = "Example HTTP gateway"
@@ -118,14 +133,18 @@ class ExampleHttpVendor(Vendor):
 
     async def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
         given = {k.lower(): v for k, v in headers.items()}.get(SIGNATURE_HEADER, "")
-        if not hmac.compare_digest(given, sign(self.settings["webhook_secret"], body)):
+        # bytes, not str: compare_digest refuses non-ASCII text, which a caller can send
+        expected = sign(self.settings["webhook_secret"], body).encode()
+        if not hmac.compare_digest(given.encode("utf-8", "replace"), expected):
             raise Unauthorized("webhook signature does not match")
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             raise Invalid.field("body", "is not JSON") from None
         if not isinstance(data, dict):
             raise Invalid.field("body", "must be a JSON object")
+        if _holds_nul(data):  # no database text column can store it
+            raise Invalid.field("body", "must not contain NUL characters (\\u0000)")
         if data.get("type") == "inbound":
             return [
                 WebhookEvent(
