@@ -12,7 +12,6 @@ credit limit, a start in a time zone) are computed once a batch per distinct val
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +20,7 @@ from core.accounts.agreement_schemas import EMAIL_FIELDS
 from core.accounts.agreements import AgreementFilters, page_rows
 from core.money import amount_text
 from core.periods import local_text, status, utc
-from core.web.csv_cells import Columns
+from core.web.csv_cells import Columns, once
 from core.web.listing import Cursors, ListQuery
 from tenants.scope import Scope
 
@@ -90,11 +89,11 @@ def _version_columns(found: list[dict], now: datetime) -> dict[str, list]:
     zones = out["timezone"]
     out["effective_from"], out["effective_till"] = starts, tills
     out["status"] = [status(start, till, now) for start, till in zip(starts, tills, strict=True)]
-    out["effective_from_local"] = _once(local_text, starts, zones)
-    out["effective_till_local"] = _once(local_text, tills, zones)
-    out["credit_limit"] = _once(amount_text, [v["credit_limit"] for v in found])
+    out["effective_from_local"] = once(local_text, starts, zones)
+    out["effective_till_local"] = once(local_text, tills, zones)
+    out["credit_limit"] = once(amount_text, [v["credit_limit"] for v in found])
     for field in EMAIL_FIELDS:
-        out[field] = _once(versions.emails, [v[field] for v in found])
+        out[field] = once(versions.emails, [v[field] for v in found])
     return out
 
 
@@ -103,22 +102,6 @@ def _utc(value: Any) -> datetime | None:
     if value.__class__ is datetime and value.tzinfo is UTC:
         return value
     return utc(value)
-
-
-def _once(function: Callable, *columns: list) -> list:
-    """``function`` of each row's arguments, called once per distinct arguments; the results
-    are shared between rows, and only read (formatted into cells), never changed."""
-    memo: dict[tuple, Any] = {}
-    out = []
-    for args in zip(*columns, strict=True):
-        try:
-            out.append(memo[args])
-        except KeyError:
-            memo[args] = result = function(*args)
-            out.append(result)
-        except TypeError:  # unhashable (a list a driver decoded): no memo for it
-            out.append(function(*args))
-    return out
 
 
 def _spread(column: list, in_force: list[dict | None]) -> list:

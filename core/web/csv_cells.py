@@ -219,3 +219,19 @@ def _below(parents: list, path: Path) -> list:
     for name in path:
         values = [getattr(v, name, None) if v is not None else None for v in values]
     return values
+
+
+def once(function: Callable, *columns: list) -> list:
+    """``function`` of each row's arguments, called once per distinct arguments; the results
+    are shared between rows, and only read (formatted into cells), never changed."""
+    memo: dict[tuple, Any] = {}
+    out = []
+    for args in zip(*columns, strict=True):
+        try:
+            out.append(memo[args])
+        except KeyError:
+            memo[args] = result = function(*args)
+            out.append(result)
+        except TypeError:  # unhashable (a list a driver decoded): no memo for it
+            out.append(function(*args))
+    return out
