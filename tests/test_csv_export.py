@@ -331,7 +331,7 @@ async def test_portals_columns_path_gives_the_struct_paths_cells(bo_factory, bo_
         domain_checked_at=datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
     ).save()
     await Portal(
-        company=w["c1"]["id"], name="-1", fqdn="three.portal.test", languages="not json"
+        company=w["c1"]["id"], name="-1", fqdn="three.portal.test", languages='{"not": "a list"}'
     ).save()
     await Portal(company=w["r2"]["id"], name="Sibling portal", fqdn="four.portal.test").save()
     scope = Scope.of(r1)
@@ -345,7 +345,7 @@ async def test_portals_columns_path_gives_the_struct_paths_cells(bo_factory, bo_
     api = await bo_api(w["user"])
     rows = parse(await api.get("/api/v1/portals?format=csv&sort=id&order=asc"))
     assert column(rows, "name") == ["'=HYPERLINK(1)", unicode, "-1"]
-    assert column(rows, "languages") == ["en", "de; '=fr", ""]  # unreadable JSON: none
+    assert column(rows, "languages") == ["en", "de; '=fr", ""]  # not a list: none
     assert column(rows, "files") == ["", "favicon; license_pdf", ""]
     assert column(rows, "intercom_secret_set") == ["no", "yes", "no"]
     assert column(rows, "domain_checked_at") == ["", "2026-01-02T03:04:05.000006+00:00", ""]
