@@ -10,8 +10,10 @@ the last row read, so the export costs the same per row however many there are, 
 counted. There is no row cap: the file streams as it is read, at most two batches in memory:
 the next batch's query is already in flight while the current one is formatted (read-ahead),
 so the database and the formatting overlap instead of taking turns. Cells are formatted a
-column at a time by a plan made once per export (``core.web.csv_cells``). Issue 9's target is
-50,000 rows/s; ``benchmarks/bench_csv_export.py`` measures every list.
+column at a time by a plan made once per export (``core.web.csv_cells``). A wide list may
+also read its batches straight into columns (``respond``'s ``columns``: the agreements and
+portals do), skipping its output Struct a row; its cells are still the plan's. Issue 9's
+target is 50,000 rows/s; ``benchmarks/bench_csv_export.py`` measures every list.
 """
 
 from __future__ import annotations
