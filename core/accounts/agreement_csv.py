@@ -12,6 +12,7 @@ credit limit, a start in a time zone) are computed once a batch per distinct val
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from core.accounts.agreement_schemas import EMAIL_FIELDS
 from core.accounts.agreements import AgreementFilters, page_rows
 from core.money import amount_text
 from core.periods import local_text, status, utc
-from core.web.csv_cells import Columns, once
+from core.web.csv_cells import Columns, once, transposed
 from core.web.listing import Cursors, ListQuery
 from tenants.scope import Scope
 
@@ -68,10 +69,12 @@ async def columns(
     stored = await versions.stored_by_id([r[versions.IN_FORCE_ID] for r in rows])
     by_id = {v["id"]: v for v in stored}
     in_force = [by_id.get(r[versions.IN_FORCE_ID]) for r in rows]
-    values: dict[tuple[str, ...], list] = {
-        (field,): [r[key] for r in rows] for field, key in AS_READ.items()
+    keys = [*AS_READ.values(), "balance"]
+    read = dict(zip(keys, transposed(rows, keys), strict=True))
+    values: dict[tuple[str, ...], Sequence] = {
+        (field,): read[key] for field, key in AS_READ.items()
     }
-    values[("balance",)] = [amount_text(r["balance"]) for r in rows]
+    values[("balance",)] = [amount_text(micros) for micros in read["balance"]]
     nested = _version_columns([v for v in in_force if v is not None], now)
     if None in in_force:
         nested = {name: _spread(column, in_force) for name, column in nested.items()}
@@ -81,19 +84,22 @@ async def columns(
     return Columns(len(rows), values), total, cursors
 
 
-def _version_columns(found: list[dict], now: datetime) -> dict[str, list]:
+def _version_columns(found: list[dict], now: datetime) -> dict[str, Sequence]:
     """VersionOut's fields of each version (``out_of_normalised`` of ``normalise``d rows)."""
-    out = {field: [v[key] for v in found] for field, key in VERSION_AS_READ.items()}
-    starts = [_utc(v["effective_from"]) for v in found]
-    tills = [_utc(v["effective_till"]) for v in found]
+    keys = [*VERSION_AS_READ.values(), "effective_from", "effective_till", "credit_limit"]
+    keys += EMAIL_FIELDS
+    read = dict(zip(keys, transposed(found, keys), strict=True))
+    out: dict[str, Sequence] = {field: read[key] for field, key in VERSION_AS_READ.items()}
+    starts = [_utc(v) for v in read["effective_from"]]
+    tills = [_utc(v) for v in read["effective_till"]]
     zones = out["timezone"]
     out["effective_from"], out["effective_till"] = starts, tills
     out["status"] = [status(start, till, now) for start, till in zip(starts, tills, strict=True)]
     out["effective_from_local"] = once(local_text, starts, zones)
     out["effective_till_local"] = once(local_text, tills, zones)
-    out["credit_limit"] = once(amount_text, [v["credit_limit"] for v in found])
+    out["credit_limit"] = once(amount_text, read["credit_limit"])
     for field in EMAIL_FIELDS:
-        out[field] = once(versions.emails, [v[field] for v in found])
+        out[field] = once(versions.emails, read[field])
     return out
 
 
@@ -104,7 +110,7 @@ def _utc(value: Any) -> datetime | None:
     return utc(value)
 
 
-def _spread(column: list, in_force: list[dict | None]) -> list:
+def _spread(column: Sequence, in_force: list[dict | None]) -> list:
     """A column of the rows that have a version in force, spread over all the rows: ``None``
     where there is none (the Struct's ``current_version`` is then ``None``)."""
     values = iter(column)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from core.portals import service
 from core.portals.domain import backoffice_url
 from core.portals.uploads import SLOTS
-from core.web.csv_cells import Columns, once
+from core.web.csv_cells import Columns, once, transposed
 from core.web.listing import Cursors, ListQuery
 from tenants.scope import Scope
 
@@ -63,12 +63,18 @@ async def columns(
 ) -> tuple[Columns, int, Cursors]:
     """One batch of ``list_portals`` as columns (``csv_export.respond``'s ``columns``)."""
     rows, total, cursors = await service.page_rows(scope, filters, query)
-    values = {(field,): [r[key] for r in rows] for field, key in AS_READ.items()}
-    values[("backoffice_url",)] = [backoffice_url(r["fqdn"]) for r in rows]
-    values[("languages",)] = once(_languages, [r.get("languages") for r in rows])
-    values[("login_descriptions",)] = once(
-        _descriptions, [r.get("login_descriptions") for r in rows]
-    )
-    values[("intercom_secret_set",)] = [bool(r["intercom_secret"]) for r in rows]
-    values[("files",)] = [[slot for slot in SLOTS if r[slot]] for r in rows]
+    keys = [*AS_READ.values(), "languages", "login_descriptions", "intercom_secret", *SLOTS]
+    read = dict(zip(keys, transposed(rows, keys), strict=True))
+    values = {(field,): read[key] for field, key in AS_READ.items()}
+    values[("backoffice_url",)] = [backoffice_url(fqdn) for fqdn in read["fqdn"]]
+    values[("languages",)] = once(_languages, read["languages"])
+    values[("login_descriptions",)] = once(_descriptions, read["login_descriptions"])
+    values[("intercom_secret_set",)] = [bool(secret) for secret in read["intercom_secret"]]
+    slots = zip(*(read[slot] for slot in SLOTS), strict=True) if rows else iter(())
+    values[("files",)] = [_files(paths) if any(paths) else [] for paths in slots]
     return Columns(len(rows), values), total, cursors
+
+
+def _files(paths: tuple) -> list[str]:
+    """The slots holding a file (``to_out``'s ``files``), in ``SLOTS`` order."""
+    return [slot for slot, path in zip(SLOTS, paths, strict=True) if path]

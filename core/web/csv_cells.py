@@ -14,7 +14,7 @@ import re
 import types
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Union, get_args, get_origin
 
 import msgspec
@@ -235,3 +235,13 @@ def once(function: Callable, *columns: list) -> list:
         except TypeError:  # unhashable (a list a driver decoded): no memo for it
             out.append(function(*args))
     return out
+
+
+def transposed(rows: list[dict], keys: list[str]) -> list[tuple]:
+    """Each key's values over ``rows``: the rows are read once each, in order (a column at a
+    time over thousands of wide row dicts missed the CPU's cache: three times slower)."""
+    if not rows:
+        return [() for _ in keys]
+    if len(keys) == 1:
+        return [tuple(row[keys[0]] for row in rows)]
+    return list(zip(*map(itemgetter(*keys), rows), strict=True))
