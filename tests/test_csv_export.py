@@ -14,10 +14,19 @@ from test_agreements_api import make, world
 from test_bank_accounts_api import _account, _bank, _entity, _tree
 from test_ui_helpers import sign_in
 
+from core.accounts import agreement_csv, agreements
 from core.accounts.agreement_schemas import AgreementOut
 from core.accounts.bank_account_schemas import BankAccountOut
 from core.accounts.company_schemas import CompanyOut
+from core.accounts.models import AgreementVersion
+from core.portals import export as portal_export
+from core.portals import service as portals
+from core.portals.schemas import PortalOut
 from core.web import csv_export
+from core.web.csv_cells import Columns, Plan
+from core.web.listing import ListQuery, Resume
+from tenants.models import Portal
+from tenants.scope import Scope
 
 COMPANY_FIELDS = [
     f.name for f in msgspec.structs.fields(CompanyOut) if not f.name.startswith("mnp")
@@ -213,3 +222,133 @@ def test_cells_are_plain_text_without_live_formulas():
     for risky in ("=1+1", "+A1", "-A1", "@SUM(A1)", "\tx", "\rx", "-5.00x"):
         assert csv_export.cell(risky) == "'" + risky
     assert csv_export.cell(-7) == "-7"
+
+
+async def _batches(plan: Plan, query: tuple[str, str], read) -> list[tuple]:
+    """Every cell of an export read through ``read`` two rows a batch, by key."""
+    resume, number, rows = Resume(), 0, []
+    while True:
+        number += 1
+        batch, *_ = await read(ListQuery(number, 2, *query, resume=resume))
+        rows += plan.rows_of(batch) if isinstance(batch, Columns) else plan.rows(batch)
+        if len(batch) < 2:
+            return rows
+
+
+async def test_agreements_columns_path_gives_the_struct_paths_cells(bo_factory, bo_api):
+    """The agreements' export reads batches straight into columns (``agreement_csv``); every
+    cell must be what the Struct path (``list_agreements`` through the plan) gives, for
+    amounts, instants in other zones, NULLs, e-mail lists, flags, unicode and formulas, and
+    for rows with no version in force, under every sort, batch after batch."""
+    w = await world(bo_factory)
+    api = await bo_api(w["user"])
+    unicode = "Zürich \u2013 東京"
+    first = await make(api, w, code="AG-1", credit_limit="1234.5", split_by_month=False)
+    second = await make(
+        api, w, code="=cmd|calc", credit_limit=None, timezone="Asia/Tokyo", invoice_emails=[]
+    )
+    await make(api, w, code=unicode, effective_from="2999-01-01T00:00:00")  # not yet
+    fourth = await make(
+        api,
+        w,
+        code="-12.50",
+        bank_account_id=None,
+        own_bank_account_id=None,
+        billing_period="monthly",
+        billing_day=None,
+        split_by_month=False,
+        effective_till="2998-06-30T12:30:00",
+        timezone="America/New_York",
+    )
+    await make(
+        api,
+        w,
+        code="AG-5",
+        effective_from="2020-01-01T00:00:00",
+        effective_till="2021-01-01T00:00:00",
+    )
+    await AgreementVersion.update(
+        {AgreementVersion.account_emails: '["=x@evil.test", "a@b.test"]'}
+    ).where(AgreementVersion.agreement == first["id"])
+    balances = {first["id"]: -5_000_000, second["id"]: 1_234_500_001, fourth["id"]: 7}
+    for agreement_id, micros in balances.items():
+        await set_balance(agreement_id, micros)
+    scope = Scope.of(w["r1"])
+    filters = agreements.AgreementFilters()
+    plan = Plan(AgreementOut)
+    for sort in ("id", "code", "balance", "company"):
+        for order in ("asc", "desc"):
+            query = (sort, order)
+            by_struct = await _batches(
+                plan, query, lambda q: agreements.list_agreements(scope, filters, q)
+            )
+            by_column = await _batches(
+                plan, query, lambda q: agreement_csv.columns(scope, filters, q)
+            )
+            assert len(by_struct) == 5 and by_column == by_struct, query
+
+    rows = parse(await api.get("/api/v1/agreements?format=csv&sort=id&order=asc"))
+    assert column(rows, "code") == ["AG-1", "'=cmd|calc", unicode, "-12.50", "AG-5"]
+    assert column(rows, "balance") == [
+        "-5.000000",
+        "1234.500001",
+        "0.000000",
+        "0.000007",
+        "0.000000",
+    ]
+    assert column(rows, "credit_limit") == ["1234.500000", "", "", "1500.500000", ""]
+    assert column(rows, "current_version.account_emails")[0] == "'=x@evil.test; a@b.test"
+    assert column(rows, "current_version.split_by_month")[:2] == ["no", "yes"]
+    assert column(rows, "current_version.id")[2] == "" == column(rows, "current_version.id")[4]
+    assert column(rows, "current_version.effective_till")[3] == "2998-06-30T16:30:00+00:00"
+    assert column(rows, "current_version.effective_till_local")[3] == "2998-06-30T12:30:00"
+    assert column(rows, "bank_account_id")[3] == "" == column(rows, "own_bank_account_name")[3]
+    assert column(rows, "current_version.status")[:2] == ["current"] * 2
+    # another tenant's export reads through the same columns and sees none of these rows
+    theirs = await (await bo_api(w["sibling_user"])).get("/api/v1/agreements?format=csv")
+    assert parse(theirs) == [plan.header]
+
+
+async def test_portals_columns_path_gives_the_struct_paths_cells(bo_factory, bo_api):
+    """The portals' export reads batches straight into columns (``core.portals.export``):
+    every cell equals the Struct path's (JSON columns, file slots, secrets shown as a flag,
+    NULL instants, unicode, formulas), and another tenant's export sees none of the rows."""
+    w = await world(bo_factory)
+    r1 = w["r1"]
+    unicode = "Zürich \u2013 東京"
+    await Portal(
+        company=r1["id"], name="=HYPERLINK(1)", fqdn="one.portal.test", title=unicode
+    ).save()
+    await Portal(
+        company=r1["id"],
+        name=unicode,
+        fqdn="two.portal.test",
+        languages='["de", "=fr"]',
+        login_descriptions='{"en": "Hello, \\"you\\""}',
+        favicon="portals/2/favicon.png",
+        license_pdf="portals/2/license.pdf",
+        intercom_secret="encrypted",
+        domain_checked_at=datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+    ).save()
+    await Portal(
+        company=w["c1"]["id"], name="-1", fqdn="three.portal.test", languages='{"not": "a list"}'
+    ).save()
+    await Portal(company=w["r2"]["id"], name="Sibling portal", fqdn="four.portal.test").save()
+    scope = Scope.of(r1)
+    filters = portals.PortalFilters()
+    plan = Plan(PortalOut)
+    for query in (("id", "asc"), ("name", "desc"), ("fqdn", "asc"), ("company", "desc")):
+        by_struct = await _batches(plan, query, lambda q: portals.list_portals(scope, filters, q))
+        by_column = await _batches(plan, query, lambda q: portal_export.columns(scope, filters, q))
+        assert len(by_struct) == 3 and by_column == by_struct, query
+
+    api = await bo_api(w["user"])
+    rows = parse(await api.get("/api/v1/portals?format=csv&sort=id&order=asc"))
+    assert column(rows, "name") == ["'=HYPERLINK(1)", unicode, "-1"]
+    assert column(rows, "languages") == ["en", "de; '=fr", ""]  # not a list: none
+    assert column(rows, "files") == ["", "favicon; license_pdf", ""]
+    assert column(rows, "intercom_secret_set") == ["no", "yes", "no"]
+    assert column(rows, "domain_checked_at") == ["", "2026-01-02T03:04:05.000006+00:00", ""]
+    assert column(rows, "login_descriptions")[1] == '{"en":"Hello, \\"you\\""}'
+    theirs = await (await bo_api(w["sibling_user"])).get("/api/v1/portals?format=csv")
+    assert column(parse(theirs), "name") == ["Sibling portal"]

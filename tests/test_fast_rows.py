@@ -111,3 +111,23 @@ async def test_what_it_cannot_read_the_same_way_is_piccolo_s(bo_factory, bo_api)
         await Company.update({Company.name: "Renamed"}).where(Company.id == w["c1"]["id"])
         select = Company.select(Company.id, Company.name).where(Company.id == w["c1"]["id"])
         assert (await rows.fetch(select))[0]["name"] == "Renamed"
+
+
+def test_instants_read_as_piccolo_reads_them_whatever_their_offset():
+    """piccolo reads an instant's clock time as UTC, dropping any offset; the fast path keeps
+    a value already UTC as parsed and must agree for every other text too."""
+    import sqlite3
+
+    texts = (
+        "2025-01-01 10:00:00+00:00",
+        "2025-01-01 10:00:00.123456+00:00",
+        "2025-01-01 10:00:00+02:00",
+        "2025-01-01 10:00:00",
+    )
+    convert = sqlite3.converters["TIMESTAMPTZ"]
+    expected = [convert(t.encode()) for t in texts]
+    decoded = rows._decode("TIMESTAMPTZ", texts)
+    assert decoded == expected
+    assert [d.tzinfo for d in decoded] == [UTC] * 4
+    assert [d.utcoffset() for d in decoded] == [e.utcoffset() for e in expected]
+    assert decoded[2].hour == 10  # the offset dropped, as piccolo does

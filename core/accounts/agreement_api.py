@@ -9,6 +9,7 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.access.guards import requires
+from core.accounts import agreement_csv
 from core.accounts import agreement_versions as versions
 from core.accounts import agreements as service
 from core.accounts.agreement_schemas import (
@@ -65,11 +66,13 @@ class AgreementController(Controller):
             in_force_on=in_force_on,
         )
         if format == "csv":
+            scope = principal_of(request).scope
             return await csv_export.respond(
                 "agreements",
                 AgreementOut,
-                lambda rows: service.list_agreements(principal_of(request).scope, filters, rows),
+                lambda rows: service.list_agreements(scope, filters, rows),
                 list_query,
+                columns=lambda rows: agreement_csv.columns(scope, filters, rows),
             )
         items, total, cursors = await service.list_agreements(
             principal_of(request).scope, filters, list_query

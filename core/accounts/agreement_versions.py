@@ -243,17 +243,21 @@ def in_force_id(at: datetime) -> QueryString:
 
 
 async def versions_by_id(version_ids: list[int]) -> dict[int, dict]:
-    """Versions (normalised, as ``versions_in_force`` gives them) by their id, in one query.
+    """Versions (normalised, as ``versions_in_force`` gives them) by their id, in one query."""
+    return {row["id"]: normalise(row) for row in await stored_by_id(version_ids)}
+
+
+async def stored_by_id(version_ids: list[int]) -> list[dict]:
+    """Versions as stored (not normalised: an export decodes their columns whole), any order.
 
     The ids are integers written into the statement: thousands of them as bound parameters cost
     more to build than the query takes to run.
     """
     ids = sorted({int(i) for i in version_ids if i is not None})
     if not ids:
-        return {}
+        return []
     listed = WhereRaw(f'"agreement_versions"."id" IN ({", ".join(map(str, ids))})')
-    rows = await fetch_rows(AgreementVersion.select(*COLUMNS).where(listed))
-    return {row["id"]: normalise(row) for row in rows}
+    return await fetch_rows(AgreementVersion.select(*COLUMNS).where(listed))
 
 
 async def version_in_force(agreement_id: int, at: datetime) -> dict | None:

@@ -169,12 +169,20 @@ async def list_agreements(
 ) -> tuple[list[AgreementOut], int, Cursors]:
     """The version in force is found by the list's query itself (``in_force_id``), then read
     by id: an export's batches of thousands of rows pay no per-agreement question."""
-    where = [versions.managed(scope), *filters.clauses()]
     now = versions.now_utc()
-    columns = [*OUT_COLUMNS, versions.in_force_id(now)]
-    rows, total, cursors = await fetch_page(Agreement, columns, where, query, SORTABLE)
+    rows, total, cursors = await page_rows(scope, filters, query, now)
     found = await versions.versions_by_id([r[versions.IN_FORCE_ID] for r in rows])
     return [to_out(r, found.get(r[versions.IN_FORCE_ID]), now) for r in rows], total, cursors
+
+
+async def page_rows(
+    scope: Scope, filters: AgreementFilters, query: ListQuery, now: datetime
+) -> tuple[list[dict], int, Cursors]:
+    """The list's rows as read, each with the id of its version in force at ``now``: shared by
+    the list and its CSV export (``core.accounts.agreement_csv``), so both read the same rows."""
+    where = [versions.managed(scope), *filters.clauses()]
+    columns = [*OUT_COLUMNS, versions.in_force_id(now)]
+    return await fetch_page(Agreement, columns, where, query, SORTABLE)
 
 
 async def get_agreement(scope: Scope, agreement_id: int) -> AgreementOut:

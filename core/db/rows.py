@@ -128,13 +128,18 @@ def _decode(kind: str | None, values: tuple) -> Sequence:
     if convert is convert_boolean_out:
         return [v == 1 if v.__class__ is int else _one(convert, v) for v in values]
     if convert is convert_timestamptz_out:
-        parse = datetime.fromisoformat
-        return [
-            parse(v).replace(tzinfo=UTC) if v.__class__ is str else _one(convert, v) for v in values
-        ]
+        return [_instant(v) if v.__class__ is str else _one(convert, v) for v in values]
     if convert is convert_date_out:
         return [date.fromisoformat(v) if v.__class__ is str else _one(convert, v) for v in values]
     return [_one(convert, v) for v in values]
+
+
+def _instant(text: str) -> datetime:
+    """piccolo's converter (the text's clock time, read as UTC) without its ``replace`` where
+    the text is already UTC (``+00:00``, as both the app and piccolo write it): the same
+    value, and ``replace`` was a third of the column's cost."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo is UTC else value.replace(tzinfo=UTC)
 
 
 def _one(convert: Any, value: Any) -> Any:

@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect
 
 from core.access.guards import requires
-from core.portals import actions, files, service
+from core.portals import actions, export, files, service
 from core.portals.schemas import (
     CertificateUpload,
     PortalCreate,
@@ -79,11 +79,13 @@ class PortalController(Controller):
     ) -> PortalPage:
         filters = service.PortalFilters(q=q, company_id=company_id, status=status)
         if format == "csv":
+            scope = principal_of(request).scope
             return await csv_export.respond(
                 "portals",
                 PortalOut,
-                lambda rows: service.list_portals(principal_of(request).scope, filters, rows),
+                lambda rows: service.list_portals(scope, filters, rows),
                 list_query,
+                columns=lambda rows: export.columns(scope, filters, rows),
             )
         items, total, cursors = await service.list_portals(
             principal_of(request).scope, filters, list_query

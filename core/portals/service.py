@@ -181,9 +181,17 @@ def to_out(row: dict) -> PortalOut:
 async def list_portals(
     scope: Scope, filters: PortalFilters, query: ListQuery
 ) -> tuple[list[PortalOut], int, Cursors]:
-    where = [in_scope(Portal, scope), *filters.clauses()]
-    rows, total, cursors = await fetch_page(Portal, OUT_COLUMNS, where, query, SORTABLE)
+    rows, total, cursors = await page_rows(scope, filters, query)
     return [to_out(r) for r in rows], total, cursors
+
+
+async def page_rows(
+    scope: Scope, filters: PortalFilters, query: ListQuery
+) -> tuple[list[dict], int, Cursors]:
+    """The list's rows as read: shared by the list and its CSV export (``core.portals.export``),
+    so both read the same rows."""
+    where = [in_scope(Portal, scope), *filters.clauses()]
+    return await fetch_page(Portal, OUT_COLUMNS, where, query, SORTABLE)
 
 
 async def portal_row(scope: Scope, portal_id: int, *columns) -> dict:

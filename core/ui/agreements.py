@@ -15,6 +15,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from core.access.guards import requires
+from core.accounts import agreement_csv
 from core.accounts import agreement_versions as versions
 from core.accounts import agreements as service
 from core.accounts.agreement_schemas import (
@@ -222,6 +223,7 @@ async def agreement_list(request: Request) -> Response:
             AgreementOut,
             lambda rows: service.list_agreements(scope, filters, rows),
             query,
+            columns=lambda rows: agreement_csv.columns(scope, filters, rows),
         )
     items, paged = await listed(lambda q: service.list_agreements(scope, filters, q), query)
     return await page(

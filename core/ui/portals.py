@@ -15,7 +15,7 @@ from litestar.params import FromPath
 
 from core.access.guards import requires
 from core.errors import Conflict, Invalid
-from core.portals import actions, files, service
+from core.portals import actions, export, files, service
 from core.portals.api import BODY_LIMIT, file_response, read_upload
 from core.portals.certificates import MAX_PEM
 from core.portals.rules import language_name
@@ -146,7 +146,11 @@ async def portal_list(request: Request) -> Response:
     query = TABLE.query(request)
     if csv_export.wanted(request):
         return await csv_export.respond(
-            "portals", PortalOut, lambda rows: service.list_portals(scope, filters, rows), query
+            "portals",
+            PortalOut,
+            lambda rows: service.list_portals(scope, filters, rows),
+            query,
+            columns=lambda rows: export.columns(scope, filters, rows),
         )
     items, paged = await listed(lambda q: service.list_portals(scope, filters, q), query)
     return await page(

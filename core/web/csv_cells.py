@@ -14,7 +14,7 @@ import re
 import types
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, Union, get_args, get_origin
 
 import msgspec
@@ -22,6 +22,8 @@ import msgspec
 # Spreadsheet apps run a cell starting with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+_STARTS = frozenset(FORMULA_START)
+_SIGNS = frozenset("+-")
 
 Converter = Callable[[list], list]
 Path = tuple[str, ...]
@@ -52,14 +54,25 @@ def safe(text: str) -> str:
 
 
 def _text(values: list) -> list:
+    # a set lookup of the first character: four times faster than ``startswith`` of a tuple
+    # NULLs are answered inline: a call each cost as much as the rest of the column
     return [
-        v if v.__class__ is str and not v.startswith(FORMULA_START) else _other(v) for v in values
+        v if v.__class__ is str and v[:1] not in _STARTS else "" if v is None else _signed(v)
+        for v in values
     ]
+
+
+def _signed(value: Any) -> str:
+    """A text starting like a formula: a signed plain number (an amount) is ``cell``'s answer
+    as it is; anything else is asked of ``cell``."""
+    if value.__class__ is str and value[:1] in _SIGNS and PLAIN_NUMBER.fullmatch(value):
+        return value
+    return _other(value)
 
 
 def _integer(values: list) -> list:
     # csv.writer writes an int as str() does, which is what ``cell`` answers
-    return [v if v.__class__ is int else _other(v) for v in values]
+    return [v if v.__class__ is int else "" if v is None else cell(v) for v in values]
 
 
 def _flag(values: list) -> list:
@@ -73,19 +86,23 @@ def _instant(values: list) -> list:
     utc = [v if v.__class__ is datetime and v.tzinfo is UTC else None for v in values]
     encoded = msgspec.json.decode(msgspec.json.encode(utc))
     return [
-        text[:-1] + "+00:00" if text is not None else _other(v)
+        text[:-1] + "+00:00" if text is not None else "" if v is None else cell(v)
         for text, v in zip(encoded, values, strict=True)
     ]
 
 
 def _day(values: list) -> list:
-    return [v.isoformat() if v.__class__ is date else _other(v) for v in values]
+    return [v.isoformat() if v.__class__ is date else "" if v is None else cell(v) for v in values]
 
 
 def _texts(values: list) -> list:
     """A list of texts: most are empty or hold one plain text, which is its own cell."""
     return [
-        _text(v)[0] if v.__class__ is list and len(v) == 1 else ("" if v == [] else _other(v))
+        ""
+        if v is None or v == []
+        else v[0]
+        if v.__class__ is list and len(v) == 1 and v[0].__class__ is str and v[0][:1] not in _STARTS
+        else cell(v)
         for v in values
     ]
 
@@ -177,6 +194,24 @@ class Plan:
             formatted.append(convert(values))
         return zip(*formatted, strict=True)
 
+    def rows_of(self, batch: Columns) -> Iterable[tuple]:
+        """The CSV rows of a batch given as columns: each path's values, as its Struct's field
+        would hold them, formatted by the same converter ``rows`` picks for it."""
+        return zip(*(convert(batch.values[path]) for path, convert in self._steps), strict=True)
+
+
+class Columns:
+    """A batch of an export read straight into columns (no output Struct a row): each
+    column's values under its path (``("current_version", "id")``), every column as long."""
+
+    __slots__ = ("size", "values")
+
+    def __init__(self, size: int, values: dict[Path, list]) -> None:
+        self.size, self.values = size, values
+
+    def __len__(self) -> int:
+        return self.size
+
 
 def _below(parents: list, path: Path) -> list:
     """``parent.a.b`` of each parent, ``None`` where a step on the way is missing."""
@@ -184,3 +219,29 @@ def _below(parents: list, path: Path) -> list:
     for name in path:
         values = [getattr(v, name, None) if v is not None else None for v in values]
     return values
+
+
+def once(function: Callable, *columns: list) -> list:
+    """``function`` of each row's arguments, called once per distinct arguments; the results
+    are shared between rows, and only read (formatted into cells), never changed."""
+    memo: dict[tuple, Any] = {}
+    out = []
+    for args in zip(*columns, strict=True):
+        try:
+            out.append(memo[args])
+        except KeyError:
+            memo[args] = result = function(*args)
+            out.append(result)
+        except TypeError:  # unhashable (a list a driver decoded): no memo for it
+            out.append(function(*args))
+    return out
+
+
+def transposed(rows: list[dict], keys: list[str]) -> list[tuple]:
+    """Each key's values over ``rows``: the rows are read once each, in order (a column at a
+    time over thousands of wide row dicts missed the CPU's cache: three times slower)."""
+    if not rows:
+        return [() for _ in keys]
+    if len(keys) == 1:
+        return [tuple(row[keys[0]] for row in rows)]
+    return list(zip(*map(itemgetter(*keys), rows), strict=True))

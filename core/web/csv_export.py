@@ -10,8 +10,10 @@ the last row read, so the export costs the same per row however many there are, 
 counted. There is no row cap: the file streams as it is read, at most two batches in memory:
 the next batch's query is already in flight while the current one is formatted (read-ahead),
 so the database and the formatting overlap instead of taking turns. Cells are formatted a
-column at a time by a plan made once per export (``core.web.csv_cells``). Issue 9's target is
-50,000 rows/s; ``benchmarks/bench_csv_export.py`` measures every list.
+column at a time by a plan made once per export (``core.web.csv_cells``). A wide list may
+also read its batches straight into columns (``respond``'s ``columns``: the agreements and
+portals do), skipping its output Struct a row; its cells are still the plan's. Issue 9's
+target is 50,000 rows/s; ``benchmarks/bench_csv_export.py`` measures every list.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from litestar import Request
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
-from core.web.csv_cells import Plan
+from core.web.csv_cells import Columns, Plan
 from core.web.csv_cells import cell as cell  # the export's rules, one value at a time
 from core.web.listing import ListQuery, Resume
 
@@ -45,6 +47,7 @@ ExportFormat = Annotated[
     ),
 ]
 Fetch = Callable[[ListQuery], Awaitable[tuple[list, int, Any]]]
+ColumnFetch = Callable[[ListQuery], Awaitable[tuple[Columns, int, Any]]]
 
 
 class CsvStream(Stream):
@@ -74,20 +77,30 @@ def _settled(task: asyncio.Future) -> None:
 
 
 async def respond(
-    name: str, row_type: type[msgspec.Struct], fetch: Fetch, query: ListQuery
+    name: str,
+    row_type: type[msgspec.Struct],
+    fetch: Fetch,
+    query: ListQuery,
+    columns: ColumnFetch | None = None,
 ) -> CsvStream:
     """All rows ``fetch`` gives under ``query``'s sort, as a CSV download named ``name``.
 
     The first batch is read before answering, so a bad sort key still gets a proper 422; the
-    rest is read while the file streams.
+    rest is read while the file streams. A list may give ``columns`` too: its batches read
+    straight into columns (``csv_cells.Columns``), the values ``row_type``'s fields would hold,
+    without building a Struct a row; the file is then read through it alone, and a hidden
+    (UNSET) field is not something such a list may have.
     """
+    if columns is not None:
+        fetch = columns
     resume = Resume()
 
     def batch_query(number: int) -> ListQuery:
         return ListQuery(number, PAGE_SIZE, query.sort, query.order, resume=resume)
 
     items, *_ = await fetch(batch_query(1))
-    plan = Plan(row_type, items[0] if items else None)
+    plan = Plan(row_type, items[0] if items and columns is None else None)
+    cells = plan.rows if columns is None else plan.rows_of
 
     async def body() -> AsyncIterator[bytes]:
         yield BOM.encode("utf-8") + _encode([plan.header])
@@ -99,7 +112,7 @@ async def respond(
                     number += 1
                     ahead = asyncio.ensure_future(fetch(batch_query(number)))
                     await asyncio.sleep(0)  # let it send its query before formatting starts
-                yield _encode(plan.rows(batch))
+                yield _encode(cells(batch))
                 if ahead is None:
                     break
                 batch, *_ = await ahead
