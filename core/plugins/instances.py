@@ -25,6 +25,7 @@ from core.plugins import instance_settings as codec
 from core.plugins.instance_models import PluginInstance
 from core.plugins.instance_schemas import InstanceCreate, InstanceOut, InstanceUpdate
 from core.plugins.values import TestNotSupported, TestResult
+from core.web.listing import Cursors, ListQuery, contains, fetch_page
 from tenants.scope import Scope
 
 TABLE = "plugin_instances"
@@ -40,6 +41,20 @@ AUDITED = [
 ]
 ROW = [*AUDITED, PluginInstance.settings]
 OUT = [*ROW, PluginInstance.created_at, PluginInstance.updated_at]
+SORTABLE = {
+    "id": PluginInstance.id,
+    "name": PluginInstance.name,
+    "plugin": PluginInstance.plugin,
+    "enabled": PluginInstance.enabled,
+    "created_at": PluginInstance.created_at,
+    "updated_at": PluginInstance.updated_at,
+}
+# One lookup on the unique (company, category, lower(name)) index, which also settles a race;
+# the same lower() as the index, so the check and the database agree on what is "the same".
+NAME_TAKEN = (
+    "SELECT id FROM plugin_instances WHERE company = {} AND category = {} "
+    "AND lower(name) = lower({}) AND id <> {} LIMIT 1"
+)
 
 
 @dataclass(frozen=True)
@@ -146,10 +161,8 @@ async def _clean_name(scope: Scope, cat: Category, name: str, instance_id: int |
     name = name.strip()
     if not name:
         raise Invalid.field("name", "must not be blank")
-    rows = await PluginInstance.select(PluginInstance.id, PluginInstance.name).where(
-        PluginInstance.company == scope.company_id, PluginInstance.category == cat.key
-    )
-    if any(r["name"].lower() == name.lower() and r["id"] != instance_id for r in rows):
+    taken = await PluginInstance.raw(NAME_TAKEN, scope.company_id, cat.key, name, instance_id or 0)
+    if taken:
         raise Conflict(
             f"a {cat.noun} named “{name}” exists already",
             [{"field": "name", "message": "is taken by another of your instances"}],
@@ -165,6 +178,40 @@ async def list_instances(scope: Scope, category_key: str) -> list[InstanceOut]:
         .order_by(PluginInstance.name)
     )
     return [to_out(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class InstanceFilters:
+    """``q``: part of the name (any case); ``plugin``: one declaration key."""
+
+    q: str | None = None
+    plugin: str | None = None
+    enabled: bool | None = None
+
+    def clauses(self) -> list:
+        clauses = []
+        if self.q:
+            clauses.append(contains(PluginInstance.name, self.q))
+        if self.plugin:
+            clauses.append(PluginInstance.plugin == self.plugin)
+        if self.enabled is not None:
+            clauses.append(PluginInstance.enabled == self.enabled)
+        return clauses
+
+
+async def page_instances(
+    scope: Scope, category_key: str, filters: InstanceFilters, query: ListQuery
+) -> tuple[list[InstanceOut], int, Cursors]:
+    """One page of the caller's instances of a category, filtered and sorted like every list
+    (each sort key served by a ``(company, category, key, id)`` index)."""
+    cat = category(category_key)
+    where = [
+        PluginInstance.company == scope.company_id,
+        PluginInstance.category == cat.key,
+        *filters.clauses(),
+    ]
+    rows, total, cursors = await fetch_page(PluginInstance, OUT, where, query, SORTABLE)
+    return [to_out(r) for r in rows], total, cursors
 
 
 async def get_instance(scope: Scope, category_key: str, instance_id: int) -> InstanceOut:
