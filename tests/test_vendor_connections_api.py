@@ -57,7 +57,7 @@ async def test_a_connection_is_created_with_secrets_write_only_and_audited(clien
     assert out["secrets_set"] == {"api_key": True, "webhook_secret": True}
     assert "0123456789abcdef" not in res.text
     assert (await api.get(f"{API}/{out['id']}")).json()["name"] == "Gateway"
-    assert [c["id"] for c in (await api.get(API)).json()] == [out["id"]]
+    assert [c["id"] for c in (await api.get(API)).json()["items"]] == [out["id"]]
     event = await AuditEvent.select(AuditEvent.id).where(
         AuditEvent.action == "Vendor connection created"
     )
@@ -110,7 +110,7 @@ async def test_another_tenants_connection_is_404(client, bo_factory):
     ):
         res = await call
         assert res.status_code == 404, res.text
-    assert await b.get(API) and (await b.get(API)).json() == []
+    assert (await b.get(API)).json()["items"] == []
     assert (await a.get(f"{API}/{made['id']}")).status_code == 200
 
 
@@ -141,3 +141,25 @@ async def test_a_switched_off_vendor_plugin_is_422_and_absent_from_the_types(cli
     assert "example-http" not in [t["key"] for t in (await api.get("/api/v1/vendor-types")).json()]
     assert (await api.get(f"{API}/{made['id']}")).status_code == 200  # existing stays readable
     assert (await api.delete(f"{API}/{made['id']}")).status_code == 204
+
+
+async def test_the_list_filters_sorts_and_pages(client, bo_factory):
+    api = await _api(bo_factory, client, await bo_factory.company(kind="reseller"))
+    made = []
+    for name in ("Charlie", "Alpha", "Bravo"):
+        res = await api.post(API, json={**_body(), "name": name})
+        assert res.status_code == 201, res.text
+        made.append(res.json()["id"])
+    newest = (await api.get(API, params={"sort": "id", "order": "desc", "page_size": 2})).json()
+    assert [c["id"] for c in newest["items"]] == made[:0:-1]
+    assert newest["total"] == 3 and newest["pages"] == 2 and newest["next"]
+    params = {"sort": "id", "order": "desc", "page_size": 2, "cursor": newest["next"]}
+    rest = (await api.get(API, params=params)).json()
+    assert [c["id"] for c in rest["items"]] == [made[0]]
+    by_name = (await api.get(API)).json()["items"]  # default: by name
+    assert [c["name"] for c in by_name] == ["Alpha", "Bravo", "Charlie"]
+    found = (await api.get(API, params={"q": "RAV"})).json()["items"]
+    assert [c["name"] for c in found] == ["Bravo"]
+    assert (await api.get(API, params={"sort": "settings"})).status_code == 422
+    assert (await api.get(API, params={"enabled": "false"})).json()["items"] == []
+    assert (await api.get(API, params={"plugin": "nope"})).json()["items"] == []

@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.access.guards import requires
 from core.errors import NotFound
@@ -22,10 +22,12 @@ from core.plugins.fields import json_schema
 from core.plugins.instance_schemas import (
     InstanceCreate,
     InstanceOut,
+    InstancePage,
     InstanceUpdate,
     TestResultOut,
 )
 from core.web.context import audit_context, principal_of
+from core.web.listing import ListQueryParam, make_page, paging
 
 VIEW = [requires("settings", "view")]
 MANAGE = [requires("settings", "manage")]
@@ -51,9 +53,25 @@ class VendorConnectionController(Controller):
     path = "/vendor-connections"
     tags = ["Vendor connections"]
 
-    @get("/", summary="The vendor connections your company configured", guards=VIEW)
-    async def list(self, request: Request) -> list[InstanceOut]:
-        return await instances.list_instances(principal_of(request).scope, CATEGORY)
+    @get(
+        "/",
+        summary="The vendor connections your company configured (filter, sort, page)",
+        dependencies={"list_query": paging("name", instances.SORTABLE, "asc")},
+        guards=VIEW,
+    )
+    async def list(
+        self,
+        request: Request,
+        list_query: ListQueryParam,
+        q: FromQuery[str | None] = None,
+        plugin: FromQuery[str | None] = None,
+        enabled: FromQuery[bool | None] = None,
+    ) -> InstancePage:
+        filters = instances.InstanceFilters(q=q, plugin=plugin, enabled=enabled)
+        items, total, cursors = await instances.page_instances(
+            principal_of(request).scope, CATEGORY, filters, list_query
+        )
+        return make_page(items, total, list_query, InstancePage, cursors)
 
     @post(
         "/",

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from core.web.listing import Page
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Key = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
@@ -47,3 +49,7 @@ class TestResultOut(msgspec.Struct):
 
     ok: bool
     message: str
+
+
+class InstancePage(Page):
+    items: list[InstanceOut]
