@@ -178,6 +178,15 @@ def plugins_check() -> None:
         sys.exit(1)
 
 
+def _add_core_groups() -> None:
+    from core.catalogue.dictionaries.cli import dictionaries
+
+    main.add_command(dictionaries)
+
+
+_add_core_groups()
+
+
 def add_plugin_commands(group: click.Group = main) -> None:
     """Add every plugin's commands to ``group``; calling it again adds only new ones."""
     try:

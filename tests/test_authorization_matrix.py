@@ -335,7 +335,7 @@ async def test_other_tenants_objects_answer_404_under_manage(bo_factory, bo_clie
         (
             "settings",
             "PUT",
-            f"/api/v1/companies/{theirs['company']}/plugins/core.dictionaries.api",
+            f"/api/v1/companies/{theirs['company']}/plugins/core.catalogue.dictionaries.builtin",
             {"enabled": False},
         ),
     ]

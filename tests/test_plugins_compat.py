@@ -197,5 +197,5 @@ def test_plugins_check_prints_the_report_and_fails(installed):
 def test_plugins_check_passes_without_broken_packages():
     result = CliRunner().invoke(main, ["plugins", "check"])
     assert result.exit_code == 0, result.output
-    assert "ok      core.dictionaries.countries: backoffice" in result.output
+    assert "ok      core.catalogue.dictionaries.builtin: backoffice" in result.output
     assert "0 problem(s)" in result.output

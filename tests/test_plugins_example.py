@@ -161,7 +161,8 @@ async def test_example_route_is_served_once_the_module_is_registered(
     assert res.json()["vendor"] == "example-http"
     assert schema["properties"]["api_key"]["writeOnly"] is True
     assert schema["properties"]["timeout_seconds"]["default"] == 10
-    assert {"key": "example-traffic-types", "name": "Traffic types"} in listed.json()["items"]
+    listed = {i["key"]: i for i in listed.json()["items"]}
+    assert listed["example-traffic-types"]["label"] == "Traffic types"
 
 
 async def test_the_receipts_menu_entry_is_marked_current_on_its_page(

@@ -98,7 +98,7 @@ def test_every_registry_collects_what_plugins_return(bo_register_plugin, tmp_pat
     assert registry.dictionaries()["countries"].load()[0].code == "AD"
     assert registry.themes() == {"test-dark": theme}
     assert registry.plugin_of("vendors", "test-gateway") == "test-all"
-    assert registry.plugin_of("dictionaries", "countries") == "core.dictionaries.countries"
+    assert registry.plugin_of("dictionaries", "countries") == "core.catalogue.dictionaries.builtin"
 
 
 def test_registries_follow_plugins_registered_and_removed(bo_register_plugin):
@@ -205,31 +205,33 @@ def test_entry_point_plugins_load_and_can_be_blocked_by_entry_point_name(tmp_pat
     _install_entry_point(tmp_path, monkeypatch)
     pm = build_plugin_manager()
     assert pm.get_plugin("fake-ep").__name__ == "bo_fake_ep_plugin"
-    assert pm.get_plugin("core.dictionaries.countries") is not None
+    assert pm.get_plugin("core.catalogue.dictionaries.builtin") is not None
     blocked = build_plugin_manager(disabled=("fake-ep",))
     assert blocked.get_plugin("fake-ep") is None and blocked.is_blocked("fake-ep")
 
 
 def test_disabled_plugins_setting_blocks_builtins_and_entry_points(tmp_path, monkeypatch):
     _install_entry_point(tmp_path, monkeypatch)
-    monkeypatch.setenv("BACKOFFICE_DISABLED_PLUGINS", "core.dictionaries.countries, fake-ep")
+    monkeypatch.setenv(
+        "BACKOFFICE_DISABLED_PLUGINS", "core.catalogue.dictionaries.builtin, fake-ep"
+    )
     get_settings.cache_clear()
     registry.reset(manager=True)
     try:
         pm = plugin_manager()
-        assert pm.get_plugin("core.dictionaries.countries") is None
+        assert pm.get_plugin("core.catalogue.dictionaries.builtin") is None
         assert pm.get_plugin("fake-ep") is None
-        assert pm.get_plugin("core.dictionaries.api") is not None
         assert "countries" not in registry.dictionaries()
-        monkeypatch.setenv("BACKOFFICE_DISABLED_PLUGINS", "core.dictionaries.api")
+        monkeypatch.setenv("BACKOFFICE_DISABLED_PLUGINS", "fake-ep")
         get_settings.cache_clear()
         registry.reset(manager=True)
-        assert set(registry.dictionaries()) == {"countries", "ep-colours"}
+        assert {"countries", "networks"} <= set(registry.dictionaries())
+        assert "ep-colours" not in registry.dictionaries()
     finally:
         monkeypatch.undo()  # env and sys.path first, so the rebuilt manager is the normal one
         get_settings.cache_clear()
         registry.reset(manager=True)
-    assert plugin_manager().get_plugin("core.dictionaries.api") is not None
+    assert plugin_manager().get_plugin("core.catalogue.dictionaries.builtin") is not None
     assert plugin_manager().get_plugin("fake-ep") is None
 
 

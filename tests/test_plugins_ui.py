@@ -34,7 +34,7 @@ async def test_the_list_shows_contributions_compatibility_and_state(paykit, bo_c
     assert PLUGIN in page and "Payment systems:</span> paykit" in page
     assert "core API &gt;=1,&lt;2" in page and "Always on" in page
     res = await bo_client.get("/plugins", params={"contributes": "payment_systems"})
-    assert PLUGIN in res.text and "core.dictionaries.countries" not in res.text
+    assert PLUGIN in res.text and "core.catalogue.dictionaries.builtin" not in res.text
     res = await bo_client.get("/plugins", params={"q": "no-such-thing"})
     assert "No plugins match these filters." in res.text
     # a hand-edited query never gives an error page
@@ -48,7 +48,7 @@ async def test_owner_switches_the_platform_and_a_child(paykit, bo_client, bo_fac
     await sign_in(bo_client, await bo_factory.user(owner))
     res = await bo_client.get("/plugins/switches")
     assert res.status_code == 200 and "the whole platform" in res.text
-    assert f'name="plugin:{PLUGIN}"' in res.text and "core.dictionaries" not in res.text
+    assert f'name="plugin:{PLUGIN}"' in res.text and "core.catalogue.dictionaries" not in res.text
     res = await post_form(
         bo_client,
         "/plugins/switches",

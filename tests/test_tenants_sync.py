@@ -396,11 +396,11 @@ async def test_cli_exit_codes_and_output(bo_db, tmp_path, monkeypatch):
     folder.mkdir()
     (folder / "tenant.toml").write_text(
         '[[companies]]\nname = "Acme"\ntype = "reseller"\n'
-        '[companies.plugins."core.dictionaries.countries"]\nkey = { "$env" = "CLI_KEY" }\n'
+        '[companies.plugins."core.catalogue.dictionaries.builtin"]\nkey = { "$env" = "CLI_KEY" }\n'
     )
     result = await _cli(["tenants", "sync", str(folder)])
     assert result.exit_code == 1
-    assert "companies[0].plugins.core.dictionaries.countries.key: environment variable" in (
+    assert "companies[0].plugins.core.catalogue.dictionaries.builtin.key: environment variable" in (
         result.output
     )
     monkeypatch.setenv("CLI_KEY", "secret")

@@ -21,10 +21,7 @@ from core.settings import get_settings
 
 ENTRY_POINT_GROUP = "backoffice.plugins"
 
-DEFAULT_PLUGINS: tuple[str, ...] = (
-    "core.dictionaries.countries",
-    "core.dictionaries.api",
-)
+DEFAULT_PLUGINS: tuple[str, ...] = ("core.catalogue.dictionaries.builtin",)
 
 log = logging.getLogger("backoffice.plugins")
 

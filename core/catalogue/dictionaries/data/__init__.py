@@ -1,0 +1,1 @@
+"""Where the core dictionaries' values come from: one loader module per source."""

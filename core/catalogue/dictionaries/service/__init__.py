@@ -1,0 +1,1 @@
+"""Reading dictionaries: indexes built once, lookups, searches and pages."""

@@ -1,1 +1,0 @@
-"""Reference dictionaries used as rate-tree attribute values."""
