@@ -38,9 +38,7 @@ async def test_list_names_every_core_dictionary_with_its_size_and_source(bo_fact
     assert items["directions"]["size"] == 2 and items["pricing_categories"]["size"] == 7
 
 
-async def test_any_backoffice_user_reads_them_and_client_users_get_the_api_403(
-    bo_factory, bo_api
-):
+async def test_any_backoffice_user_reads_them_and_client_users_get_the_api_403(bo_factory, bo_api):
     """Reference data: no permission area, any signed-in BackOffice user (here one with no
     role) reads it; client-portal users are refused on the whole API until their portal exists
     (issue 8), these routes included."""

@@ -97,6 +97,23 @@ async def test_a_plugin_dictionary_is_served_beside_the_core_ones(
     assert (await api.get("/api/v1/dictionaries/test-zones/east")).json()["missed"] is True
 
 
+async def test_a_switched_off_plugin_dictionary_is_hidden_from_that_company(
+    bo_register_plugin, bo_factory, bo_api
+):
+    bo_register_plugin(Plugin(Zones), name="zones-plugin")
+    owner = await bo_factory.owner()
+    reseller = await bo_factory.company(owner, "reseller")
+    admin = await bo_api(await bo_factory.user(owner))
+    switch = f"/api/v1/companies/{reseller['id']}/plugins/zones-plugin"
+    assert (await admin.put(switch, json={"enabled": False})).status_code == 200
+    api = await bo_api(await bo_factory.user(reseller))
+    listed = [i["key"] for i in (await api.get("/api/v1/dictionaries")).json()["items"]]
+    assert "test-zones" not in listed and "countries" in listed
+    for path in ("/api/v1/dictionaries/test-zones", "/api/v1/dictionaries/test-zones/north"):
+        assert (await api.get(path)).status_code == 404
+    assert (await admin.get("/api/v1/dictionaries/test-zones")).json()["total"] == 2
+
+
 def test_a_plugin_redefining_a_core_dictionary_is_a_conflict(bo_register_plugin):
     bo_register_plugin(Plugin(FakeCountries), name="impostor")
     with pytest.raises(PluginError) as caught:

@@ -1,9 +1,9 @@
 """What is installed: every plugin the manager holds, what it contributes, and the packages
 left out at start-up, in one list for the plugins page, the API and ``backoffice plugins check``.
 
-Built-in modules (``DEFAULT_PLUGINS``, i.e. ``core.dictionaries.*``) are part of the core: they
-are listed as ``kind="core"`` and are always on. Everything else can be switched per company
-(``core.plugins.enablement``).
+Built-in modules (``DEFAULT_PLUGINS``, i.e. ``core.catalogue.dictionaries.builtin``) are part of
+the core: they are listed as ``kind="core"`` and are always on. Everything else can be switched
+per company (``core.plugins.enablement``).
 """
 
 from __future__ import annotations

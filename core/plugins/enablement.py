@@ -5,8 +5,8 @@ The rule: a plugin is on for a company unless a row says ``enabled = false`` for
 or for any company above it. No row means "as my parent": installing a package makes it
 available everywhere until someone switches it off, and switching it off at one level switches
 it off for the whole subtree below, so a reseller can never pass on what it does not have.
-The system owner's own row is the platform switch. Core modules (``core.dictionaries.*``) are
-always on and have no switch.
+The system owner's own row is the platform switch. Core modules
+(``core.catalogue.dictionaries.builtin``) are always on and have no switch.
 
 The registries answer per company through ``available``: forms, selects and API validation
 offer only the keys of plugins on for the caller's company, and ``refuse_disabled`` answers a
@@ -32,8 +32,14 @@ REGISTRIES = {
     "channels": registry.channels,
     "vendors": registry.vendors,
     "payment_systems": registry.payment_systems,
+    "dictionaries": registry.dictionaries,
 }
-NOUNS = {"channels": "channel", "vendors": "vendor type", "payment_systems": "payment system"}
+NOUNS = {
+    "channels": "channel",
+    "vendors": "vendor type",
+    "payment_systems": "payment system",
+    "dictionaries": "dictionary",
+}
 
 
 async def disabled_for(company_path: str) -> frozenset[str]:
@@ -48,7 +54,8 @@ async def disabled_for(company_path: str) -> frozenset[str]:
 
 
 async def available(scope: Scope, kind: str) -> dict[str, Any]:
-    """Registry ``kind`` ("channels", "vendors", "payment_systems") as the company sees it."""
+    """Registry ``kind`` ("channels", "vendors", "payment_systems", "dictionaries") as the
+    company sees it."""
     everything = REGISTRIES[kind]()
     off = await disabled_for(scope.company_path)
     if not off:

@@ -99,6 +99,12 @@ def register_cli_commands() -> list:
 def register_dictionaries() -> list:
     """Return reference dictionaries (``core.plugins.declarations.Dictionary``) for rate trees.
 
+    Served by ``/api/v1/dictionaries`` beside the core ones (``core.catalogue.dictionaries``):
+    a key the core or another plugin already registers is a conflict that ``backoffice plugins
+    check`` reports and that stops the registry, never a silent replacement. A dictionary whose
+    values differ by tenant and live in the database subclasses ``TenantDictionary`` and reads
+    them in ``entries_for(scope)``.
+
     Returns:
         A list of dictionary classes, each with a unique key and its entries.
     """

@@ -4,7 +4,8 @@ Permission: any signed-in user (``signed_in()``), no permission area. The values
 reference data (ISO codes, public network codes, Meta's markets) that every rate tree shows,
 so a user with no role reads them too; client-portal users are refused by the API's guard
 like on every route until their portal exists (issue 8). A tenant dictionary answers only its
-caller's tenant's values, read within the caller's scope.
+caller's tenant's values, read within the caller's scope. A dictionary of a plugin switched off
+for the caller's company is not listed and answers 404, as the plugin's own routes do.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from litestar.params import FromPath, Parameter
 from core.access.guards import signed_in
 from core.catalogue.dictionaries.schemas import DictionaryList, DictionaryOut, ValueOut, ValuePage
 from core.catalogue.dictionaries.service import registry as dictionaries
-from core.plugins import registry
+from core.plugins import enablement, registry
 from core.web.context import principal_of
 from core.web.listing import ListQueryParam, make_page, paging
 
@@ -40,7 +41,7 @@ def _out(value: dictionaries.Value) -> ValueOut:
 async def list_dictionaries(request: Request) -> DictionaryList:
     scope = principal_of(request).scope
     items = []
-    for key, dictionary in sorted(registry.dictionaries().items()):
+    for key, dictionary in sorted((await enablement.available(scope, "dictionaries")).items()):
         index = await dictionaries.index_for(dictionary, scope)
         items.append(
             DictionaryOut(
@@ -69,8 +70,9 @@ async def dictionary_values(
     list_query: ListQueryParam,
     q: Annotated[str | None, Parameter(max_length=100)] = None,
 ) -> ValuePage:
-    dictionary = dictionaries.declaration(key)
-    index = await dictionaries.index_for(dictionary, principal_of(request).scope)
+    scope = principal_of(request).scope
+    dictionary = dictionaries.declaration(key, await enablement.available(scope, "dictionaries"))
+    index = await dictionaries.index_for(dictionary, scope)
     rows, total, cursors = dictionaries.page(index, q, list_query)
     out = make_page([_out(v) for v in rows], total, list_query, ValuePage, cursors)
     out.dictionary, out.dictionary_label = key, dictionary.name
@@ -87,8 +89,9 @@ async def dictionary_values(
 async def dictionary_value(
     request: Request, key: FromPath[Key], value: FromPath[ValueKey]
 ) -> ValueOut:
-    dictionary = dictionaries.declaration(key)
-    index = await dictionaries.index_for(dictionary, principal_of(request).scope)
+    scope = principal_of(request).scope
+    dictionary = dictionaries.declaration(key, await enablement.available(scope, "dictionaries"))
+    index = await dictionaries.index_for(dictionary, scope)
     return _out(index.resolve(value))
 
 

@@ -80,8 +80,11 @@ def _text(value: Value, searched: tuple[str, ...]) -> str:
 _INDEXES: WeakKeyDictionary[type, tuple[tuple, Index]] = WeakKeyDictionary()
 
 
-def declaration(key: str) -> type[Dictionary]:
-    found = registry.dictionaries().get(key)
+def declaration(key: str, known: dict[str, type[Dictionary]] | None = None) -> type[Dictionary]:
+    """The dictionary ``key`` among ``known`` (all of them by default; the API passes those of
+    plugins on for the caller's company, so a switched-off plugin's dictionary is a 404 as its
+    routes are)."""
+    found = (registry.dictionaries() if known is None else known).get(key)
     if found is None:
         raise NotFound(f"no dictionary “{key}”: GET /api/v1/dictionaries lists them")
     return found
