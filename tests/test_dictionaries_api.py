@@ -160,6 +160,25 @@ async def test_unknown_dictionaries_are_404_and_bad_paging_is_refused(bo_factory
         assert res.json()["errors"]
 
 
+async def test_csv_export_holds_every_matching_value_like_the_list(bo_factory, bo_api):
+    import csv
+    import io
+
+    api = await _api(bo_factory, bo_api)
+    res = await api.get(f"{BASE}/networks", params={"format": "csv", "sort": "key"})
+    assert res.status_code == 200, res.text
+    assert res.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(res.text.lstrip("\ufeff"))))
+    assert rows[0][:2] == ["key", "label"]
+    listed = (await api.get(f"{BASE}/networks", params={"page_size": 1})).json()["total"]
+    assert len(rows) - 1 == listed and listed > 3000
+    keys = [r[0] for r in rows[1:]]
+    assert keys == sorted(keys) and "20801" in keys
+    found = await api.get(f"{BASE}/countries", params={"format": "csv", "q": "allemagne"})
+    lines = list(csv.reader(io.StringIO(found.text.lstrip("\ufeff"))))
+    assert [r[0] for r in lines[1:]] == ["DE"]
+
+
 @pytest.mark.parametrize("path", ["/api/v1/dictionaries/", "/api/v1/dictionaries/countries/"])
 async def test_trailing_slashes_answer_like_the_plain_paths(bo_factory, bo_api, path):
     api = await _api(bo_factory, bo_api)

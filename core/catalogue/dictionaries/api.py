@@ -19,8 +19,9 @@ from core.access.guards import signed_in
 from core.catalogue.dictionaries.schemas import DictionaryList, DictionaryOut, ValueOut, ValuePage
 from core.catalogue.dictionaries.service import registry as dictionaries
 from core.plugins import enablement, registry
+from core.web import csv_export
 from core.web.context import principal_of
-from core.web.listing import ListQueryParam, make_page, paging
+from core.web.listing import ListQuery, ListQueryParam, make_page, paging
 
 READ = [signed_in()]
 TAGS = ["Dictionaries"]
@@ -69,10 +70,18 @@ async def dictionary_values(
     key: FromPath[Key],
     list_query: ListQueryParam,
     q: Annotated[str | None, Parameter(max_length=100)] = None,
+    format: csv_export.ExportFormat = "json",
 ) -> ValuePage:
     scope = principal_of(request).scope
     dictionary = dictionaries.declaration(key, await enablement.available(scope, "dictionaries"))
     index = await dictionaries.index_for(dictionary, scope)
+    if format == "csv":
+
+        async def batch(query: ListQuery):
+            rows, total, cursors = dictionaries.page(index, q, query)
+            return [_out(v) for v in rows], total, cursors
+
+        return await csv_export.respond(f"dictionary-{key}", ValueOut, batch, list_query)
     rows, total, cursors = dictionaries.page(index, q, list_query)
     out = make_page([_out(v) for v in rows], total, list_query, ValuePage, cursors)
     out.dictionary, out.dictionary_label = key, dictionary.name
