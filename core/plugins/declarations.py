@@ -263,7 +263,8 @@ EntrySource = Iterable[tuple] | Callable[[], Iterable[tuple]]
 
 
 class Dictionary:
-    """Reference values for rate-tree attributes: ``(code, name, extra)`` rows.
+    """Reference values for rate-tree attributes: ``(code, name, extra)`` rows, which
+    ``/api/v1/dictionaries`` serves as values ``{key, label, extra}``.
 
     ``entries`` may be a callable so that large lists load on first use, not at start-up.
     ``searched`` names the ``extra`` fields a search reads besides the code and the name (a
