@@ -114,7 +114,11 @@ async def test_a_switched_off_plugin_dictionary_is_hidden_from_that_company(
     assert (await admin.get("/api/v1/dictionaries/test-zones")).json()["total"] == 2
 
 
-def test_a_plugin_redefining_a_core_dictionary_is_a_conflict(bo_register_plugin):
+async def test_a_plugin_redefining_a_core_dictionary_is_a_conflict(
+    bo_register_plugin, bo_factory, bo_api
+):
+    owner = await bo_factory.owner()
+    api = await bo_api(await bo_factory.user(owner))
     bo_register_plugin(Plugin(FakeCountries), name="impostor")
     with pytest.raises(PluginError) as caught:
         registry.dictionaries()
@@ -124,6 +128,10 @@ def test_a_plugin_redefining_a_core_dictionary_is_a_conflict(bo_register_plugin)
     result = CliRunner().invoke(main, ["plugins", "check"])
     assert result.exit_code == 1
     assert "CONFLICT dictionaries: Dictionary 'countries' is registered twice" in result.output
+    for path in ("/api/v1/dictionaries", "/api/v1/dictionaries/countries/FR"):
+        res = await api.get(path)
+        assert res.status_code == 503, res.text
+        assert "'countries' is registered twice" in res.json()["detail"]
 
 
 def test_a_tenant_dictionary_must_read_its_values_per_tenant():

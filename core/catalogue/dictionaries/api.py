@@ -18,7 +18,7 @@ from litestar.params import FromPath, Parameter
 from core.access.guards import signed_in
 from core.catalogue.dictionaries.schemas import DictionaryList, DictionaryOut, ValueOut, ValuePage
 from core.catalogue.dictionaries.service import registry as dictionaries
-from core.plugins import enablement, registry
+from core.plugins import registry
 from core.web import csv_export
 from core.web.context import principal_of
 from core.web.listing import ListQuery, ListQueryParam, make_page, paging
@@ -42,7 +42,7 @@ def _out(value: dictionaries.Value) -> ValueOut:
 async def list_dictionaries(request: Request) -> DictionaryList:
     scope = principal_of(request).scope
     items = []
-    for key, dictionary in sorted((await enablement.available(scope, "dictionaries")).items()):
+    for key, dictionary in sorted((await dictionaries.visible(scope)).items()):
         index = await dictionaries.index_for(dictionary, scope)
         items.append(
             DictionaryOut(
@@ -73,7 +73,7 @@ async def dictionary_values(
     format: csv_export.ExportFormat = "json",
 ) -> ValuePage:
     scope = principal_of(request).scope
-    dictionary = dictionaries.declaration(key, await enablement.available(scope, "dictionaries"))
+    dictionary = dictionaries.declaration(key, await dictionaries.visible(scope))
     index = await dictionaries.index_for(dictionary, scope)
     if format == "csv":
 
@@ -99,7 +99,7 @@ async def dictionary_value(
     request: Request, key: FromPath[Key], value: FromPath[ValueKey]
 ) -> ValueOut:
     scope = principal_of(request).scope
-    dictionary = dictionaries.declaration(key, await enablement.available(scope, "dictionaries"))
+    dictionary = dictionaries.declaration(key, await dictionaries.visible(scope))
     index = await dictionaries.index_for(dictionary, scope)
     return _out(index.resolve(value))
 
