@@ -1,20 +1,27 @@
-"""A list's scope equality read in its own index's order on PostgreSQL (issue 9).
+"""A list's ``tenant_id`` scope read in its own index's order on PostgreSQL (issue 9).
 
-A scoped list (``tenant_id = C``, a reseller's clients' rows; ``company = C``, its own) sorted
-by a key of ``tenants.scope.SCOPE_SORTS`` has an ``(scope column, key, id)`` index: a page is
-one short range of it. PostgreSQL may walk another index giving the same order instead (the
+A list scoped to the rows of the companies a reseller created (``tenant_id = C``: a realm
+list, or that arm of ``tenants.scope.in_scope``) and sorted by a key of
+``tenants.scope.SCOPE_SORTS`` has a ``(tenant_id, key, id)`` index: a page is one short range
+of it. PostgreSQL may walk another index giving the same order instead (the
 primary key for ``id``, a key's own index) and drop the rows of other scopes one by one. With
 the scope holding half the table it expects a page after twice the page's rows; that holds only
 if the scope's rows are spread evenly along that order, which statistics (per column) cannot
 tell. A reseller's 100,000 own bank accounts created after its clients' lie all at one end, so
 the first page of the clients' accounts walked every own account first (13-25 ms at 100,000
-companies against 0.06 ms from the scope index), and the own accounts' last page the clients'.
+companies against 0.06 ms from the scope index).
 
 ``ORDER BY tenant_id, id`` does not help: the equality makes the column a constant, so to the
 planner that is the order of ``id`` alone. Written ``tenant_id = ANY(ARRAY[C])`` (the same
 rows, estimated the same) and ordered by the scope column first, the page's order is given
 by the scope index only, and no plan reads another scope's rows. SQLite's planner already
 reads such a page from the equality's index; this is PostgreSQL's alone.
+
+Only ``tenant_id``, not the owner column (``company = C``, a company's own rows, whose last
+page by id walks the clients' rows the same way): ordered by a column of many distinct values,
+PostgreSQL prices an incremental sort of each value's rows as sorting one row each, and chose
+to read a company's 99,513 own accounts through its ``(company, name, id)`` index and sort them
+all. ``tenant_id`` holds one value per reseller, so that estimate stays whole.
 
 Not the audit log: its label filters are read through ``(scope, label, created_at, id)``
 indexes, which give the page's order only while the scope is a constant; pinned, a rare user's
@@ -35,11 +42,6 @@ from core.db.engine import is_postgres
 UNPINNED = frozenset({"audit_events"})
 
 
-def _scope_columns(table: type[Table]) -> set[str]:
-    """The columns each scope arm is an equality on: the owner and ``tenant_id``."""
-    return {getattr(table, "__owner__", ""), "tenant_id"}
-
-
 def _is_scope_equality(clause, table: type[Table]) -> bool:
     return (
         isinstance(clause, Where)
@@ -47,15 +49,15 @@ def _is_scope_equality(clause, table: type[Table]) -> bool:
         and isinstance(clause.value, int)
         and not clause.column._meta.call_chain
         and clause.column._meta.table is table
-        and clause.column._meta.name in _scope_columns(table)
+        and clause.column._meta.name == "tenant_id"
     )
 
 
 def pin(table: type[Table], where: list, key: Column) -> tuple[list, Column | None]:
-    """``where`` with its first scope equality as a one-element ``= ANY``, and that column,
-    which the page orders by before ``key``; ``(where, None)`` on SQLite, for a key no
-    ``(scope column, key, id)`` index serves, or with no such equality (a plain ``OR`` of a
-    deep page, the system owner's unscoped lists)."""
+    """``where`` with its ``tenant_id = C`` as a one-element ``= ANY``, and that column, which
+    the page orders by before ``key``; ``(where, None)`` on SQLite, for a key no
+    ``(tenant_id, key, id)`` index serves, or with no such equality (the owner's arm, a plain
+    ``OR`` of a deep page, the system owner's unscoped lists)."""
     from tenants.scope import SCOPE_SORTS
 
     name = table._meta.tablename
