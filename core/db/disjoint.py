@@ -166,8 +166,11 @@ def counted_apart(where: list) -> list[list]:
     On PostgreSQL that one count reads the arms' ``OR`` (the same rows), not ``plain``: a join
     to ``companies`` for ``owner.parent = C`` that merged 10,000 rows with the companies to
     count the users list's invitations (1.6-4 ms at 100,000, 0.9 ms without the join). The
-    planner chooses between the arms' two index ranges and a scan stopping at the cap; SQLite
-    keeps ``plain``, whose reading it was measured by."""
+    planner chooses between the arms' two index ranges and a scan stopping at the cap; the
+    audit log's label-filtered counts gain too (149 -> 45 ms, 19 -> 2 ms at 1,000,000 events).
+    SQLite keeps ``plain``: there the same invitations count is a scan with a primary-key
+    lookup a row (1.0 ms CPU), against 1.6 ms by arm and 1.9 ms for the arms' ``OR``, which
+    SQLite reads as a MULTI-INDEX OR (measured at 100,000 companies)."""
     disjoint, rest = split(where)
     if disjoint is None:
         return [where]
