@@ -6,7 +6,16 @@ autovacuum analyzes on its own, but only after enough rows changed: a bulk load 
 once by reads (an import, the benchmarks) is planned on stale figures until then. Likewise the
 trigram GIN indexes of name search (``core.db.search``) take new rows into a pending list that
 only (auto)vacuum merges; until then the planner prices the index as too dear and reads every
-row instead, so the refresh merges those lists first.
+row instead, so the refresh merges those lists (VACUUM does).
+
+On PostgreSQL the refresh is ``VACUUM (ANALYZE)``, not ``ANALYZE`` alone: a bulk-loaded table
+has no page marked all-visible until it is vacuumed, so an index-only scan must still visit
+every row's page, and the planner, pricing it so, reads a capped count (``core.web.listing``)
+as a scan of the table that stops at the cap. When the scope's rows lie at the far end, that
+scan reads every other row first: the count of a reseller's 100,000 own bank accounts, created
+after its clients' accounts, took 18-48 ms; vacuumed, it is an index-only range (0.4 ms).
+It runs outside a transaction (it must), and skips
+pages already all-visible, so a refresh with little changed is cheap.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from core.db.engine import is_postgres, transaction
+from core.db.engine import engine, is_postgres, transaction
 from core.jobs.declarations import every, job
 
 log = logging.getLogger("backoffice.db")
@@ -22,21 +31,15 @@ log = logging.getLogger("backoffice.db")
 # SQLite samples this many rows per index instead of reading all of them (PRAGMA optimize's
 # own choice); the figures only need to be about right.
 SQLITE_ANALYSIS_LIMIT = 1000
-GIN_PENDING_LISTS_MERGED = (
-    "SELECT gin_clean_pending_list(c.oid) FROM pg_class c "
-    "JOIN pg_am am ON am.oid = c.relam JOIN pg_namespace ns ON ns.oid = c.relnamespace "
-    "WHERE c.relkind = 'i' AND am.amname = 'gin' AND ns.nspname = current_schema()"
-)
 
 
 async def refresh_statistics() -> None:
-    """``ANALYZE`` on both engines, bounded on SQLite; one connection (the limit is a
-    per-connection pragma)."""
-    async with transaction() as txn:
-        if is_postgres():
-            await txn.connection.execute(GIN_PENDING_LISTS_MERGED)
-            await txn.connection.execute("ANALYZE")
-        else:
+    """``VACUUM (ANALYZE)`` on PostgreSQL, outside any transaction; ``ANALYZE`` on SQLite,
+    bounded, on one connection (the limit is a per-connection pragma)."""
+    if is_postgres():
+        await engine().run_ddl("VACUUM (ANALYZE)")
+    else:
+        async with transaction() as txn:
             await txn.connection.execute(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
             await txn.connection.execute("ANALYZE")
     log.info("planner statistics refreshed")

@@ -113,13 +113,24 @@ def _row_bound(table: type[Table], key: Column, value: Any, row_id: Any, greater
     return WhereRaw(f"({names}) {sign} ({{}}, {{}})", value, row_id)
 
 
-def ordered(select, table: type[Table], key: Column, ascending: bool, whole: bool = True):
+def ordered(
+    select,
+    table: type[Table],
+    key: Column,
+    ascending: bool,
+    whole: bool = True,
+    lead: Column | None = None,
+):
     """``select`` sorted by ``key`` (NULL largest) with a stable tie-break on the primary key.
 
     ``whole`` False: the select is one run of ``ranges`` (all values or all NULLs), sorted by
-    ``(key, id)`` alone so the index's order is the run's.
+    ``(key, id)`` alone so the index's order is the run's. ``lead``: a column holding one value
+    in every row selected, sorted by first so only its index gives the order
+    (``core.db.pinned``).
     """
     pk = table._meta.primary_key
+    if lead is not None:
+        select = select.order_by(lead, ascending=ascending)
     if key is pk:
         return select.order_by(pk, ascending=ascending)
     if nullable(key) and (whole or not apart(key)):

@@ -21,7 +21,7 @@ from piccolo.columns.combination import Where
 from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.table import Table
 
-from core.db import broad_search, disjoint
+from core.db import broad_search, disjoint, pinned
 from core.db.rows import fetch as fetch_rows
 from core.errors import Invalid
 from core.web import keyset
@@ -220,9 +220,11 @@ def _select(
     table, key = block.table, block.sortable[query.sort]
     pk = table._meta.primary_key
     select = table.select(*block.columns, key.as_alias(SORT_ALIAS), pk.as_alias(ID_ALIAS))
+    # the scope's own index gives the order, never another that walks other scopes' rows
+    where, lead = pinned.pin(table, where, key)
     for clause in where:
         select = select.where(clause)
-    return keyset.ordered(select, table, key, ascending, whole)
+    return keyset.ordered(select, table, key, ascending, whole, lead)
 
 
 async def _rows(
