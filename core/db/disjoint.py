@@ -156,16 +156,25 @@ async def _piccolo(select: Any) -> list[dict]:
     return await select
 
 
+def covered(clause: Any) -> bool:
+    """Whether an index of each arm holds ``clause``'s columns right after the arm column, so
+    an arm's rows matching it are counted from that index alone (``arm_covered``: the audit
+    log's text filters, ``core.audit.labels``)."""
+    return bool(getattr(clause, "arm_covered", False))
+
+
 def counted_apart(where: list) -> list[list]:
     """The WHERE lists a count reads one after another, whose counts add up to ``where``'s: a
-    ``Disjoint`` alone in ``where`` gives one list per arm (each an index-only range), else
-    ``where`` itself is one. With other filters, counting an arm through its index would fetch
-    each row from the table to test them, where the plain count reads the table in order (a
-    user filter at 1,000,000 audit events: 290 ms by arm, 72 ms plain)."""
+    ``Disjoint`` whose other filters are all ``covered`` gives one list per arm (each an
+    index-only range), else ``where`` itself is one. With other filters, counting an arm
+    through its index would fetch each row from the table to test them, where the plain count
+    reads the table in order (a user filter at 1,000,000 audit events: 290 ms by arm, 72 ms
+    plain, before the arms' label indexes); a covered filter is read within the arm's index
+    (``user=user7@`` there: 80 ms plain on PostgreSQL, a few ms by arm)."""
     disjoint, rest = split(where)
-    if disjoint is None or rest:
+    if disjoint is None or not all(covered(clause) for clause in rest):
         return [where]
-    return [[arm] for arm in disjoint.arms]
+    return [[arm, *rest] for arm in disjoint.arms]
 
 
 async def budgeted(
@@ -186,11 +195,9 @@ async def budgeted(
 async def capped_count(table: type[Table], where: list, cap: int) -> int:
     """Rows matching ``where``, counted no further than ``cap + 1``.
 
-    A ``Disjoint`` alone is counted by arm, each an index-only range, the second counting only
-    what the first left to reach the cap (no row is in both). With other filters it is one
-    count of the plain clause: counting an arm through its index would fetch each row from the
-    table to test the filters, where the plain count reads the table in order (a user filter
-    at 1,000,000 audit events: 290 ms by arm, 72 ms plain).
+    A ``Disjoint`` alone, or with ``covered`` filters only, is counted by arm, each an
+    index-only range, the second counting only what the first left to reach the cap (no row is
+    in both). With other filters it is one count of the plain clause (``counted_apart``).
     """
 
     async def count(clauses: list, rows: int) -> tuple[int, int]:
