@@ -46,10 +46,12 @@ MAX_PAIRS = 1_000
 async def pair_filters(user: str | None, action: str | None) -> list[Combinable] | None:
     """The clauses of the ``user`` and ``action_contains`` texts as pair ranges, ``None`` when
     there would be more than ``MAX_PAIRS`` (or a text holds NUL: the caller's path keeps it
-    out of the trigram index); ``1 = 0`` when a text matches no value at all."""
+    out of the trigram index; or on PostgreSQL); ``1 = 0`` when a text matches no value."""
+    from core.db.engine import is_postgres
+
     if not user and not action:
         return []
-    if "\x00" in (user or "") or "\x00" in (action or ""):
+    if is_postgres() or MAX_PAIRS < 1 or "\x00" in (user or "") + (action or ""):
         return None
     labels = await _values("user_label", user) if user else None
     actions = await _values("action", action) if action else None

@@ -96,9 +96,7 @@ async def _text_clauses(user: str | None, action: str | None) -> list:
     """``user`` and ``action_contains``: on SQLite as (label, action) pair ranges when they are
     few (``core.audit.label_pairs``), else through the dictionary one text at a time
     (``core.audit.labels``), the user's leading: a user's events are fewer than an action's."""
-    from core.db.engine import is_postgres
-
-    if not is_postgres() and (pairs := await pair_filters(user, action)) is not None:
+    if (pairs := await pair_filters(user, action)) is not None:
         return pairs
     clauses = []
     if user:
