@@ -22,9 +22,11 @@ and each event keeps the label it was recorded with, so a deleted user's or an o
 events still match. The dictionary is global and never shown: it only names values, the events
 are still read within the caller's scope.
 
-On SQLite the clause is a ``Searched`` (``core.db.broad_search``) whose ``plain`` form is the old
-``LIKE``: a text most events match is read from the list's order first, a bounded run of rows,
-where the dictionary's answer (most values) would read the events of every matching value.
+On SQLite a list first asks ``core.audit.label_pairs``: texts naming few (label, action)
+pairs are read as those ranges of one index, whatever share of the log they match. Past its
+limit the clause here is a ``Searched`` (``core.db.broad_search``) whose ``plain`` form is the
+old ``LIKE``: a text most events match is read from the list's order first, a bounded run of
+rows, where the dictionary's answer (most values) would read the events of every matching value.
 
 On PostgreSQL the matching values are read first and written into the events' query as an
 array of constants (``_literal``): its planner then weighs each value against its statistics

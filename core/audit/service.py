@@ -71,7 +71,8 @@ class AuditFilters(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
         return msgspec.to_builtins(self)
 
     async def clauses(self) -> list:
-        """Async: on PostgreSQL a text filter reads its values in the dictionary first."""
+        """Async: a text filter reads its values in the dictionary first (PostgreSQL's planner
+        weighs them as constants; SQLite seeks their (label, action) ranges)."""
         clauses = []
         if self.action:
             clauses.append(AuditEvent.action == self.action)
