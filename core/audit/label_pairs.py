@@ -79,7 +79,7 @@ def _within(kind: str, values: list[str], rare: bool) -> Covered:
     return Covered(test, json.dumps(values))
 
 
-async def _values(kind: str, text: str | None) -> list[str] | None:
+async def _values(kind: str, text: str | None) -> list[str]:
     """The dictionary's values of ``kind`` containing ``text`` (every one: ``text`` None),
     exactly as ``label_contains`` selects them; no more than ``MAX_PAIRS + 1``."""
     from core.audit.models import AuditEvent
