@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from core.audit.label_pairs import pair_filters
 from core.audit.labels import label_filter
 from core.audit.models import AuditChange, AuditEvent
 from core.errors import Invalid
@@ -70,15 +71,12 @@ class AuditFilters(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
         return msgspec.to_builtins(self)
 
     async def clauses(self) -> list:
-        """Async: on PostgreSQL a text filter reads its values in the dictionary first."""
+        """Async: a text filter reads its values in the dictionary first (PostgreSQL's planner
+        weighs them as constants; SQLite seeks their (label, action) ranges)."""
         clauses = []
         if self.action:
             clauses.append(AuditEvent.action == self.action)
-        if self.user:  # a user's events are fewer than an action's: the user leads
-            clauses.append(await label_filter(AuditEvent.user_label, self.user))
-        if self.action_contains:
-            lead = not self.user
-            clauses.append(await label_filter(AuditEvent.action, self.action_contains, lead))
+        clauses += await _text_clauses(self.user, self.action_contains)
         if self.ip:
             clauses.append(AuditEvent.ip == self.ip)
         if self.table_name or self.object_id is not None:
@@ -93,6 +91,20 @@ class AuditFilters(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
         if self.date_to is not None:
             clauses.append(AuditEvent.created_at <= _utc(self.date_to))
         return clauses
+
+
+async def _text_clauses(user: str | None, action: str | None) -> list:
+    """``user`` and ``action_contains``: on SQLite as (label, action) pair ranges when they are
+    few (``core.audit.label_pairs``), else through the dictionary one text at a time
+    (``core.audit.labels``), the user's leading: a user's events are fewer than an action's."""
+    if (pairs := await pair_filters(user, action)) is not None:
+        return pairs
+    clauses = []
+    if user:
+        clauses.append(await label_filter(AuditEvent.user_label, user))
+    if action:
+        clauses.append(await label_filter(AuditEvent.action, action, not user))
+    return clauses
 
 
 def _field_of(message: str) -> str:

@@ -156,29 +156,36 @@ async def _piccolo(select: Any) -> list[dict]:
     return await select
 
 
+def covered(clause: Any) -> bool:
+    """Whether an index of each arm holds ``clause``'s columns right after the arm column, so
+    an arm's rows matching it are counted from that index alone (``arm_covered``: the audit
+    log's text filters, ``core.audit.labels``)."""
+    return bool(getattr(clause, "arm_covered", False))
+
+
 def counted_apart(where: list) -> list[list]:
     """The WHERE lists a count reads one after another, whose counts add up to ``where``'s: a
-    ``Disjoint`` alone in ``where`` gives one list per arm (each an index-only range), else
-    ``where`` itself is one. With other filters, counting an arm through its index would fetch
-    each row from the table to test them, where one count of the whole clause reads the table
-    in order (a user filter at 1,000,000 audit events: 290 ms by arm, 72 ms plain).
+    ``Disjoint`` whose other filters are all ``covered`` gives one list per arm (each an
+    index-only range), else ``where`` itself is one. With other filters, counting an arm
+    through its index would fetch each row from the table to test them, where one count of the
+    whole clause reads the table in order (a user filter at 1,000,000 audit events: 290 ms by
+    arm, 72 ms plain, before the arms' label indexes); a covered filter is read within the
+    arm's index (``user=user7@`` there: 80 ms plain on PostgreSQL, a few ms by arm).
 
     On PostgreSQL that one count reads the arms' ``OR`` (the same rows), not ``plain``: a join
     to ``companies`` for ``owner.parent = C`` that merged 10,000 rows with the companies to
-    count the users list's invitations (1.6-4 ms at 100,000, 0.9 ms without the join). The
-    planner chooses between the arms' two index ranges and a scan stopping at the cap; the
-    audit log's label-filtered counts gain too (149 -> 45 ms, 19 -> 2 ms at 1,000,000 events).
+    count the users list's invitations (1.6-4 ms at 100,000, 0.9 ms without the join).
     SQLite keeps ``plain``: there the same invitations count is a scan with a primary-key
     lookup a row (1.0 ms CPU), against 1.6 ms by arm and 1.9 ms for the arms' ``OR``, which
     SQLite reads as a MULTI-INDEX OR (measured at 100,000 companies)."""
     disjoint, rest = split(where)
     if disjoint is None:
         return [where]
-    if rest:
+    if not all(covered(clause) for clause in rest):
         if is_postgres():
             return [[_either(disjoint.arms), *rest]]
         return [where]
-    return [[arm] for arm in disjoint.arms]
+    return [[arm, *rest] for arm in disjoint.arms]
 
 
 def _either(arms: tuple[Where, ...]) -> Combinable:
@@ -206,11 +213,9 @@ async def budgeted(
 async def capped_count(table: type[Table], where: list, cap: int) -> int:
     """Rows matching ``where``, counted no further than ``cap + 1``.
 
-    A ``Disjoint`` alone is counted by arm, each an index-only range, the second counting only
-    what the first left to reach the cap (no row is in both). With other filters it is one
-    count of the whole clause (``counted_apart``): counting an arm through its index would
-    fetch each row from the table to test the filters, where one count reads the table in
-    order (a user filter at 1,000,000 audit events: 290 ms by arm, 72 ms plain).
+    A ``Disjoint`` alone, or with ``covered`` filters only, is counted by arm, each an
+    index-only range, the second counting only what the first left to reach the cap (no row is
+    in both). With other filters it is one count of the whole clause (``counted_apart``).
     """
 
     async def count(clauses: list, rows: int) -> tuple[int, int]:

@@ -14,8 +14,10 @@ every row's page, and the planner, pricing it so, reads a capped count (``core.w
 as a scan of the table that stops at the cap. When the scope's rows lie at the far end, that
 scan reads every other row first: the count of a reseller's 100,000 own bank accounts, created
 after its clients' accounts, took 18-48 ms; vacuumed, it is an index-only range (0.4 ms).
-It runs outside a transaction (it must), and skips
-pages already all-visible, so a refresh with little changed is cheap.
+The audit log's text filters gain the same way: their capped totals are counted from the
+``(arm, label, …)`` indexes, 80-100 ms for ``user=user7@`` at 1,000,000 bulk-loaded events,
+1-2 ms once vacuumed. It runs outside a transaction (it must), skips tables another session
+holds locked, and skips pages already all-visible, so a refresh with little changed is cheap.
 """
 
 from __future__ import annotations
@@ -34,10 +36,15 @@ SQLITE_ANALYSIS_LIMIT = 1000
 
 
 async def refresh_statistics() -> None:
-    """``VACUUM (ANALYZE)`` on PostgreSQL, outside any transaction; ``ANALYZE`` on SQLite,
-    bounded, on one connection (the limit is a per-connection pragma)."""
+    """``VACUUM (ANALYZE)`` on PostgreSQL, on a connection of its own (it cannot run in a
+    transaction); ``ANALYZE`` on SQLite, bounded, on one connection (the limit is a
+    per-connection pragma)."""
     if is_postgres():
-        await engine().run_ddl("VACUUM (ANALYZE)")
+        connection = await engine().get_new_connection()
+        try:
+            await connection.execute("VACUUM (ANALYZE, SKIP_LOCKED)")
+        finally:
+            await connection.close()
     else:
         async with transaction() as txn:
             await txn.connection.execute(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
