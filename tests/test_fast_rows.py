@@ -164,3 +164,29 @@ def test_instants_read_as_piccolo_reads_them_whatever_their_offset():
     assert [d.tzinfo for d in decoded] == [UTC] * 4
     assert [d.utcoffset() for d in decoded] == [e.utcoffset() for e in expected]
     assert decoded[2].hour == 10  # the offset dropped, as piccolo does
+
+
+def test_whole_columns_decode_as_piccolo_s_converters_do_value_by_value():
+    """A column of one storage class is decoded by ``map`` in one go; every value must be the
+    converter's, as when the column mixes classes (then decoded value by value)."""
+    import sqlite3
+
+    columns = {
+        "TIMESTAMPTZ": (
+            ("2025-01-01 10:00:00+00:00", "2025-01-01 10:00:00.5+00:00"),  # all UTC
+            ("2025-01-01 10:00:00+00:00", "2025-01-01 10:00:00"),  # one without offset
+            ("2025-01-01 10:00:00+02:00", None),
+        ),
+        "BOOLEAN": ((1, 0, 1, 2), (1, None, 0)),
+        "INTEGER": ((1, -5, 2**62), (None, 3), (None, None)),
+        "DATE": (("2025-01-01", "1999-12-31"), ("2025-01-01", None)),
+    }
+    for kind, cases in columns.items():
+        convert = sqlite3.converters[kind]
+        for values in cases:
+            expected = [None if v is None else convert(str(v).encode()) for v in values]
+            decoded = list(rows._decode(kind, values))
+            assert decoded == expected, (kind, values)
+            assert [type(v) for v in decoded] == [type(v) for v in expected]
+            zones = [getattr(v, "tzinfo", None) for v in expected]
+            assert [getattr(v, "tzinfo", None) for v in decoded] == zones
