@@ -19,6 +19,7 @@ from core.accounts.agreement_schemas import AgreementOut
 from core.accounts.bank_account_schemas import BankAccountOut
 from core.accounts.company_schemas import CompanyOut
 from core.accounts.models import AgreementVersion, Bank
+from core.db.engine import is_postgres
 from core.portals import export as portal_export
 from core.portals import service as portals
 from core.portals.schemas import PortalOut
@@ -393,4 +394,42 @@ async def test_a_batch_read_as_columns_holds_the_rows_read_as_dicts(bo_factory):
                 got = await _read_all(as_columns, sort, order, size)
                 assert len(expected) == 7 and got == expected, (sort, order, size)
                 assert [list(row) for row in got] == [list(row) for row in expected]
+                # the list's order, told apart from the reads: (key, id), either way
+                ordered = sorted(got, key=lambda r: (r[sort], r["id"]), reverse=order == "desc")
+                assert got == ordered, (sort, order, size)
     assert "Sibling bank" not in {row["name"] for row in got}
+
+
+async def test_an_export_batch_reads_each_ancestor_s_banks_as_one_index_range(bo_factory):
+    """A batch of thousands of rows (past ``MERGE_REACH``) still reads by arm, each one range
+    of the ``(company, id)`` index: as one ``company IN (…)`` query SQLite sorted every bank
+    of the scope after the bound, for every batch."""
+    from core.db import disjoint
+
+    owner, r1, _, c1, _ = await _tree(bo_factory)
+    for company in (owner, r1, c1):
+        await _bank(company, f"Bank of {company['name']}")
+    selects: list = []
+    real = disjoint.ordered
+
+    async def spy(table, where, key, select_for, **options):
+        async def read(select):
+            selects.append(select)
+            return await options["read"](select)
+
+        return await real(table, where, key, select_for, **{**options, "read": read})
+
+    scope, filters = Scope.of(c1), banks.BankFilters()
+    query = ListQuery(1, 5_000, "id", "desc", resume=Resume())
+    try:
+        disjoint.ordered = spy
+        rows, *_ = await banks.list_banks(scope, filters, query)
+    finally:
+        disjoint.ordered = real
+    assert [r.name for r in rows] == [f"Bank of {c['name']}" for c in (c1, r1, owner)]
+    assert len(selects) == 3  # one read per ancestor
+    if not is_postgres():
+        for select in selects:
+            plan = await Bank.raw("EXPLAIN QUERY PLAN {}", select.querystrings[0])
+            details = " ".join(str(row["detail"]) for row in plan)
+            assert "TEMP B-TREE" not in details and "banks_company" in details, details
