@@ -17,6 +17,12 @@ sends the whole batch back to piccolo. So does anything outside the plain case: 
 in progress (its connection must read its own writes), JSON loading, objects, nesting,
 many-to-many columns, a computed column not declared an ``IntegerExpression``, and every other
 engine.
+
+``fetch_columns`` gives the same values as columns (``Columnar``), for an export that formats
+them a column at a time, without the dict a row it took apart again (the agreements' reads,
+batches in turn on PostgreSQL: 2.5 → 1.4 s of CPU per 100,000 rows). On PostgreSQL it reads
+asyncpg's records itself (piccolo only makes dicts of them for a plain select) and transposes
+them.
 """
 
 from __future__ import annotations

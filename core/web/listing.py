@@ -211,7 +211,7 @@ async def fetch_batch(
     query.validate(sortable)
     blocks = [Block(table, columns, where, sortable)]
     runs = await _runs(blocks, query, query.resume.last, True, query.page_size, read=fetch_columns)
-    # a run read by merging arms (a batch of at most ``disjoint.MERGE_REACH``) came as rows
+    # a run merged from several arms of a disjoint scope (``core.db.disjoint``) came as rows
     parts = [run if isinstance(run, Columnar) else Columnar.of_rows(run) for _, run in runs]
     batch = Columnar.joined(parts)
     if batch.size:
@@ -267,9 +267,8 @@ async def _rows(
     first, when the matches fill a page early in it (``core.db.broad_search``). ``read`` runs
     each select: an export's batches skip piccolo's per-value converters (``core.db.rows``)."""
     key = block.sortable[query.sort]
-    fetch = read
 
-    def read(where: list) -> Any:
+    def ordered(where: list) -> Any:
         return disjoint.ordered(
             block.table,
             where,
@@ -279,12 +278,12 @@ async def _rows(
             limit=limit,
             offset=offset,
             aliases=(SORT_ALIAS, ID_ALIAS),
-            read=fetch,
+            read=read,
         )
 
     where = [*block.where, *bound]
     return await broad_search.ordered(
-        block.table, where, key, read, ascending=ascending, limit=limit, offset=offset
+        block.table, where, key, ordered, ascending=ascending, limit=limit, offset=offset
     )
 
 
