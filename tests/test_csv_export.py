@@ -14,17 +14,18 @@ from test_agreements_api import make, world
 from test_bank_accounts_api import _account, _bank, _entity, _tree
 from test_ui_helpers import sign_in
 
-from core.accounts import agreement_csv, agreements
+from core.accounts import agreement_csv, agreements, banks
 from core.accounts.agreement_schemas import AgreementOut
 from core.accounts.bank_account_schemas import BankAccountOut
 from core.accounts.company_schemas import CompanyOut
-from core.accounts.models import AgreementVersion
+from core.accounts.models import AgreementVersion, Bank
+from core.db.engine import is_postgres
 from core.portals import export as portal_export
 from core.portals import service as portals
 from core.portals.schemas import PortalOut
 from core.web import csv_export
 from core.web.csv_cells import Columns, Plan
-from core.web.listing import ListQuery, Resume
+from core.web.listing import ListQuery, Resume, fetch_batch, fetch_page
 from tenants.models import Portal
 from tenants.scope import Scope
 
@@ -352,3 +353,83 @@ async def test_portals_columns_path_gives_the_struct_paths_cells(bo_factory, bo_
     assert column(rows, "login_descriptions")[1] == '{"en":"Hello, \\"you\\""}'
     theirs = await (await bo_api(w["sibling_user"])).get("/api/v1/portals?format=csv")
     assert column(parse(theirs), "name") == ["Sibling portal"]
+
+
+async def _read_all(read, sort: str, order: str, size: int) -> list[dict]:
+    resume, rows, number = Resume(), [], 0
+    while True:
+        number += 1
+        batch = await read(ListQuery(number, size, sort, order, resume=resume))
+        rows += batch if isinstance(batch, list) else batch.rows()
+        if len(batch) < size:
+            return rows
+
+
+async def test_a_batch_read_as_columns_holds_the_rows_read_as_dicts(bo_factory):
+    """``listing.fetch_batch`` (an export's batch as columns) reads what ``fetch_page`` reads
+    for a batch, row for row, through a scope of disjoint arms (a client sees its own, its
+    reseller's and the owner's banks) both merged (small batches) and as one query, under
+    every sort both ways; another reseller's banks are in neither."""
+    owner, r1, r2, c1, _ = await _tree(bo_factory)
+    for company, names in ((owner, ("OB", "OA")), (r1, ("RB", "RA", "RC")), (c1, ("CB", "CA"))):
+        for name in names:
+            await _bank(company, name)
+    await _bank(r2, "Sibling bank")
+    await Bank.update({Bank.swift: "DEUTDEFF"}).where(Bank.name.is_in(["RA", "OB"]))
+    scope, filters = Scope.of(c1), banks.BankFilters()
+    where = [banks.visible(scope), *filters.clauses()]
+    args = (Bank, banks.OUT_COLUMNS, where)
+
+    async def as_rows(query):
+        rows, *_ = await fetch_page(*args, query, banks.SORTABLE)
+        return rows
+
+    async def as_columns(query):
+        return await fetch_batch(*args, query, banks.SORTABLE)
+
+    for sort in banks.SORTABLE:
+        for order in ("asc", "desc"):
+            for size in (2, 5_000):
+                expected = await _read_all(as_rows, sort, order, size)
+                got = await _read_all(as_columns, sort, order, size)
+                assert len(expected) == 7 and got == expected, (sort, order, size)
+                assert [list(row) for row in got] == [list(row) for row in expected]
+                # the list's order, told apart from the reads: (key, id), either way
+                ordered = sorted(got, key=lambda r: (r[sort], r["id"]), reverse=order == "desc")
+                assert got == ordered, (sort, order, size)
+    assert "Sibling bank" not in {row["name"] for row in got}
+
+
+async def test_an_export_batch_reads_each_ancestor_s_banks_as_one_index_range(bo_factory):
+    """A batch of thousands of rows (past ``MERGE_REACH``) still reads by arm, each one range
+    of the ``(company, id)`` index: as one ``company IN (…)`` query SQLite sorted every bank
+    of the scope after the bound, for every batch."""
+    from core.db import disjoint
+
+    owner, r1, _, c1, _ = await _tree(bo_factory)
+    for company in (owner, r1, c1):
+        await _bank(company, f"Bank of {company['name']}")
+    selects: list = []
+    real = disjoint.ordered
+
+    async def spy(table, where, key, select_for, **options):
+        async def read(select):
+            selects.append(select)
+            return await options["read"](select)
+
+        return await real(table, where, key, select_for, **{**options, "read": read})
+
+    scope, filters = Scope.of(c1), banks.BankFilters()
+    query = ListQuery(1, 5_000, "id", "desc", resume=Resume())
+    try:
+        disjoint.ordered = spy
+        rows, *_ = await banks.list_banks(scope, filters, query)
+    finally:
+        disjoint.ordered = real
+    assert [r.name for r in rows] == [f"Bank of {c['name']}" for c in (c1, r1, owner)]
+    assert len(selects) == 3  # one read per ancestor
+    if not is_postgres():
+        for select in selects:
+            plan = await Bank.raw("EXPLAIN QUERY PLAN {}", select.querystrings[0])
+            details = " ".join(str(row["detail"]) for row in plan)
+            assert "TEMP B-TREE" not in details and "banks_company" in details, details

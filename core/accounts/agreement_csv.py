@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from core.accounts import agreement_versions as versions
 from core.accounts.agreement_schemas import EMAIL_FIELDS
-from core.accounts.agreements import AgreementFilters, page_rows
+from core.accounts.agreements import AgreementFilters, batch_columns
+from core.db.rows import Columnar
 from core.money import amount_text
 from core.periods import local_text, status, utc
-from core.web.csv_cells import Columns, once, transposed
+from core.web.csv_cells import Columns, once
 from core.web.listing import Cursors, ListQuery
 from tenants.scope import Scope
 
@@ -65,30 +67,39 @@ async def columns(
 ) -> tuple[Columns, int, Cursors]:
     """One batch of ``list_agreements`` as columns (``csv_export.respond``'s ``columns``)."""
     now = versions.now_utc()
-    rows, total, cursors = await page_rows(scope, filters, query, now)
-    stored = await versions.stored_by_id([r[versions.IN_FORCE_ID] for r in rows])
-    by_id = {v["id"]: v for v in stored}
-    in_force = [by_id.get(r[versions.IN_FORCE_ID]) for r in rows]
-    keys = [*AS_READ.values(), "balance"]
-    read = dict(zip(keys, transposed(rows, keys), strict=True))
+    read = await batch_columns(scope, filters, query, now)
     values: dict[tuple[str, ...], Sequence] = {
         (field,): read[key] for field, key in AS_READ.items()
     }
     values[("balance",)] = [amount_text(micros) for micros in read["balance"]]
-    nested = _version_columns([v for v in in_force if v is not None], now)
+    in_force = read[versions.IN_FORCE_ID]
+    stored = await versions.stored_columns(in_force)
+    nested = _version_columns(_in_batch_order(stored, in_force), now)
     if None in in_force:
         nested = {name: _spread(column, in_force) for name, column in nested.items()}
     for name, column in nested.items():
         values[("current_version", name)] = column
     values[("credit_limit",)] = nested["credit_limit"]
-    return Columns(len(rows), values), total, cursors
+    return Columns(read.size, values), 0, Cursors()
 
 
-def _version_columns(found: list[dict], now: datetime) -> dict[str, Sequence]:
+def _in_batch_order(stored: Columnar, in_force: Sequence[int | None]) -> dict[str, Sequence]:
+    """The versions' columns in the order of the batch's rows that have one (the versions
+    were read by id, in any order)."""
+    if not stored.size:
+        return {column._meta.name: () for column in versions.COLUMNS}
+    at = {version_id: n for n, version_id in enumerate(stored["id"])}
+    order = [at[version_id] for version_id in in_force if version_id is not None]
+    if order == list(range(stored.size)):
+        return stored.columns
+    pick = itemgetter(*order)
+    if len(order) == 1:
+        return {name: (column[order[0]],) for name, column in stored.columns.items()}
+    return {name: pick(column) for name, column in stored.columns.items()}
+
+
+def _version_columns(read: dict[str, Sequence], now: datetime) -> dict[str, Sequence]:
     """VersionOut's fields of each version (``out_of_normalised`` of ``normalise``d rows)."""
-    keys = [*VERSION_AS_READ.values(), "effective_from", "effective_till", "credit_limit"]
-    keys += EMAIL_FIELDS
-    read = dict(zip(keys, transposed(found, keys), strict=True))
     out: dict[str, Sequence] = {field: read[key] for field, key in VERSION_AS_READ.items()}
     starts = [_utc(v) for v in read["effective_from"]]
     tills = [_utc(v) for v in read["effective_till"]]
@@ -110,7 +121,7 @@ def _utc(value: Any) -> datetime | None:
     return utc(value)
 
 
-def _spread(column: Sequence, in_force: list[dict | None]) -> list:
+def _spread(column: Sequence, in_force: Sequence[int | None]) -> list:
     """A column of the rows that have a version in force, spread over all the rows: ``None``
     where there is none (the Struct's ``current_version`` is then ``None``)."""
     values = iter(column)

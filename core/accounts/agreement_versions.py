@@ -17,7 +17,9 @@ t", the started rules, billing days) live in ``core.periods``; this module appli
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -34,7 +36,7 @@ from core.accounts.agreement_schemas import (
 from core.accounts.models import Agreement, AgreementVersion
 from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.db.engine import is_postgres, transaction
-from core.db.rows import IntegerExpression
+from core.db.rows import Columnar, IntegerExpression, fetch_columns
 from core.db.rows import fetch as fetch_rows
 from core.errors import Conflict, Invalid, NotFound
 from core.events import announce
@@ -248,16 +250,28 @@ async def versions_by_id(version_ids: list[int]) -> dict[int, dict]:
 
 
 async def stored_by_id(version_ids: list[int]) -> list[dict]:
-    """Versions as stored (not normalised: an export decodes their columns whole), any order.
+    """Versions as stored (not normalised), any order."""
+    select = _by_id(version_ids)
+    return [] if select is None else await fetch_rows(select)
+
+
+async def stored_columns(version_ids: Sequence[int | None]) -> Columnar:
+    """Versions as stored, as columns (an export decodes them whole), any order."""
+    select = _by_id(version_ids)
+    return Columnar({}, 0) if select is None else await fetch_columns(select)
+
+
+def _by_id(version_ids: Iterable[int | None]) -> Any:
+    """The select of the versions ``version_ids`` names, ``None`` for none.
 
     The ids are integers written into the statement: thousands of them as bound parameters cost
     more to build than the query takes to run.
     """
     ids = sorted({int(i) for i in version_ids if i is not None})
     if not ids:
-        return []
+        return None
     listed = WhereRaw(f'"agreement_versions"."id" IN ({", ".join(map(str, ids))})')
-    return await fetch_rows(AgreementVersion.select(*COLUMNS).where(listed))
+    return AgreementVersion.select(*COLUMNS).where(listed)
 
 
 async def version_in_force(agreement_id: int, at: datetime) -> dict | None:

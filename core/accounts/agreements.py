@@ -36,13 +36,14 @@ from core.accounts.models import (
 )
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
+from core.db.rows import Columnar
 from core.db.search import matches
 from core.errors import Conflict, Invalid
 from core.events import announce
 from core.ledger.models import BalanceAccount, LedgerEntry, agreement_balance
 from core.money import amount_text, from_micros
 from core.validation import Problems
-from core.web.listing import Cursors, ListQuery, fetch_page
+from core.web.listing import Cursors, ListQuery, fetch_batch, fetch_page
 from tenants.models import Company
 from tenants.scope import Scope, in_scope
 
@@ -183,6 +184,15 @@ async def page_rows(
     where = [versions.managed(scope), *filters.clauses()]
     columns = [*OUT_COLUMNS, versions.in_force_id(now)]
     return await fetch_page(Agreement, columns, where, query, SORTABLE)
+
+
+async def batch_columns(
+    scope: Scope, filters: AgreementFilters, query: ListQuery, now: datetime
+) -> Columnar:
+    """An export's batch (``query.resume``) of ``page_rows``'s rows, as columns."""
+    where = [versions.managed(scope), *filters.clauses()]
+    columns = [*OUT_COLUMNS, versions.in_force_id(now)]
+    return await fetch_batch(Agreement, columns, where, query, SORTABLE)
 
 
 async def get_agreement(scope: Scope, agreement_id: int) -> AgreementOut:

@@ -136,7 +136,8 @@ async def ordered(
         return await read(where)
     if (narrowed := await searched.narrowed(table)) is not None:
         return await read([*rest, narrowed])
-    edge = await _edge(table, rest, key, ascending, span_for(offset + limit), offset + limit)
+    span = span_for(offset + limit)
+    edge = await _edge(table, rest, key, ascending, span, offset + limit, offset)
     if edge is _UNORDERED:
         return await read(where)
     plain = [*rest, searched.plain]
@@ -154,7 +155,13 @@ _UNORDERED: dict = {}
 
 
 async def _edge(
-    table: type[Table], where: list, key: Column, ascending: bool, span: int, reach: int
+    table: type[Table],
+    where: list,
+    key: Column,
+    ascending: bool,
+    span: int,
+    reach: int,
+    offset: int = 0,
 ) -> dict | None:
     """The row ending the list's prefix of ``span`` rows (``key`` and ``id``), ``None`` when
     the list holds no more; ``_UNORDERED`` when no index gives the order.
@@ -165,7 +172,7 @@ async def _edge(
     rows, so the prefix read before it is still bounded, and exact for the same reason."""
     arms, rest = disjoint.split(where)
     parts = [where]
-    if arms is not None and await disjoint.merges(table, arms, key, reach):
+    if arms is not None and await disjoint.merges(table, arms, key, reach, offset):
         parts = [[arm, *rest] for arm in arms.arms]
     edges = []
     for part in parts:

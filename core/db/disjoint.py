@@ -11,13 +11,14 @@ page; merging the sorted runs (``heapq.merge``) gives the page. A first page cos
 index range per arm however many rows the scope holds, and a capped count is the sum of the
 arms' capped counts.
 
-Where no arm index serves the sort, or the page lies deep (``MERGE_REACH``), the page is one
+Where no arm index serves the sort, or the page lies deep (``MERGE_REACH`` rows skipped by
+``OFFSET``; a page by key or an export's batch skips none and is read by arm), the page is one
 query on the ``plain`` form of the clause instead (the join ``owner = C OR owner.parent = C``,
 ``company IN (ancestors)``),
 which the planner reads through the sort key's own index, filtering, as before the arms
 existed: splitting then would sort each arm whole (1 s at 1,000,000 audit events, measured)
 or carry every skipped row of both arms into Python. ``Disjoint`` is that plain ``OR`` to
-piccolo, so any query that does not know it (a detail, an export's batches) reads it so too.
+piccolo, so any query that does not know it (a detail) reads it so too.
 """
 
 from __future__ import annotations
@@ -130,19 +131,30 @@ async def ordered(
     read = read or _piccolo
     disjoint, rest = split(where)
     reach = offset + limit
-    if disjoint is None or not await merges(table, disjoint, key, reach):
+    if disjoint is None or not await merges(table, disjoint, key, reach, offset):
         return await read(select_for(where).limit(limit).offset(offset))
     runs = [await read(select_for([arm, *rest]).limit(reach)) for arm in disjoint.arms]
+    filled = [run for run in runs if len(run)]
+    if offset == 0 and len(filled) <= 1:
+        # one arm holds the whole page (no more than ``limit`` rows): as read, rows or columns
+        return filled[0] if filled else runs[0]
     merged = heapq.merge(*runs, key=_merge_key(*aliases), reverse=not ascending)
     return list(islice(merged, offset, offset + limit))
 
 
-async def merges(table: type[Table], disjoint: Disjoint, key: Column, reach: int) -> bool:
-    """Whether ``ordered`` reads the arms apart for a page ending at row ``reach``: an arm index
-    serves ``key``, the page lies within ``MERGE_REACH``, and Python orders ``key`` as the
-    database does. A caller planning its own read of the arms (``core.db.broad_search``'s
-    prefix probe) asks the same question, so the two never disagree."""
-    return reach <= MERGE_REACH and disjoint.serves(key) and await _mergeable(table, key)
+async def merges(
+    table: type[Table], disjoint: Disjoint, key: Column, reach: int, offset: int = 0
+) -> bool:
+    """Whether ``ordered`` reads the arms apart for a page ending at row ``reach``, ``offset``
+    rows skipped: an arm index serves ``key``, Python orders ``key`` as the database does,
+    and the page lies within ``MERGE_REACH`` or skips no row. A page by key or an export's
+    batch (``offset`` 0, up to 5,000 rows) reads at most its own size from each arm, one
+    range of its index each; as one query, SQLite read every row of the scope after the
+    bound and sorted them all for each batch (``USE TEMP B-TREE FOR ORDER BY``: the banks'
+    export). A caller planning its own read of the arms (``core.db.broad_search``'s prefix
+    probe) asks the same question, so the two never disagree."""
+    near = reach <= MERGE_REACH or offset == 0
+    return near and disjoint.serves(key) and await _mergeable(table, key)
 
 
 def earliest(rows: list[dict], aliases: tuple[str, str], ascending: bool) -> dict:

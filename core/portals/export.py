@@ -13,7 +13,7 @@ from __future__ import annotations
 from core.portals import service
 from core.portals.domain import backoffice_url
 from core.portals.uploads import SLOTS
-from core.web.csv_cells import Columns, once, transposed
+from core.web.csv_cells import Columns, once
 from core.web.listing import Cursors, ListQuery
 from tenants.scope import Scope
 
@@ -62,17 +62,15 @@ async def columns(
     scope: Scope, filters: service.PortalFilters, query: ListQuery
 ) -> tuple[Columns, int, Cursors]:
     """One batch of ``list_portals`` as columns (``csv_export.respond``'s ``columns``)."""
-    rows, total, cursors = await service.page_rows(scope, filters, query)
-    keys = [*AS_READ.values(), "languages", "login_descriptions", "intercom_secret", *SLOTS]
-    read = dict(zip(keys, transposed(rows, keys), strict=True))
+    read = await service.batch_columns(scope, filters, query)
     values = {(field,): read[key] for field, key in AS_READ.items()}
     values[("backoffice_url",)] = [backoffice_url(fqdn) for fqdn in read["fqdn"]]
     values[("languages",)] = once(_languages, read["languages"])
     values[("login_descriptions",)] = once(_descriptions, read["login_descriptions"])
     values[("intercom_secret_set",)] = [bool(secret) for secret in read["intercom_secret"]]
-    slots = zip(*(read[slot] for slot in SLOTS), strict=True) if rows else iter(())
+    slots = zip(*(read[slot] for slot in SLOTS), strict=True) if read.size else iter(())
     values[("files",)] = [_files(paths) if any(paths) else [] for paths in slots]
-    return Columns(len(rows), values), total, cursors
+    return Columns(read.size, values), 0, Cursors()
 
 
 def _files(paths: tuple) -> list[str]:

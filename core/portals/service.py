@@ -20,6 +20,7 @@ from core.accounts.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.secrets import encrypt
 from core.db.engine import transaction
+from core.db.rows import Columnar
 from core.db.search import matches
 from core.errors import Conflict, Invalid, NotFound
 from core.portals import certificates
@@ -27,7 +28,7 @@ from core.portals.domain import backoffice_url
 from core.portals.rules import clean_values
 from core.portals.schemas import PortalCreate, PortalOut, PortalReferences, PortalUpdate
 from core.portals.uploads import SLOTS
-from core.web.listing import Cursors, ListQuery, fetch_page
+from core.web.listing import Cursors, ListQuery, fetch_batch, fetch_page
 from tenants.models import Company, Portal
 from tenants.scope import Scope, in_scope
 
@@ -192,6 +193,12 @@ async def page_rows(
     so both read the same rows."""
     where = [in_scope(Portal, scope), *filters.clauses()]
     return await fetch_page(Portal, OUT_COLUMNS, where, query, SORTABLE)
+
+
+async def batch_columns(scope: Scope, filters: PortalFilters, query: ListQuery) -> Columnar:
+    """An export's batch (``query.resume``) of ``page_rows``'s rows, as columns."""
+    where = [in_scope(Portal, scope), *filters.clauses()]
+    return await fetch_batch(Portal, OUT_COLUMNS, where, query, SORTABLE)
 
 
 async def portal_row(scope: Scope, portal_id: int, *columns) -> dict:

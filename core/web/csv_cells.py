@@ -182,6 +182,10 @@ class Plan:
 
     def rows(self, batch: list) -> Iterable[tuple]:
         """The batch's CSV rows: each column read and formatted whole, then zipped."""
+        return zip(*self.columns(batch), strict=True)
+
+    def columns(self, batch: list) -> list[list]:
+        """The batch's cells a column at a time (``csv_lines.lines`` writes them)."""
         parents: dict[str, list] = {}
         formatted = []
         for path, convert in self._steps:
@@ -192,12 +196,16 @@ class Plan:
                     parents[path[0]] = list(map(attrgetter(path[0]), batch))
                 values = _below(parents[path[0]], path[1:])
             formatted.append(convert(values))
-        return zip(*formatted, strict=True)
+        return formatted
 
     def rows_of(self, batch: Columns) -> Iterable[tuple]:
         """The CSV rows of a batch given as columns: each path's values, as its Struct's field
         would hold them, formatted by the same converter ``rows`` picks for it."""
-        return zip(*(convert(batch.values[path]) for path, convert in self._steps), strict=True)
+        return zip(*self.columns_of(batch), strict=True)
+
+    def columns_of(self, batch: Columns) -> list[list]:
+        """``rows_of``'s cells a column at a time."""
+        return [convert(batch.values[path]) for path, convert in self._steps]
 
 
 class Columns:

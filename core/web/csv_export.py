@@ -10,7 +10,8 @@ the last row read, so the export costs the same per row however many there are, 
 counted. There is no row cap: the file streams as it is read, at most two batches in memory:
 the next batch's query is already in flight while the current one is formatted (read-ahead),
 so the database and the formatting overlap instead of taking turns. Cells are formatted a
-column at a time by a plan made once per export (``core.web.csv_cells``). A wide list may
+column at a time by a plan made once per export (``core.web.csv_cells``) and written a column
+at a time too (``core.web.csv_lines``, the text ``csv.writer`` writes). A wide list may
 also read its batches straight into columns (``respond``'s ``columns``: the agreements and
 portals do), skipping its output Struct a row; its cells are still the plan's. Issue 9's
 target is 50,000 rows/s; ``benchmarks/bench_csv_export.py`` measures every list.
@@ -32,6 +33,7 @@ from litestar.response import Stream
 
 from core.web.csv_cells import Columns, Plan
 from core.web.csv_cells import cell as cell  # the export's rules, one value at a time
+from core.web.csv_lines import lines
 from core.web.listing import ListQuery, Resume
 
 PAGE_SIZE = 5_000
@@ -100,7 +102,7 @@ async def respond(
 
     items, *_ = await fetch(batch_query(1))
     plan = Plan(row_type, items[0] if items and columns is None else None)
-    cells = plan.rows if columns is None else plan.rows_of
+    cells = plan.columns if columns is None else plan.columns_of
 
     async def body() -> AsyncIterator[bytes]:
         yield BOM.encode("utf-8") + _encode([plan.header])
@@ -112,7 +114,7 @@ async def respond(
                     number += 1
                     ahead = asyncio.ensure_future(fetch(batch_query(number)))
                     await asyncio.sleep(0)  # let it send its query before formatting starts
-                yield _encode(cells(batch))
+                yield lines(cells(batch)).encode("utf-8")
                 if ahead is None:
                     break
                 batch, *_ = await ahead

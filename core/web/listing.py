@@ -9,7 +9,7 @@ however deep it is, where ``OFFSET`` reads and drops every row before it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -22,6 +22,7 @@ from piccolo.columns.operators.comparison import ComparisonOperator
 from piccolo.table import Table
 
 from core.db import broad_search, disjoint, pinned
+from core.db.rows import Columnar, fetch_columns
 from core.db.rows import fetch as fetch_rows
 from core.errors import Invalid
 from core.web import keyset
@@ -156,7 +157,7 @@ async def fetch_blocks(
     query.validate(sortable)
     size = query.page_size
     if query.resume is not None:
-        rows = await _read(blocks, query, query.resume.last, True, size)
+        rows = await _read(blocks, query, query.resume.last, True, size, read=fetch_rows)
         if rows:
             query.resume.last = _position(rows[-1])
         return _plain(rows), 0, Cursors()
@@ -193,6 +194,31 @@ async def fetch_blocks(
         else None,
     )
     return _plain(rows), total, cursors
+
+
+async def fetch_batch(
+    table: type[Table],
+    columns: list,
+    where: list[Where],
+    query: ListQuery,
+    sortable: dict[str, Column],
+) -> Columnar:
+    """One batch of a one-table list's export (``query.resume``) as columns: the rows
+    ``fetch_page`` gives a batch, by the same reads, without a dict a row
+    (``core.db.rows.fetch_columns``); ``query.resume`` moves past its last row."""
+    if query.resume is None:
+        raise ValueError("fetch_batch reads an export's batches: ListQuery.resume is needed")
+    query.validate(sortable)
+    blocks = [Block(table, columns, where, sortable)]
+    runs = await _runs(blocks, query, query.resume.last, True, query.page_size, read=fetch_columns)
+    # a run merged from several arms of a disjoint scope (``core.db.disjoint``) came as rows
+    parts = [run if isinstance(run, Columnar) else Columnar.of_rows(run) for _, run in runs]
+    batch = Columnar.joined(parts)
+    if batch.size:
+        last = next(index for index, run in reversed(runs) if len(run))
+        keys, ids = batch.columns.pop(SORT_ALIAS), batch.columns.pop(ID_ALIAS)
+        query.resume.last = keyset.Position(last, keys[-1], ids[-1])
+    return batch
 
 
 def _list_name(blocks: list[Block], prefix: str) -> str:
@@ -235,16 +261,16 @@ async def _rows(
     limit: int,
     offset: int = 0,
     whole: bool = True,
-) -> list[dict]:
+    read: Callable[[Any], Awaitable[Any]] | None = None,
+) -> Any:
     """Every page of every list is read here, so how a block is read is decided once: a scope
     of disjoint arms (``tenants.scope``, the banks' ancestors) as index ranges merged, when
     that pays (``core.db.disjoint``), else one query; a name search from the list's order
-    first, when the matches fill a page early in it (``core.db.broad_search``)."""
+    first, when the matches fill a page early in it (``core.db.broad_search``). ``read`` runs
+    each select: an export's batches skip piccolo's per-value converters (``core.db.rows``)."""
     key = block.sortable[query.sort]
-    # an export's batches skip piccolo's per-value converters (same rows, core.db.rows)
-    fetch = fetch_rows if query.resume is not None else None
 
-    def read(where: list) -> Any:
+    def ordered(where: list) -> Any:
         return disjoint.ordered(
             block.table,
             where,
@@ -254,12 +280,12 @@ async def _rows(
             limit=limit,
             offset=offset,
             aliases=(SORT_ALIAS, ID_ALIAS),
-            read=fetch,
+            read=read,
         )
 
     where = [*block.where, *bound]
     return await broad_search.ordered(
-        block.table, where, key, read, ascending=ascending, limit=limit, offset=offset
+        block.table, where, key, ordered, ascending=ascending, limit=limit, offset=offset
     )
 
 
@@ -270,9 +296,30 @@ async def _read(
     forward: bool,
     limit: int,
     sizes: dict[int, int] | None = None,
+    read: Callable[[Any], Awaitable[list[dict]]] | None = None,
 ) -> list[dict]:
     """Up to ``limit`` rows after (``forward``) or before ``start``, crossing into the next
-    (previous) blocks as one runs out; backwards reads come nearest first.
+    (previous) blocks as one runs out; backwards reads come nearest first (``_runs``), each
+    row tagged with its block."""
+    rows: list[dict] = []
+    for index, run in await _runs(blocks, query, start, forward, limit, sizes, read):
+        for row in run:
+            row[BLOCK] = index
+        rows += run
+    return rows
+
+
+async def _runs(
+    blocks: list[Block],
+    query: ListQuery,
+    start: keyset.Position | None,
+    forward: bool,
+    limit: int,
+    sizes: dict[int, int] | None = None,
+    read: Callable[[Any], Awaitable[Any]] | None = None,
+) -> list[tuple[int, Any]]:
+    """The reads giving up to ``limit`` rows after (``forward``) or before ``start``, each with
+    its block's index, crossing into the next (previous) blocks as one runs out.
 
     A block read unbounded that gave fewer rows than asked was read whole: its size goes into
     ``sizes``, and its total needs no count (a short list's first page is one query).
@@ -280,26 +327,27 @@ async def _read(
     ascending = query.order == "asc"
     first = start.block if start is not None else 0 if forward else len(blocks) - 1
     indices = range(first, len(blocks)) if forward else range(first, -1, -1)
-    rows: list[dict] = []
+    runs: list[tuple[int, Any]] = []
+    count = 0
     for index in indices:
         block = blocks[index]
         at = start if start is not None and index == start.block else None
         direction = ascending if forward else not ascending
-        found: list[dict] = []
+        found = 0
         # one bound, or a NULL-able key's values and NULLs as two runs (keyset.ranges)
         for bound in keyset.ranges(block.table, block.sortable[query.sort], at, direction):
-            want = limit - len(rows) - len(found)
-            found += await _rows(block, query, direction, bound, want, whole=False)
-            if len(rows) + len(found) >= limit:
+            want = limit - count - found
+            run = await _rows(block, query, direction, bound, want, whole=False, read=read)
+            runs.append((index, run))
+            found += len(run)
+            if count + found >= limit:
                 break
-        if sizes is not None and at is None and len(found) < limit - len(rows):
-            sizes[index] = len(found)
-        for row in found:
-            row[BLOCK] = index
-        rows += found
-        if len(rows) >= limit:
+        if sizes is not None and at is None and found < limit - count:
+            sizes[index] = found
+        count += found
+        if count >= limit:
             break
-    return rows
+    return runs
 
 
 async def _read_from(blocks: list[Block], query: ListQuery, offset: int, limit: int) -> list[dict]:
