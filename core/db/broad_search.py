@@ -67,7 +67,7 @@ class Searched(WhereRaw):
     ``EXISTS`` for a foreign key's columns), and ``probes``, the FTS5 table and query of each
     searched table, which ``narrowed`` asks for a few candidates."""
 
-    __slots__ = ("_narrowed", "_rebuild", "plain", "probes")
+    __slots__ = ("_narrowed", "_rebuild", "plain", "probes", "refine")
 
     def __init__(
         self,
@@ -79,6 +79,8 @@ class Searched(WhereRaw):
         super().__init__("{}", indexed.querystring)
         self.plain, self.probes, self._rebuild = plain, probes, rebuild
         self._narrowed: list[Combinable | None] = []
+        # ``core.db.search.Refine``: the clause rebuilt on its texts' most selective words
+        self.refine = None
 
     async def narrowed(self, table: type[Table]) -> Combinable | None:
         """The search with each FTS5 subquery replaced by its rowids (a JSON array, made and
@@ -131,6 +133,9 @@ async def ordered(
     """``read(where)``: ``limit`` rows after ``offset`` of the list in (``key``, id) order,
     ``ascending`` or not; when ``where`` holds a ``Searched`` clause, read from the list's
     bounded prefix if that prefix holds them all (see the module's docstring)."""
+    from core.db.search import refined
+
+    where = await refined(where)
     searched, rest = split(where)
     if searched is None:
         return await read(where)
@@ -210,6 +215,9 @@ async def capped_count(
     """``count(table, where, cap)`` (rows matching, no further than ``cap + 1``); a
     ``Searched`` clause in ``where`` is first counted with ``LIKE`` over a bounded number of
     the list's rows, when its density says that reaches an exact answer."""
+    from core.db.search import refined
+
+    where = await refined(where)
     searched, rest = split(where)
     if searched is None:
         return await count(table, where, cap)
