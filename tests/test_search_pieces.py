@@ -173,3 +173,47 @@ async def test_the_index_is_asked_for_the_word_alone(bo_factory):
     assert "companies_name_trgm" in plan, plan
     assert any("'%00012%'" in line for line in index_conds), plan
     assert not any("Client 00012" in line for line in index_conds), plan
+
+
+async def test_a_total_proved_by_sure_matches_is_the_exact_total(bo_factory, bo_api, monkeypatch):
+    """PostgreSQL counts a dense text's capped total with rows surely matching (its
+    case-sensitive spellings): the totals are those of the plain count, whatever the case
+    typed, for texts matching every row, half of them, a few and none; another tenant's rows
+    are not counted."""
+    from core.db import broad_search
+    from core.web import listing
+
+    monkeypatch.setattr(broad_search, "SAMPLE", 30)
+    monkeypatch.setattr(broad_search, "COUNT_SCAN", 600)
+    monkeypatch.setattr(listing, "TOTAL_CAP", 100)
+    owner = await bo_factory.owner()
+    ours = await _tenant(bo_factory, owner, "Ours")
+    await _tenant(bo_factory, owner, "Theirs")
+    api = await bo_api(await bo_factory.user(ours))
+    texts = ["client", "Client", "CLIENT", "cLiEnT", "lient 000", "LIENT 001", "ours", "zzzz"]
+    urls = [
+        f"/api/v1/{name}?q={text.replace(' ', '%20')}&page_size=5"
+        for name in ("companies", "legal-entities", "banks", "agreements")
+        for text in [*texts, "le 0", "bank", "a-0"]
+    ]
+    statements: list[str] = []
+    bounded = broad_search._bounded_count
+
+    async def seen(table, where, plain, rows):
+        statements.append(str(plain.querystring))
+        return await bounded(table, where, plain, rows)
+
+    monkeypatch.setattr(broad_search, "_bounded_count", seen)
+    ours_totals = {url: (await api.get(url)).json() for url in urls}
+    assert any(" LIKE " in sql for sql in statements) is is_postgres()
+    monkeypatch.setattr(broad_search, "_refinable", lambda where: (None, where))
+    for url in urls:
+        reference = (await api.get(url)).json()
+        assert ours_totals[url] == reference, url
+    totals = {url: page["total"] for url, page in ours_totals.items()}
+    assert totals["/api/v1/companies?q=cLiEnT&page_size=5"] == 100
+    assert ours_totals["/api/v1/companies?q=cLiEnT&page_size=5"]["total_is_capped"]
+    assert totals["/api/v1/companies?q=lient%20000&page_size=5"] == 100
+    assert totals["/api/v1/companies?q=LIENT%20001&page_size=5"] == 100
+    assert totals["/api/v1/companies?q=zzzz&page_size=5"] == 0
+    assert totals["/api/v1/banks?q=ours&page_size=5"] == 100

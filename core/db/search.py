@@ -128,7 +128,12 @@ def _clause(groups: dict[tuple[str, str], list[Column]], pieces: Pieces) -> Comb
         return reduce(lambda a, b: a | b, clauses)
 
     if not all(_fts_served(text) for _, text in groups):
-        return Refinable(indexed(), groups, pieces)
+        from core.db.engine import is_postgres
+
+        found = Refinable(indexed(), groups, pieces)
+        if is_postgres():
+            found.sure = _sure(groups)
+        return found
     # SQLite: what core.db.broad_search needs to pick the cheapest exact read (its docstring)
     plain = [
         _correlated(group, text) if key else _like(group, text)
@@ -180,13 +185,52 @@ class Refine:
 
 class Refinable(WhereRaw):
     """A search clause as SQL (PostgreSQL's, or SQLite's for a text with no trigram), which
-    ``refined`` may rebuild on a more selective word of its text."""
+    ``refined`` may rebuild on a more selective word of its text.
 
-    __slots__ = ("refine",)
+    PostgreSQL's ``ILIKE`` folds the case of both sides on every row it checks (1-2 µs a row,
+    ten times a ``LIKE``): a capped total of a text most rows hold checked 10,001 rows, 13-20
+    ms at 100,000 companies. ``sure`` is a cheaper test that proves a match (the text as
+    typed, lower-, upper- or capitalised, case-sensitively, on the list's own columns): more
+    than the cap of rows passing it is the capped total (``broad_search.capped_count``)."""
+
+    __slots__ = ("refine", "sure")
 
     def __init__(self, clause: Combinable, groups, pieces: Pieces) -> None:
         super().__init__("{}", clause.querystring)
         self.refine = Refine(groups, pieces)
+        self.sure: Combinable | None = None
+
+
+def _spellings(text: str) -> list[str]:
+    """Texts whose case-sensitive ``LIKE`` match proves an ``ILIKE`` match of ``text``: the
+    text as typed, and for ASCII its lower-, upper- and capitalised forms (which fold to the
+    same letters on every engine; other scripts' case rules may depend on the neighbours)."""
+    if not text.isascii():
+        return [text]
+    return list(dict.fromkeys([text, text.lower(), text.upper(), text.capitalize()]))
+
+
+def _sure_like(column: Column, text: str) -> Combinable:
+    from core.web.listing import like_pattern
+
+    name = column._meta.get_full_name(with_alias=False)
+    checks = [
+        WhereRaw(f"{name} LIKE {{}} ESCAPE '\\'", like_pattern(spelling))
+        for spelling in _spellings(text)
+    ]
+    return reduce(lambda a, b: a | b, checks)
+
+
+def _sure(groups: dict[tuple[str, str], list[Column]]) -> Combinable | None:
+    """Rows surely matching (``Refinable``): the list's own columns' case-sensitive matches
+    (a foreign key's are left out: a row matching less than the search is still sure)."""
+    checks = [
+        _sure_like(column, text)
+        for (key, text), group in groups.items()
+        if not key and "\x00" not in text
+        for column in group
+    ]
+    return reduce(lambda a, b: a | b, checks) if checks else None
 
 
 async def refined(where: list) -> list:
