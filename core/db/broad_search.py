@@ -31,6 +31,8 @@ stopping after a page; and a page and its count each read the postings again. So
 Every path gives exactly the rows, totals and cursors of the trigram read alone
 (tests/test_broad_search.py compares them). PostgreSQL needs none of this: its planner tells
 a common text from a rare one from its statistics, so ``matches`` hands it no ``Searched``.
+Its capped total of a common text is counted with a cheap sure test instead of ``ILIKE``
+when that test proves more than the cap (``_sure_first_count``).
 """
 
 from __future__ import annotations

@@ -24,6 +24,12 @@ On SQLite ``matches`` answers a ``Searched`` clause: the SQL above, plus each ro
 reads a rare text through its few rowids and a broad one from its own order, where the
 postings of every match cost more than the old scan (``core.db.broad_search``).
 
+On both engines the index is asked for the text's most selective word rather than the whole
+text when a sample of the table says that word is as rare (``core.db.search_pieces``): every
+trigram of a common word ("Client" among 100,000 "Client …" companies) is under every row,
+and the index read all those entries for a text matching a hundred rows. ``refined`` rebuilds
+a list's clause so, once a request; the whole text is still checked on every row found.
+
 The audit log's filters (``action_contains``, ``user``) are not on this list: a trigram index on
 an append-only log of millions of rows cost far more on every write than it saved its searches
 (SQLite: 100,000 events took 271 s to bulk-load instead of 1.5 s, measured with the seeding of
