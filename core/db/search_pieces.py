@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 from piccolo.table import Table
 
-SAMPLE_ROWS = 2_000
+SAMPLE_ROWS = 1_000
 SAMPLE_SECONDS = 600.0
 MIN_SAMPLE = 200
 # a word the sample finds in this many more rows than the whole text still counts as as rare
