@@ -264,18 +264,22 @@ async def _sure_first_count(
     """PostgreSQL: a search's capped total, when more than ``cap`` of a bounded run of the
     list's rows pass its cheap sure test (``core.db.search.Refinable``: each of them matches,
     so the total is capped); the run is tried when the sure test finds the text dense in a
-    sample of ``SAMPLE`` rows. Otherwise, and on SQLite, ``count`` as it was. A text rare or
-    typed in another case than the rows hold costs the sample (1,000 ``LIKE``s)."""
+    sample of ``SAMPLE`` rows; with the exact test (``Refinable.exact``) the run's count is
+    also the total when it read the whole list. Otherwise, and on SQLite, ``count`` as it
+    was. A text rare or typed in another case than the rows hold costs the sample (1,000
+    ``LIKE``s)."""
     found, rest = _refinable(where)
     if found is None:
         return await count(table, where, cap)
     scanned, sure = await _bounded_count(table, rest, found.sure, SAMPLE)
     if sure and scanned == SAMPLE:
-        needed = math.ceil((cap + 1) * scanned / sure * 1.25)
+        needed = max(math.ceil((cap + 1) * scanned / sure * 1.25), 2 * SAMPLE)
         if needed <= COUNT_SCAN:
-            _, sure = await _bounded_count(table, rest, found.sure, max(needed, 2 * SAMPLE))
-            if sure > cap:
-                return cap + 1
+            # the exact test (sure first) where there is one: a list read whole is counted
+            test = found.exact if found.exact is not None else found.sure
+            scanned, hits = await _bounded_count(table, rest, test, needed)
+            if hits > cap or (scanned < needed and found.exact is not None):
+                return min(hits, cap + 1)
     return await count(table, where, cap)
 
 
