@@ -263,23 +263,19 @@ async def _sure_first_count(
 ) -> int:
     """PostgreSQL: a search's capped total, when more than ``cap`` of a bounded run of the
     list's rows pass its cheap sure test (``core.db.search.Refinable``: each of them matches,
-    so the total is capped); the run is tried when the sure test finds the text dense in a
-    sample of ``SAMPLE`` rows; with the exact test (``Refinable.exact``) the run's count is
-    also the total when it read the whole list. Otherwise, and on SQLite, ``count`` as it
-    was. A text rare or typed in another case than the rows hold costs the sample (1,000
-    ``LIKE``s)."""
+    so the total is capped); with the exact test (``Refinable.exact``, the sure test first)
+    the run's count is also the total when it read the whole list. The run is tried when the
+    table's sample (``Refinable.density``) says it holds that many matches; otherwise, and on
+    SQLite, ``count`` as it was. A wrong guess costs the run, never the answer."""
     found, rest = _refinable(where)
-    if found is None:
+    if found is None or not found.density:
         return await count(table, where, cap)
-    scanned, sure = await _bounded_count(table, rest, found.sure, SAMPLE)
-    if sure and scanned == SAMPLE:
-        needed = max(math.ceil((cap + 1) * scanned / sure * 1.25), 2 * SAMPLE)
-        if needed <= COUNT_SCAN:
-            # the exact test (sure first) where there is one: a list read whole is counted
-            test = found.exact if found.exact is not None else found.sure
-            scanned, hits = await _bounded_count(table, rest, test, needed)
-            if hits > cap or (scanned < needed and found.exact is not None):
-                return min(hits, cap + 1)
+    needed = max(math.ceil((cap + 1) / found.density * 1.25), 2 * SAMPLE)
+    if needed <= COUNT_SCAN:
+        test = found.exact if found.exact is not None else found.sure
+        scanned, hits = await _bounded_count(table, rest, test, needed)
+        if hits > cap or (scanned < needed and found.exact is not None):
+            return min(hits, cap + 1)
     return await count(table, where, cap)
 
 

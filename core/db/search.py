@@ -185,7 +185,10 @@ class Refine:
                 word = await search_pieces.piece(table, names, text)
                 if word != text:
                     pieces[(key, text)] = word
-            self._done.append(_clause(self.groups, pieces) if pieces else clause)
+            rebuilt = _clause(self.groups, pieces) if pieces else clause
+            if getattr(rebuilt, "sure", None) is not None:
+                rebuilt.density = await _density(self.groups)
+            self._done.append(rebuilt)
         return self._done[0]
 
 
@@ -199,12 +202,14 @@ class Refinable(WhereRaw):
     typed, lower-, upper- or capitalised, case-sensitively, on the list's own columns): more
     than the cap of rows passing it is the capped total (``broad_search.capped_count``)."""
 
-    __slots__ = ("exact", "refine", "sure")
+    __slots__ = ("density", "exact", "refine", "sure")
 
     def __init__(self, clause: Combinable, groups, pieces: Pieces) -> None:
         super().__init__("{}", clause.querystring)
         self.refine = Refine(groups, pieces)
         self.sure: Combinable | None = None
+        # the share of the table's rows holding the text, from its sample (``refined``)
+        self.density = 0.0
         # the exact test with ``sure`` tried first, for a search of the list's own columns
         self.exact: Combinable | None = None
 
@@ -239,6 +244,21 @@ def _sure(groups: dict[tuple[str, str], list[Column]]) -> Combinable | None:
         for column in group
     ]
     return reduce(lambda a, b: a | b, checks) if checks else None
+
+
+async def _density(groups: dict[tuple[str, str], list[Column]]) -> float:
+    """The largest sampled share of rows holding a text of the search in the list's own
+    columns (``search_pieces.density``): the search matches at least as many."""
+    from core.db import search_pieces
+
+    shares = [
+        await search_pieces.density(
+            _searched_table(group), [c._meta.db_column_name for c in group], text
+        )
+        for (key, text), group in groups.items()
+        if not key
+    ]
+    return max(shares, default=0.0)
 
 
 def _sure_first(groups: dict[tuple[str, str], list[Column]]) -> Combinable | None:

@@ -67,6 +67,17 @@ async def piece(table: type[Table], columns: Sequence[str], text: str) -> str:
     return best[2] if best[0] <= allowed else text
 
 
+async def density(table: type[Table], columns: Sequence[str], text: str) -> float:
+    """The share of the table's sampled rows holding ``text`` in any of ``columns`` (0 for a
+    table too small to say), which tells a text most rows hold from a rare one before any of
+    the list is read (``core.db.broad_search``'s PostgreSQL count)."""
+    sample = await _sample(table, tuple(columns))
+    if len(sample) < MIN_SAMPLE:
+        return 0.0
+    folded = text.casefold()
+    return sum(folded in value for value in sample) / len(sample)
+
+
 async def _sample(table: type[Table], columns: tuple[str, ...]) -> list[str]:
     key = (table._meta.tablename, columns)
     kept = _samples.get(key)
