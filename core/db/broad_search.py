@@ -69,7 +69,7 @@ class Searched(WhereRaw):
     ``EXISTS`` for a foreign key's columns), and ``probes``, the FTS5 table and query of each
     searched table, which ``narrowed`` asks for a few candidates."""
 
-    __slots__ = ("_narrowed", "_rebuild", "plain", "probes", "refine")
+    __slots__ = ("_narrowed", "_rebuild", "density", "plain", "probes", "refine")
 
     def __init__(
         self,
@@ -83,6 +83,8 @@ class Searched(WhereRaw):
         self._narrowed: list[Combinable | None] = []
         # ``core.db.search.Refine``: the clause rebuilt on its texts' most selective words
         self.refine = None
+        # the share of the table's sampled rows holding the text (``core.db.search.refined``)
+        self.density = 0.0
 
     async def narrowed(self, table: type[Table]) -> Combinable | None:
         """The search with each FTS5 subquery replaced by its rowids (a JSON array, made and
@@ -225,6 +227,10 @@ async def capped_count(
         return await _sure_first_count(table, where, cap, count)
     if (narrowed := await searched.narrowed(table)) is not None:
         return await count(table, [*rest, narrowed], cap)
+    if searched.density:  # the table's sample stands for the list's first rows
+        return await _dense_count(
+            table, where, rest, searched.plain, cap, count, 1, 0, searched.density
+        )
     scanned, hits = await _bounded_count(table, rest, searched.plain, SAMPLE)
     if hits > cap or scanned < SAMPLE:
         return min(hits, cap + 1)
@@ -240,13 +246,16 @@ async def _dense_count(
     count: Callable[[type[Table], list, int], Awaitable[int]],
     scanned: int,
     hits: int,
+    density: float = 0.0,
 ) -> int:
-    """``count(table, where, cap)``, or, when ``hits`` among ``scanned`` rows say that
-    ``COUNT_SCAN`` rows hold more than ``cap`` matches, the matches of ``plain`` among as many
-    rows of ``rest`` as should hold them: exact when more than ``cap``, or all rows read."""
-    if hits:
+    """``count(table, where, cap)``, or, when ``hits`` among ``scanned`` rows (or the
+    table's sampled ``density``) say that ``COUNT_SCAN`` rows hold more than ``cap`` matches,
+    the matches of ``plain`` among as many rows of ``rest`` as should hold them: exact when
+    more than ``cap``, or all rows read."""
+    density = density or hits / scanned
+    if density:
         # rows holding ``cap + 1`` matches at the sample's density, with a margin
-        needed = math.ceil((cap + 1) * scanned / hits * 1.25)
+        needed = math.ceil((cap + 1) / density * 1.25)
         if needed <= COUNT_SCAN:
             needed = max(needed, 2 * SAMPLE)
             scanned, hits = await _bounded_count(table, rest, plain, needed)

@@ -186,7 +186,7 @@ class Refine:
                 if word != text:
                     pieces[(key, text)] = word
             rebuilt = _clause(self.groups, pieces) if pieces else clause
-            if getattr(rebuilt, "sure", None) is not None:
+            if getattr(rebuilt, "sure", None) is not None or isinstance(rebuilt, Searched):
                 rebuilt.density = await _density(self.groups)
             self._done.append(rebuilt)
         return self._done[0]
