@@ -31,6 +31,8 @@ stopping after a page; and a page and its count each read the postings again. So
 Every path gives exactly the rows, totals and cursors of the trigram read alone
 (tests/test_broad_search.py compares them). PostgreSQL needs none of this: its planner tells
 a common text from a rare one from its statistics, so ``matches`` hands it no ``Searched``.
+Its capped total of a common text is counted with a cheap sure test instead of ``ILIKE``
+when that test proves more than the cap (``_sure_first_count``).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class Searched(WhereRaw):
     ``EXISTS`` for a foreign key's columns), and ``probes``, the FTS5 table and query of each
     searched table, which ``narrowed`` asks for a few candidates."""
 
-    __slots__ = ("_narrowed", "_rebuild", "plain", "probes")
+    __slots__ = ("_narrowed", "_rebuild", "density", "plain", "probes", "refine")
 
     def __init__(
         self,
@@ -79,6 +81,10 @@ class Searched(WhereRaw):
         super().__init__("{}", indexed.querystring)
         self.plain, self.probes, self._rebuild = plain, probes, rebuild
         self._narrowed: list[Combinable | None] = []
+        # ``core.db.search.Refine``: the clause rebuilt on its texts' most selective words
+        self.refine = None
+        # the share of the table's sampled rows holding the text (``core.db.search.refined``)
+        self.density = 0.0
 
     async def narrowed(self, table: type[Table]) -> Combinable | None:
         """The search with each FTS5 subquery replaced by its rowids (a JSON array, made and
@@ -131,6 +137,9 @@ async def ordered(
     """``read(where)``: ``limit`` rows after ``offset`` of the list in (``key``, id) order,
     ``ascending`` or not; when ``where`` holds a ``Searched`` clause, read from the list's
     bounded prefix if that prefix holds them all (see the module's docstring)."""
+    from core.db.search import refined
+
+    where = await refined(where)
     searched, rest = split(where)
     if searched is None:
         return await read(where)
@@ -217,23 +226,81 @@ async def capped_count(
     """``count(table, where, cap)`` (rows matching, no further than ``cap + 1``); a
     ``Searched`` clause in ``where`` is first counted with ``LIKE`` over a bounded number of
     the list's rows, when its density says that reaches an exact answer."""
+    from core.db.search import refined
+
+    where = await refined(where)
     searched, rest = split(where)
     if searched is None:
-        return await count(table, where, cap)
+        return await _sure_first_count(table, where, cap, count)
     if (narrowed := await searched.narrowed(table)) is not None:
         return await count(table, [*rest, narrowed], cap)
+    if searched.density:  # the table's sample stands for the list's first rows
+        return await _dense_count(
+            table, where, rest, searched.plain, cap, count, 1, 0, searched.density
+        )
     scanned, hits = await _bounded_count(table, rest, searched.plain, SAMPLE)
     if hits > cap or scanned < SAMPLE:
         return min(hits, cap + 1)
-    if hits:
+    return await _dense_count(table, where, rest, searched.plain, cap, count, scanned, hits)
+
+
+async def _dense_count(
+    table: type[Table],
+    where: list,
+    rest: list,
+    plain: Combinable,
+    cap: int,
+    count: Callable[[type[Table], list, int], Awaitable[int]],
+    scanned: int,
+    hits: int,
+    density: float = 0.0,
+) -> int:
+    """``count(table, where, cap)``, or, when ``hits`` among ``scanned`` rows (or the
+    table's sampled ``density``) say that ``COUNT_SCAN`` rows hold more than ``cap`` matches,
+    the matches of ``plain`` among as many rows of ``rest`` as should hold them: exact when
+    more than ``cap``, or all rows read."""
+    density = density or hits / scanned
+    if density:
         # rows holding ``cap + 1`` matches at the sample's density, with a margin
-        needed = math.ceil((cap + 1) * scanned / hits * 1.25)
+        needed = math.ceil((cap + 1) / density * 1.25)
         if needed <= COUNT_SCAN:
             needed = max(needed, 2 * SAMPLE)
-            scanned, hits = await _bounded_count(table, rest, searched.plain, needed)
+            scanned, hits = await _bounded_count(table, rest, plain, needed)
             if hits > cap or scanned < needed:
                 return min(hits, cap + 1)
     return await count(table, where, cap)
+
+
+async def _sure_first_count(
+    table: type[Table],
+    where: list,
+    cap: int,
+    count: Callable[[type[Table], list, int], Awaitable[int]],
+) -> int:
+    """PostgreSQL: a search's capped total, when more than ``cap`` of a bounded run of the
+    list's rows pass its cheap sure test (``core.db.search.Refinable``: each of them matches,
+    so the total is capped); with the exact test (``Refinable.exact``, the sure test first)
+    the run's count is also the total when it read the whole list. The run is tried when the
+    table's sample (``Refinable.density``) says it holds that many matches; otherwise, and on
+    SQLite, ``count`` as it was. A wrong guess costs the run, never the answer."""
+    found, rest = _refinable(where)
+    if found is None or not found.density:
+        return await count(table, where, cap)
+    needed = max(math.ceil((cap + 1) / found.density * 1.25), 2 * SAMPLE)
+    if needed <= COUNT_SCAN:
+        test = found.exact if found.exact is not None else found.sure
+        scanned, hits = await _bounded_count(table, rest, test, needed)
+        if hits > cap or (scanned < needed and found.exact is not None):
+            return min(hits, cap + 1)
+    return await count(table, where, cap)
+
+
+def _refinable(where: list) -> tuple[Any, list]:
+    """The first PostgreSQL search clause of ``where`` with a sure test, and the others."""
+    for n, clause in enumerate(where):
+        if getattr(clause, "sure", None) is not None:
+            return clause, [*where[:n], *where[n + 1 :]]
+    return None, where
 
 
 async def _bounded_count(
