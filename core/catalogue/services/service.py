@@ -84,12 +84,15 @@ def clean_type(raw: str) -> str:
 
 def clean_size(kind: str, raw: str | int | float | None) -> int | None:
     """The stored size of a ``kind`` service: micro-units for a monetary pack, units for the
-    other packs, ``None`` for the rest (which must not be given one)."""
+    other packs, ``None`` for the rest (which must not be given one). An empty string is no
+    size, as a form's empty field sends it."""
+    if raw == "":
+        raw = None
     if kind not in PACKS:
         if raw is not None:
             raise Invalid.field("size", f"only packs have a size, not a {LABELS[kind]} service")
         return None
-    if raw is None or raw == "":
+    if raw is None:
         raise Invalid.field("size", f"is required for a {LABELS[kind]}")
     if isinstance(raw, float):
         raise Invalid.field("size", 'give the size as a decimal string ("1000.50"), not a float')
