@@ -243,6 +243,12 @@ async def test_portal_and_bank_rules_are_all_reported_at_once(bo_factory, bo_api
     )
     assert res.status_code == 422, res.text
     assert set(_fields(res)) == {"name", "address", "country", "swift"}
+    res = await api.post(
+        "/api/v1/services",
+        json={"name": " ", "type": "unit_pack", "currency": "EUR", "size": "-1"},
+    )
+    assert res.status_code == 422, res.text
+    assert set(_fields(res)) == {"name", "currency", "size"}
 
 
 async def test_api_answers_shape_and_rule_errors_of_one_body_together(bo_factory, bo_api):

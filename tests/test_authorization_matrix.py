@@ -75,6 +75,7 @@ PLAIN_READS = {
     "/api/v1/plugins",
     "/api/v1/vendor-connections",
     "/api/v1/vendor-types",
+    "/api/v1/services",
     "/plugins",
     "/plugins/switches",
 }
@@ -303,8 +304,13 @@ async def _foreign_objects(world) -> dict:
         currency="EUR",
     )
     await agreement.save()
+    from core.catalogue.services.models import Service
+
+    service = Service(company=r2["id"], name="Theirs", type="pay_as_you_go", currency="EUR")
+    await service.save()
     return {
         "agreement": agreement.id,
+        "service": service.id,
         "company": c2["id"],
         "role": role.id,
         "client_role": client_role.id,
@@ -330,6 +336,10 @@ async def test_other_tenants_objects_answer_404_under_manage(bo_factory, bo_clie
         ("audit", "GET", f"/api/v1/audit/{theirs['event']}", None),
         ("portal_audit", "GET", f"/api/v1/audit/{theirs['event']}", None),
         ("export", "GET", f"/api/v1/jobs/{theirs['job']}", None),
+        ("services", "GET", f"/api/v1/services/{theirs['service']}", None),
+        ("services", "PATCH", f"/api/v1/services/{theirs['service']}", {"name": "Mine"}),
+        ("services", "POST", f"/api/v1/services/{theirs['service']}/archive", None),
+        ("services", "DELETE", f"/api/v1/services/{theirs['service']}", None),
         ("portal_export", "GET", f"/api/v1/jobs/{theirs['job']}", None),
         ("settings", "GET", f"/api/v1/companies/{theirs['company']}/plugins", None),
         (

@@ -56,6 +56,7 @@ async def _counts() -> tuple:
         ),
         ("post", "/api/v1/payment-systems", {"name": "Gate", "kind": "none", "settings": {}}),
         ("post", "/api/v1/portals", {"name": "Mine", "fqdn": "mine.example.com"}),
+        ("post", "/api/v1/services", {"name": "Mine", "type": "unit_pack", "size": "10"}),
     ],
 )
 async def test_client_writes_answer_403(bo_factory, bo_api, method, path, body):

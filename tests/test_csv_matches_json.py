@@ -22,6 +22,7 @@ from core.accounts.bank_schemas import BankOut
 from core.accounts.company_schemas import CompanyOut
 from core.accounts.legal_entity_schemas import LegalEntityOut
 from core.accounts.models import Bank, BankAccount, LegalEntity
+from core.catalogue.services.schemas import ServiceOut
 from core.payments.schemas import PaymentSystemOut
 from core.portals.schemas import PortalOut
 from core.web import csv_export
@@ -39,6 +40,7 @@ LISTS = {
     "/api/v1/own-bank-accounts": (BankAccountOut, "name"),
     "/api/v1/payment-systems": (PaymentSystemOut, "name"),
     "/api/v1/portals": (PortalOut, "name"),
+    "/api/v1/services": (ServiceOut, "name"),
 }
 UNICODE = "Zürich \u2013 東京 \u201cÜnïcode\u201d"  # en dash, curly quotes
 FORMULA = '=HYPERLINK("http://x")'
@@ -108,6 +110,15 @@ async def _seed(bo_factory, api, w) -> None:
     await Portal(company=r1["id"], name=FORMULA, fqdn="one.portal.test", title=UNICODE).save()
     await Portal(company=r1["id"], name=UNICODE, fqdn="two.portal.test").save()
     await Portal(company=w["c1"]["id"], name="Client portal", fqdn="three.portal.test").save()
+    for body in (
+        {"name": UNICODE, "type": "monetary_pack", "currency": "CHF", "size": "1234.500001"},
+        {"name": FORMULA, "type": "unit_pack", "size": "1000", "description": MULTILINE},
+        {"name": "-12.50", "type": "pay_as_you_go", "currency": "EUR"},
+    ):
+        res = await api.post("/api/v1/services", json=body)
+        assert res.status_code == 201, res.text
+    res = await api.get("/api/v1/services?q=12.50")
+    await api.post(f"/api/v1/services/{res.json()['items'][0]['id']}/archive")
 
 
 @pytest.mark.usefixtures("fakepay")

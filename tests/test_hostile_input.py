@@ -19,6 +19,7 @@ LISTS = (
     "/api/v1/portals",
     "/api/v1/users",
     "/api/v1/audit",
+    "/api/v1/services",
 )
 
 

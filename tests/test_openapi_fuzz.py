@@ -95,13 +95,20 @@ async def _seed() -> dict:
     """The demo tree; a token for the owner's admin; the ids worth aiming at."""
     from core.auth.models import User
     from core.auth.tokens import issue_token
+    from core.catalogue.services.models import Service
     from core.demo import seed_demo
 
     await seed_demo()
-    admin = await User.select(User.id).where(User.email == "admin@demo.local").first()
+    admin = await User.select(User.id, User.company).where(User.email == "admin@demo.local").first()
+    service = Service(company=admin["company"], name="Fuzz", type="pay_as_you_go", currency="EUR")
+    await service.save()
     token = await issue_token(admin["id"], kind="api", hours=2)
     others = await User.select(User.id).where(User.id != admin["id"])
-    return {"token": token, "user_ids": [row["id"] for row in others]}
+    return {
+        "token": token,
+        "user_ids": [row["id"] for row in others],
+        "service_ids": [service.id],
+    }
 
 
 def _known_values(seeded: dict) -> dict[str, list]:
@@ -110,6 +117,7 @@ def _known_values(seeded: dict) -> dict[str, list]:
     # Never the run's own account: deactivating or demoting it would only end the run.
     known["user_id"] = seeded["user_ids"] or [10**6]
     known["slot"] = ["logo", "favicon", "login_background", "styles"]
+    known["service_id"] = seeded["service_ids"]
     return known
 
 
@@ -147,6 +155,15 @@ MUST_WALK = {
     "GET /api/v1/vendor-types",
     "GET /api/v1/plugins/example/settings-schema",
     "POST /hooks/example/receipts/{connection_id}",
+    # issue 12: services, with one of the owner's to aim the ids at (``_seed``)
+    "GET /api/v1/services",
+    "POST /api/v1/services",
+    "GET /api/v1/services/{service_id}",
+    "PATCH /api/v1/services/{service_id}",
+    "DELETE /api/v1/services/{service_id}",
+    "POST /api/v1/services/{service_id}/clone",
+    "POST /api/v1/services/{service_id}/archive",
+    "POST /api/v1/services/{service_id}/unarchive",
 }
 
 

@@ -28,6 +28,7 @@ def core_tables() -> list[type[Table]]:
         RecoveryCode,
         User,
     )
+    from core.catalogue.services.models import Service
     from core.jobs.models import Job
     from core.ledger.models import BalanceAccount, LedgerEntry
     from core.mail.models import OutboundEmail
@@ -62,6 +63,7 @@ def core_tables() -> list[type[Table]]:
         BalanceAccount,
         LedgerEntry,
         ResellingAssociation,
+        Service,
         CompanyPlugin,
         PluginInstance,
         PaymentSystemConfig,

@@ -32,6 +32,7 @@ def _static_routers() -> list:
 
 
 def ui_handlers() -> list:
+    from core.catalogue.services import ui as services
     from core.ui import (
         account,
         agreement_ledger,
@@ -71,6 +72,7 @@ def ui_handlers() -> list:
             *reselling.HANDLERS,
             *banks.HANDLERS,
             *bank_accounts.HANDLERS,
+            *services.HANDLERS,
             *audit.HANDLERS,
             *portals.HANDLERS,
             *payment_systems.HANDLERS,

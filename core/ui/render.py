@@ -54,6 +54,10 @@ NAV = (
         ),
     },
     {
+        "label": "Finance",
+        "items": ({"label": "Services", "href": "/services", "key": "services"},),
+    },
+    {
         "label": "Users",
         "items": (
             {"label": "Users", "href": "/users", "key": "users"},
