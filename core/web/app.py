@@ -36,6 +36,7 @@ def _api_handlers() -> list:
     from core.audit.api import api_handlers as audit_handlers
     from core.auth import policy_api, twofactor_api
     from core.catalogue.dictionaries.api import API_HANDLERS as DICTIONARY_HANDLERS
+    from core.catalogue.domains.api import API_HANDLERS as DOMAIN_HANDLERS
     from core.ledger.api import API_HANDLERS as LEDGER_HANDLERS
     from core.payments.api import API_HANDLERS as PAYMENT_SYSTEM_HANDLERS
     from core.plugins.api import API_HANDLERS as PLUGIN_HANDLERS
@@ -56,6 +57,7 @@ def _api_handlers() -> list:
         *PLUGIN_HANDLERS,
         *VENDOR_CONNECTION_HANDLERS,
         *DICTIONARY_HANDLERS,
+        *DOMAIN_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,
         *audit_handlers(),
