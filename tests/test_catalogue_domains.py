@@ -251,3 +251,19 @@ async def test_a_third_party_channel_appears_the_same_way_and_switches_off(
     assert "fax" not in {d["key"] for d in (await seller_a.get(URL)).json()["items"]}
     seller_b = await bo_api(await bo_factory.user(b, is_admin=False))
     assert "fax" in {d["key"] for d in (await seller_b.get(URL)).json()["items"]}
+
+
+def test_docs_list_every_domain_resource_and_attribute_key():
+    """docs/channels.md is the contract rate-tree documents are written against: each row names
+    a domain, a resource and that resource's attributes with their dictionaries."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs/channels.md").read_text()
+    for channel in [*CORE_DOMAINS, *_bundled_channels()]:
+        for resource in channel.resources:
+            attrs = ", ".join(
+                f"`{a.name}` ({f'`{a.dictionary}`' if a.dictionary else 'free'})"
+                for a in resource.attributes
+            )
+            row = f"| `{channel.service_domain}` {channel.name} |"
+            assert row in text and f"| `{resource.key}` {resource.name} | {attrs or '—'} |" in text
