@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from core.catalogue.domains import service
 from core.catalogue.domains.core_domains import CORE_DOMAINS
 from core.plugins import catalog, registry
 from core.plugins.declarations import Attribute, Channel, Resource
@@ -29,7 +30,7 @@ def _bundled_channels() -> list[type[Channel]]:
 
 
 def _attributes(domain: str, resource: str) -> list[str]:
-    channel = registry.channels()[domain]
+    channel = service.registered()[domain].declaration
     (declared,) = [r for r in channel.resources if r.key == resource]
     return [a.name for a in declared.attributes]
 
@@ -47,8 +48,8 @@ def test_each_bundled_channel_is_valid_with_snake_case_keys_and_known_dictionari
     assert channel.dictionary_keys() <= set(registry.dictionaries())
 
 
-def test_every_product_domain_is_registered_and_the_core_ones_are_always_on():
-    expected = {
+def test_every_product_domain_is_registered_and_the_core_ones_are_no_channels():
+    channels = {
         "sms",
         "rcs",
         "viber",
@@ -61,16 +62,18 @@ def test_every_product_domain_is_registered_and_the_core_ones_are_always_on():
         "tts",
         "voice",
         "push_partner",
-        "service_purchase",
-        "bundle_grouping",
-        "additional_service",
     }
-    assert set(registry.channels()) >= expected
+    core = {"service_purchase", "bundle_grouping", "additional_service"}
+    assert set(registry.channels()) == channels
+    domains = service.registered()
+    assert set(domains) == channels | core
+    assert {k for k, d in domains.items() if d.core} == core
+    for declaration in CORE_DOMAINS:
+        declaration.validate_declaration()
+        assert declaration.dictionary_keys() <= set(registry.dictionaries())
     plugins = {i.name: i for i in catalog.installed()}
     for name in BUNDLED_PLUGINS:
         assert plugins[name].kind == "bundled" and plugins[name].switchable
-    core = plugins["core.catalogue.domains.builtin"]
-    assert core.always_on and core.keys("channels") == sorted(c.key for c in CORE_DOMAINS)
 
 
 def test_the_guides_rate_tree_attributes_are_declared():
@@ -89,7 +92,7 @@ def test_the_guides_rate_tree_attributes_are_declared():
         "pricing_type",
     ]
     assert _attributes("rcs", "rcs_message") == ["billing_event", "country", "network"]
-    purchase = registry.channels()["service_purchase"]
+    purchase = service.registered()["service_purchase"].declaration
     assert [r.key for r in purchase.resources] == ["unit_pack", "monetary_pack", "bundle_pack"]
     assert _attributes("bundle_grouping", "bundle_member") == ["bundle_pack"]
 
@@ -136,9 +139,9 @@ async def test_the_list_holds_every_domain_resource_and_attribute_as_declared(bo
     res = await api.get(URL)
     assert res.status_code == 200, res.text
     items = {d["key"]: d for d in res.json()["items"]}
-    assert list(items) == sorted(items) and set(items) == set(registry.channels())
-    for key, channel in registry.channels().items():
-        got = items[key]
+    assert list(items) == sorted(items) and set(items) == set(service.registered())
+    for key, domain in service.registered().items():
+        got, channel = items[key], domain.declaration
         assert got["name"] == channel.name and got["channel"] == channel.key
         assert got["core"] is (channel in CORE_DOMAINS)
         assert [r["key"] for r in got["resources"]] == [r.key for r in channel.resources]
@@ -156,7 +159,7 @@ async def test_the_list_holds_every_domain_resource_and_attribute_as_declared(bo
     }
     assert sms_message[3]["dictionary"] is None and sms_message[3]["values"] is None
     assert items["sms"]["plugin"] == "sms"
-    assert items["service_purchase"]["plugin"] == "core.catalogue.domains.builtin"
+    assert items["service_purchase"]["plugin"] == "core"
     # the values path answers: the list points at real dictionaries
     countries = await api.get(sms_message[1]["values"], params={"q": "spain"})
     assert [v["key"] for v in countries.json()["items"]] == ["ES"]
@@ -182,14 +185,24 @@ async def test_a_plugin_switched_off_for_a_company_disappears_for_it_and_below(b
     assert "whatsapp" in await domains(owner)
 
 
-async def test_core_domains_have_no_switch(bo_factory, bo_api):
-    owner, a, _, _ = await _tree(bo_factory)
-    boss = await bo_api(await bo_factory.user(owner))
-    res = await boss.put(
-        f"/api/v1/companies/{a['id']}/plugins/core.catalogue.domains.builtin",
-        json={"enabled": False},
-    )
-    assert 400 <= res.status_code < 500
+def test_a_plugin_channel_claiming_a_core_domain_is_a_conflict(bo_register_plugin):
+    class Packs(Channel):
+        key = "packs"
+        name = "Packs"
+        service_domain = "service_purchase"
+        resources = (Resource("pack", "Pack"),)
+
+    class PacksPlugin:
+        @hookimpl
+        def register_channels(self):
+            return [Packs]
+
+    bo_register_plugin(PacksPlugin(), name="packs-test")
+    with pytest.raises(PluginError, match=r"'packs-test'.*'service_purchase'.*core domain"):
+        service.registered()
+    from core.plugins.report import _registry_errors
+
+    assert any(e.startswith("domains: ") and "packs-test" in e for e in _registry_errors())
 
 
 class Fax(Channel):

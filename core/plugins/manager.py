@@ -28,10 +28,7 @@ from core.settings import get_settings
 
 ENTRY_POINT_GROUP = "backoffice.plugins"
 
-DEFAULT_PLUGINS: tuple[str, ...] = (
-    "core.catalogue.dictionaries.builtin",
-    "core.catalogue.domains.builtin",
-)
+DEFAULT_PLUGINS: tuple[str, ...] = ("core.catalogue.dictionaries.builtin",)
 
 BUNDLED_PLUGINS: dict[str, str] = {
     name: f"plugins.channels.{name}"

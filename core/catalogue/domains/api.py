@@ -11,23 +11,21 @@ from __future__ import annotations
 from litestar import Request, get
 
 from core.access.guards import signed_in
+from core.catalogue.domains import service
 from core.catalogue.domains.schemas import AttributeOut, DomainList, DomainOut, ResourceOut
-from core.plugins import enablement, registry
-from core.plugins.declarations import Channel
-from core.plugins.manager import DEFAULT_PLUGINS
 from core.web.context import principal_of
 
 DICTIONARIES_PATH = "/api/v1/dictionaries"
 
 
-def domain_out(channel: type[Channel]) -> DomainOut:
-    plugin = registry.plugin_of("channels", channel.key)
+def domain_out(domain: service.Domain) -> DomainOut:
+    channel = domain.declaration
     return DomainOut(
-        key=channel.service_domain,
+        key=domain.key,
         name=channel.name,
         channel=channel.key,
-        plugin=plugin,
-        core=plugin in DEFAULT_PLUGINS,
+        plugin=domain.plugin,
+        core=domain.core,
         resources=[
             ResourceOut(
                 key=resource.key,
@@ -55,9 +53,8 @@ def domain_out(channel: type[Channel]) -> DomainOut:
     tags=["Catalogue"],
 )
 async def list_domains(request: Request) -> DomainList:
-    channels = await enablement.available(principal_of(request).scope, "channels")
-    domains = sorted((domain_out(c) for c in channels.values()), key=lambda d: d.key)
-    return DomainList(items=domains)
+    domains = await service.available(principal_of(request).scope)
+    return DomainList(items=[domain_out(domains[key]) for key in sorted(domains)])
 
 
 API_HANDLERS = [list_domains]

@@ -1,11 +1,13 @@
-"""The domains of the core's own service types, declared like a channel's but not a plugin.
+"""The domains of the core's own service types: declared like a channel's, but not channels.
 
-Pack and bundle prices (Service purchase), the over-limit price of a bundle (Bundle grouping)
-and one-off fees (Additional service) belong to the service types the core implements (unit,
-monetary and bundle packs, bundle initiators), not to a messaging channel. Rating a pack reads
-its purchase price from the pay-as-you-go tree, so a company without these domains could hold
-packs it cannot price: they are always on, registered by a core module
-(``core.catalogue.domains.builtin``) that has no per-company switch.
+Pack and bundle prices (Service purchase), the over-limit price of a bundle member (Bundle
+grouping) and one-off fees (Additional service) belong to service types the core implements
+(unit, monetary and bundle packs, bundle initiators), not to a messaging channel: nothing is
+sent on them, no vendor serves them, no sender ID or MNP lookup names them. So they are kept
+out of the channels registry (whose keys those features offer) and out of the plugin switches:
+rating a pack reads its purchase price from the pay-as-you-go tree, and a company that could
+switch Service purchase off would hold packs it cannot price. ``service.registered`` puts them
+beside the channels' domains and refuses a plugin that declares one of their keys.
 
 The pack attributes take free values for now: the ``packs`` dictionary (a tenant's pack
 services) needs the services table of issue 12 item 3; once it exists they name it.

@@ -23,7 +23,7 @@ class ResourceOut(msgspec.Struct):
 
 class DomainOut(msgspec.Struct):
     """``key`` is the domain a rate tree names; ``channel`` the declaring channel's key and
-    ``plugin`` its plugin; ``core`` marks the domains the core declares (always on)."""
+    ``plugin`` its plugin (``core`` for the core's domains, which ``core`` marks: always on)."""
 
     key: str
     name: str
