@@ -280,3 +280,13 @@ def test_docs_list_every_domain_resource_and_attribute_key():
             )
             row = f"| `{channel.service_domain}` {channel.name} |"
             assert row in text and f"| `{resource.key}` {resource.name} | {attrs or '—'} |" in text
+
+
+async def test_the_plugins_list_shows_the_bundled_channels_as_bundled(bo_factory, bo_api):
+    boss = await bo_api(await bo_factory.user(await bo_factory.owner()))
+    res = await boss.get("/api/v1/plugins", params={"kind": "bundled", "page_size": 100})
+    assert res.status_code == 200, res.text
+    items = res.json()["items"]
+    assert sorted(i["name"] for i in items) == sorted(BUNDLED_PLUGINS)
+    assert all(i["package"] == "backoffice" and not i["always_on"] for i in items)
+    assert all(i["enabled"] and i["compatible"] for i in items)
