@@ -290,3 +290,24 @@ async def test_the_plugins_list_shows_the_bundled_channels_as_bundled(bo_factory
     assert sorted(i["name"] for i in items) == sorted(BUNDLED_PLUGINS)
     assert all(i["package"] == "backoffice" and not i["always_on"] for i in items)
     assert all(i["enabled"] and i["compatible"] for i in items)
+
+
+def test_channel_packages_use_the_public_plugin_api_only():
+    """Written as a third party would write them: the declarations and the hook marker, their
+    own package, nothing else of the core (nor another channel)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "plugins/channels"
+    public = {"__future__", "core.plugins.declarations", "core.plugins.hookspecs"}
+    for path in sorted(root.glob("*/*.py")):
+        own = f"plugins.channels.{path.parent.name}"
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name in public or name.startswith(own), f"{path}: imports {name}"
