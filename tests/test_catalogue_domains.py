@@ -77,10 +77,17 @@ def test_every_product_domain_is_registered_and_the_core_ones_are_no_channels():
 
 
 def test_the_guides_rate_tree_attributes_are_declared():
-    assert _attributes("sms", "sms_message") == ["direction", "country", "network", "sender_id"]
+    assert _attributes("sms", "sms_message") == [
+        "direction",
+        "country",
+        "mcc",
+        "network",
+        "sender_id",
+    ]
     assert _attributes("sms", "sender_id_usage_fee") == [
         "periodicity",
         "country",
+        "mcc",
         "network",
         "sender_id_type",
     ]
@@ -91,7 +98,7 @@ def test_the_guides_rate_tree_attributes_are_declared():
         "pricing_category",
         "pricing_type",
     ]
-    assert _attributes("rcs", "rcs_message") == ["billing_event", "country", "network"]
+    assert _attributes("rcs", "rcs_message") == ["billing_event", "country", "mcc", "network"]
     purchase = service.registered()["service_purchase"].declaration
     assert [r.key for r in purchase.resources] == ["unit_pack", "monetary_pack", "bundle_pack"]
     assert _attributes("bundle_grouping", "bundle_member") == ["bundle_pack"]
@@ -157,7 +164,7 @@ async def test_the_list_holds_every_domain_resource_and_attribute_as_declared(bo
         "dictionary": "countries",
         "values": "/api/v1/dictionaries/countries",
     }
-    assert sms_message[3]["dictionary"] is None and sms_message[3]["values"] is None
+    assert sms_message[4]["dictionary"] is None and sms_message[4]["values"] is None
     assert items["sms"]["plugin"] == "sms"
     assert items["service_purchase"]["plugin"] == "core"
     # the values path answers: the list points at real dictionaries

@@ -21,6 +21,7 @@ class FlashCall(Channel):
             "Flash call",
             (
                 Attribute("country", "Country", dictionary="countries"),
+                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
                 Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
                 Attribute("sender_id", "Sender ID", dictionary=None),
             ),

@@ -22,6 +22,7 @@ class Rcs(Channel):
             (
                 Attribute("billing_event", "Billing event", dictionary="rcs_billing_events"),
                 Attribute("country", "Country", dictionary="countries"),
+                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
                 Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
             ),
         ),

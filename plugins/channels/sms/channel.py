@@ -23,6 +23,7 @@ class Sms(Channel):
             (
                 Attribute("direction", "Direction (MT/MO)", dictionary="directions"),
                 Attribute("country", "Country", dictionary="countries"),
+                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
                 Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
                 Attribute("sender_id", "Sender ID", dictionary=None),
             ),
@@ -32,6 +33,7 @@ class Sms(Channel):
             "Sender ID setup fee",
             (
                 Attribute("country", "Country", dictionary="countries"),
+                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
                 Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
                 Attribute("sender_id_type", "Sender ID type", dictionary="sender_id_types"),
             ),
@@ -42,6 +44,7 @@ class Sms(Channel):
             (
                 Attribute("periodicity", "Periodicity", dictionary="periodicity"),
                 Attribute("country", "Country", dictionary="countries"),
+                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
                 Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
                 Attribute("sender_id_type", "Sender ID type", dictionary="sender_id_types"),
             ),

@@ -20,6 +20,7 @@ class Tts(Channel):
             "TTS call",
             (
                 Attribute("country", "Country", dictionary="countries"),
+                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
                 Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
                 Attribute("sender_id", "Sender ID", dictionary=None),
             ),
