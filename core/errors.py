@@ -52,6 +52,15 @@ class Unauthorized(DomainError):
     title = "Unauthorized"
 
 
+class PluginsInConflict(DomainError):
+    """Two plugins (or a plugin and the core) claim one key: the registry refuses to pick one,
+    so what reads it answers 503 naming them (what ``backoffice plugins check`` prints) rather
+    than an opaque 500, until an operator removes or switches off one of them."""
+
+    status_code = 503
+    title = "Plugins in conflict"
+
+
 class Invalid(DomainError):
     """Input that parsed but breaks a rule; ``errors`` says which field and why."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from core.plugins import registry
+
 
 async def _tree(bo_factory):
     owner = await bo_factory.owner()
@@ -367,7 +369,7 @@ async def test_mnp_cannot_be_enabled_without_an_mnp_capable_connection(
     assert res.status_code == 422
     assert res.json()["errors"][0] == {
         "field": "mnp_channels",
-        "message": "unknown channel fax (available: test-chat)",
+        "message": f"unknown channel fax (available: {', '.join(sorted(registry.channels()))})",
     }
     # channels can be chosen ahead of time; they are known channels, kept once each
     res = await api.post(

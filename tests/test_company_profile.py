@@ -8,6 +8,8 @@ from ledger_helpers import set_balance
 from test_plugins_registry import Chat, Plugin, Zones
 from test_ui_helpers import sign_in
 
+from core.plugins import registry
+
 
 async def _world(bo_factory):
     owner = await bo_factory.owner()
@@ -77,7 +79,10 @@ async def test_profile_shows_agreements_with_the_terms_in_force_now(bo_factory, 
     finance = body["finance"]
     assert finance["invoices"] == finance["payments"] == finance["services"] == []
     assert body["assets"] == {"templates": []}
-    assert body["overview"] == {"traffic": [], "top_senders": []}
+    # the bundled channel plugins are registered: one zero row each, no sender yet
+    assert body["overview"]["top_senders"] == []
+    assert [r["channel"] for r in body["overview"]["traffic"]] == sorted(registry.channels())
+    assert {(r["messages"], r["delivered"]) for r in body["overview"]["traffic"]} == {(0, 0)}
 
 
 async def test_traffic_has_one_zero_row_per_registered_channel(
@@ -87,9 +92,12 @@ async def test_traffic_has_one_zero_row_per_registered_channel(
     owner, r1, c1, r2 = await _world(bo_factory)
     api = await bo_api(await bo_factory.user(r1))
     body = (await api.get(f"/api/v1/companies/{c1['id']}/profile?period=day")).json()
-    assert body["overview"]["traffic"] == [
-        {"channel": "test-chat", "channel_name": "Test chat", "messages": 0, "delivered": 0}
-    ]
+    traffic = body["overview"]["traffic"]
+    assert [r["channel"] for r in traffic] == sorted(registry.channels())
+    assert {"channel": "test-chat", "channel_name": "Test chat", "messages": 0, "delivered": 0} in (
+        traffic
+    )
+    assert {"channel": "sms", "channel_name": "SMS", "messages": 0, "delivered": 0} in traffic
     assert body["period_from"].endswith("T00:00:00Z") or "T00:00:00+00:00" in body["period_from"]
 
 
@@ -125,7 +133,8 @@ async def test_profile_page_tabs(bo_factory, bo_client):
     assert page.status_code == 200
     text = page.text
     assert "Home client" in text and f"ID {c1['id']}" in text and ">Enabled<" in text
-    assert "No traffic in this period." in text and "No traffic yet." in text
+    # a zero row per registered channel (the bundled ones at least), no sender yet
+    assert "<tr><td>WhatsApp</td><td>0</td><td>0</td></tr>" in text and "No traffic yet." in text
     assert f'href="/companies/{c1["id"]}/edit"' in text
     assert f'href="/companies/{c1["id"]}/block"' in text
     finance = (await bo_client.get(f"/companies/{c1['id']}?tab=finance")).text

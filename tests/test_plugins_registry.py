@@ -253,6 +253,7 @@ def test_a_new_plugin_object_at_a_reused_address_is_not_mistaken_for_the_old_one
 
 class BrandedChat(Chat):
     key = "test-branded"
+    service_domain = "test_branded"  # one domain per channel: a rate tree names the domain
     sender_id_fields = (Field("brand", "string", "Brand name", required=True),)
     vendor_types = ()
 
@@ -322,6 +323,7 @@ async def test_the_app_starts_and_logs_the_clash(bo_db, bo_register_plugin):
 
 class Letters(Chat):
     key = "test-letters"
+    service_domain = "test_letters"
     vendor_types = ()
 
 

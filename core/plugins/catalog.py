@@ -2,8 +2,9 @@
 left out at start-up, in one list for the plugins page, the API and ``backoffice plugins check``.
 
 Built-in modules (``DEFAULT_PLUGINS``, i.e. ``core.catalogue.dictionaries.builtin``) are part of
-the core: they are listed as ``kind="core"`` and are always on. Everything else can be switched
-per company (``core.plugins.enablement``).
+the core: they are listed as ``kind="core"`` and are always on. The channel plugins shipped in
+the repository (``BUNDLED_PLUGINS``) are ``kind="bundled"``. Everything but the core can be
+switched per company (``core.plugins.enablement``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.plugins import compat
-from core.plugins.manager import DEFAULT_PLUGINS, plugin_manager
+from core.plugins.manager import BUNDLED_PLUGINS, DEFAULT_PLUGINS, plugin_manager
 
 CONTRIBUTION_HOOKS = {
     "channels": "register_channels",
@@ -30,7 +31,7 @@ CONTRIBUTION_HOOKS = {
     "templates": "register_templates",
     "migrations": "register_migrations",
 }
-KINDS = ("core", "package", "registered")
+KINDS = ("core", "bundled", "package", "registered")
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,8 @@ def installed() -> list[PluginInfo]:
             continue
         if name in DEFAULT_PLUGINS:
             kind, package, version = "core", "backoffice", _builtin_version()
+        elif name in BUNDLED_PLUGINS and plugin.__name__ == BUNDLED_PLUGINS[name]:
+            kind, package, version = "bundled", "backoffice", _builtin_version()
         elif name in packages:
             kind, package, version = "package", packages[name].package, packages[name].version
         else:

@@ -114,8 +114,13 @@ class Channel:
     def validate_declaration(cls) -> None:
         _check_key_and_name(cls)
         where = cls.__qualname__
-        if not isinstance(cls.service_domain, str) or not cls.service_domain.strip():
-            raise DeclarationError(f"{where}: service_domain must be a non-empty string")
+        # The domain key is what a rate-tree document names ("domain": "sms"), so it obeys
+        # the same rule as every other key.
+        if not isinstance(cls.service_domain, str) or not KEY_PATTERN.match(cls.service_domain):
+            raise DeclarationError(
+                f"{where}: service_domain {cls.service_domain!r} must be a key: lowercase "
+                "letters, digits, '-' or '_', starting with a letter"
+            )
         if not cls.resources:
             raise DeclarationError(f"{where}: declares no resources")
         resource_keys: set[str] = set()

@@ -1,7 +1,14 @@
 """The single plugin manager: built-ins from one tuple, third parties by entry point.
 
 ``BACKOFFICE_DISABLED_PLUGINS`` (comma-separated names) blocks plugins before they load: a
-built-in by its module name, an installed package by its entry-point name. ``check_pending``
+built-in by its module name, a bundled plugin by its short name (``sms``), an installed
+package by its entry-point name.
+
+Bundled plugins are the channel packages shipped in this repository (``plugins/channels/``).
+They are registered by name from ``BUNDLED_PLUGINS`` rather than through entry points so that
+a source checkout (``make run``, the demo, the tests) has them without reinstalling the
+distribution, yet unlike the core modules they are ordinary plugins: listed, switchable per
+company and blockable like a package. ``check_pending``
 makes a misspelled hook implementation an error instead of silent dead code for plugins
 registered in code; an installed package with one is left out and reported instead
 (``core.plugins.loading``), because a broken package must not keep the platform down.
@@ -23,6 +30,24 @@ ENTRY_POINT_GROUP = "backoffice.plugins"
 
 DEFAULT_PLUGINS: tuple[str, ...] = ("core.catalogue.dictionaries.builtin",)
 
+BUNDLED_PLUGINS: dict[str, str] = {
+    name: f"plugins.channels.{name}"
+    for name in (
+        "sms",
+        "rcs",
+        "viber",
+        "whatsapp",
+        "wechat",
+        "email",
+        "flash_call",
+        "telegram_gateway",
+        "push",
+        "tts",
+        "voice",
+        "push_partner",
+    )
+}
+
 log = logging.getLogger("backoffice.plugins")
 
 
@@ -35,7 +60,9 @@ def hook_names() -> list[str]:
 
 
 def build_plugin_manager(
-    disabled: tuple[str, ...] = (), builtins: tuple[str, ...] = DEFAULT_PLUGINS
+    disabled: tuple[str, ...] = (),
+    builtins: tuple[str, ...] = DEFAULT_PLUGINS,
+    bundled: dict[str, str] = BUNDLED_PLUGINS,
 ) -> BackofficePluginManager:
     pm = BackofficePluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
@@ -45,6 +72,9 @@ def build_plugin_manager(
         if pm.is_blocked(module_name):
             continue
         pm.register(importlib.import_module(module_name), name=module_name)
+    for name, module_name in bundled.items():
+        if not pm.is_blocked(name):
+            pm.register(importlib.import_module(module_name), name=name)
     load_packages(pm, ENTRY_POINT_GROUP)
     try:
         pm.check_pending()

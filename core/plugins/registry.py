@@ -89,7 +89,17 @@ def _cached(kind: str, build: Callable[[], tuple[dict, dict]]) -> tuple[dict, di
 def _build_channels() -> tuple[dict, dict]:
     found, owners = _keyed("register_channels", Channel, lambda c: c.key)
     known = dictionaries()
+    domains: dict[str, str] = {}
     for key, channel in found.items():
+        # A rate tree names a domain, not a channel: two channels sharing one would make its
+        # resources ambiguous, so that is a conflict like a reused key.
+        other = domains.setdefault(channel.service_domain, key)
+        if other != key:
+            raise PluginError(
+                f"service domain {channel.service_domain!r} is declared twice: by channel "
+                f"{other!r} (plugin {owners[other]!r}) and by channel {key!r} "
+                f"(plugin {owners[key]!r})"
+            )
         missing = sorted(channel.dictionary_keys() - set(known))
         if missing:
             raise PluginError(

@@ -13,7 +13,9 @@ from core.plugins.manager import PluginError
 
 def _extension_checks() -> dict:
     """What ``create_app`` and ``db migrate`` would refuse (a route with no permission, a bad
-    menu entry or migrations app), found before the app is started."""
+    menu entry or migrations app), and a channel claiming a core service domain (which the
+    domains API refuses to answer with), found before the app is started."""
+    from core.catalogue.domains.service import registered as domains
     from core.db.tables import plugin_apps
     from core.plugins.extension import menu_entries, plugin_files
     from core.plugins.routes import plugin_routes
@@ -23,6 +25,7 @@ def _extension_checks() -> dict:
         "menu_entries": menu_entries,
         "templates": plugin_files,
         "migrations": plugin_apps,
+        "domains": domains,
     }
 
 

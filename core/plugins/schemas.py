@@ -36,7 +36,7 @@ class PluginOut(msgspec.Struct):
     name: str
     package: str
     version: str
-    kind: Literal["core", "package", "registered"]
+    kind: Literal["core", "bundled", "package", "registered"]
     always_on: bool
     api_range: str | None
     compatible: bool

@@ -38,7 +38,12 @@ CONTRIBUTION_LABELS = {
     "templates": "Templates and static files",
     "migrations": "Tables (own migrations)",
 }
-KIND_LABELS = {"core": "Core", "package": "Package", "registered": "Registered in code"}
+KIND_LABELS = {
+    "core": "Core",
+    "bundled": "Bundled",
+    "package": "Package",
+    "registered": "Registered in code",
+}
 TABLE = register(
     Table(
         name="plugins",

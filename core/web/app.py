@@ -36,6 +36,7 @@ def _api_handlers() -> list:
     from core.audit.api import api_handlers as audit_handlers
     from core.auth import policy_api, twofactor_api
     from core.catalogue.dictionaries.api import API_HANDLERS as DICTIONARY_HANDLERS
+    from core.catalogue.domains.api import API_HANDLERS as DOMAIN_HANDLERS
     from core.catalogue.services.api import ServiceController
     from core.ledger.api import API_HANDLERS as LEDGER_HANDLERS
     from core.payments.api import API_HANDLERS as PAYMENT_SYSTEM_HANDLERS
@@ -58,6 +59,7 @@ def _api_handlers() -> list:
         *VENDOR_CONNECTION_HANDLERS,
         *DICTIONARY_HANDLERS,
         ServiceController,
+        *DOMAIN_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,
         *audit_handlers(),

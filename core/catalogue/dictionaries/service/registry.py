@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from core.errors import DomainError, Invalid, NotFound
+from core.errors import Invalid, NotFound, PluginsInConflict
 from core.plugins import enablement, registry
 from core.plugins.declarations import Dictionary, Entry, entries_of
 from core.web.listing import Cursors, ListQuery
@@ -80,14 +80,6 @@ def _text(value: Value, searched: tuple[str, ...]) -> str:
 _INDEXES: WeakKeyDictionary[type, tuple[tuple, Index]] = WeakKeyDictionary()
 
 
-class Unavailable(DomainError):
-    """Two plugins claim one dictionary key: the registry refuses to pick one, so the API
-    answers 503 naming them (what ``backoffice plugins check`` prints), not an opaque 500."""
-
-    status_code = 503
-    title = "Dictionaries unavailable"
-
-
 async def visible(scope: Any) -> dict[str, type[Dictionary]]:
     """The dictionaries the caller's company sees: all, less those of plugins switched off
     for it."""
@@ -96,7 +88,7 @@ async def visible(scope: Any) -> dict[str, type[Dictionary]]:
     try:
         return await enablement.available(scope, "dictionaries")
     except PluginError as exc:
-        raise Unavailable(f"{exc}; `backoffice plugins check` lists the conflicts") from exc
+        raise PluginsInConflict(f"{exc}; `backoffice plugins check` lists the conflicts") from exc
 
 
 def declaration(key: str, known: dict[str, type[Dictionary]] | None = None) -> type[Dictionary]:

@@ -1,0 +1,60 @@
+"""The domains of the core's own service types: declared like a channel's, but not channels.
+
+Pack and bundle prices (Service purchase), the over-limit price of a bundle member (Bundle
+grouping) and one-off fees (Additional service) belong to service types the core implements
+(unit, monetary and bundle packs, bundle initiators), not to a messaging channel: nothing is
+sent on them, no vendor serves them, no sender ID or MNP lookup names them. So they are kept
+out of the channels registry (whose keys those features offer) and out of the plugin switches:
+rating a pack reads its purchase price from the pay-as-you-go tree, and a company that could
+switch Service purchase off would hold packs it cannot price. ``service.registered`` puts them
+beside the channels' domains and refuses a plugin that declares one of their keys.
+
+The pack attributes take free values for now: the ``packs`` dictionary (a tenant's pack
+services) needs the services table of issue 12 item 3; once it exists they name it.
+"""
+
+from __future__ import annotations
+
+from core.plugins.declarations import Attribute, Channel, Resource
+
+PACK = Attribute("pack", "Pack", dictionary=None)
+
+
+class ServicePurchase(Channel):
+    key = "service_purchase"
+    name = "Service purchase"
+    service_domain = "service_purchase"
+    resources = (
+        Resource("unit_pack", "Unit pack purchase", (PACK,)),
+        Resource("monetary_pack", "Monetary pack purchase", (PACK,)),
+        Resource("bundle_pack", "Bundle pack purchase", (PACK,)),
+    )
+
+
+class BundleGrouping(Channel):
+    key = "bundle_grouping"
+    name = "Bundle grouping"
+    service_domain = "bundle_grouping"
+    resources = (
+        Resource(
+            "bundle_member",
+            "Bundle member",
+            (Attribute("bundle_pack", "Bundle pack", dictionary=None),),
+        ),
+    )
+
+
+class AdditionalService(Channel):
+    key = "additional_service"
+    name = "Additional service"
+    service_domain = "additional_service"
+    resources = (
+        Resource(
+            "additional_fee",
+            "Additional fee",
+            (Attribute("fee", "Fee", dictionary=None),),
+        ),
+    )
+
+
+CORE_DOMAINS = [ServicePurchase, BundleGrouping, AdditionalService]

@@ -1,0 +1,14 @@
+"""The SMS channel plugin, shipped with BackOffice and switchable per company like any
+installed plugin (``core.plugins.manager.BUNDLED_PLUGINS`` registers it as ``sms``)."""
+
+from __future__ import annotations
+
+from core.plugins.hookspecs import hookimpl
+from plugins.channels.sms.channel import Sms
+
+BACKOFFICE_API = ">=1,<2"
+
+
+@hookimpl
+def register_channels() -> list:
+    return [Sms]

@@ -1,0 +1,14 @@
+"""The Telegram Gateway channel plugin, shipped with BackOffice and switchable per company like any
+installed plugin (``core.plugins.manager.BUNDLED_PLUGINS`` registers it as ``telegram_gateway``)."""
+
+from __future__ import annotations
+
+from core.plugins.hookspecs import hookimpl
+from plugins.channels.telegram_gateway.channel import TelegramGateway
+
+BACKOFFICE_API = ">=1,<2"
+
+
+@hookimpl
+def register_channels() -> list:
+    return [TelegramGateway]

@@ -1,0 +1,32 @@
+"""WeChat official-account messages: priced by direction and country; the official account
+has a periodic fee.
+
+The keys below are the contract of the rate-tree document (``docs/channels.md``): renaming one
+orphans every tree that uses it.
+"""
+
+from __future__ import annotations
+
+from core.plugins.declarations import Attribute, Channel, Resource
+
+
+class WeChat(Channel):
+    key = "wechat"
+    name = "WeChat"
+    service_domain = "wechat"
+    resources = (
+        Resource(
+            "wechat_message",
+            "WeChat message",
+            (
+                Attribute("direction", "Direction (MT/MO)", dictionary="directions"),
+                Attribute("country", "Country", dictionary="countries"),
+            ),
+        ),
+        Resource(
+            "sender_id_usage_fee",
+            "Sender ID usage fee",
+            (Attribute("periodicity", "Periodicity", dictionary="periodicity"),),
+        ),
+        Resource("platform_fee", "Platform fee"),
+    )
