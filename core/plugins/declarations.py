@@ -71,6 +71,17 @@ class Attribute:
     dictionary: str | None = None
 
 
+# The attributes many channels rate by, declared once so every channel (bundled or third-party)
+# names them with the same key, label and dictionary; a rate tree's keys are a public contract.
+DIRECTION = Attribute("direction", "Direction (MT/MO)", dictionary="directions")
+COUNTRY = Attribute("country", "Country", dictionary="countries")
+MCC = Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc")
+NETWORK = Attribute("network", "Network (MCC-MNC)", dictionary="networks")
+SENDER_ID = Attribute("sender_id", "Sender ID", dictionary=None)
+SENDER_ID_TYPE = Attribute("sender_id_type", "Sender ID type", dictionary="sender_id_types")
+PERIODICITY = Attribute("periodicity", "Periodicity", dictionary="periodicity")
+
+
 @dataclass(frozen=True)
 class Resource:
     """Something a channel sells and rates (an SMS, a session, a template message)."""

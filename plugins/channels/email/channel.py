@@ -7,7 +7,7 @@ orphans every tree that uses it.
 
 from __future__ import annotations
 
-from core.plugins.declarations import Attribute, Channel, Resource
+from core.plugins.declarations import DIRECTION, SENDER_ID, Channel, Resource
 
 
 class Email(Channel):
@@ -19,8 +19,8 @@ class Email(Channel):
             "email_message",
             "Email message",
             (
-                Attribute("direction", "Direction (MT/MO)", dictionary="directions"),
-                Attribute("sender_id", "Sender ID", dictionary=None),
+                DIRECTION,
+                SENDER_ID,
             ),
         ),
         Resource("platform_fee", "Platform fee"),

@@ -8,7 +8,7 @@ orphans every tree that uses it.
 
 from __future__ import annotations
 
-from core.plugins.declarations import Attribute, Channel, Resource
+from core.plugins.declarations import COUNTRY, MCC, NETWORK, SENDER_ID, Channel, Resource
 
 
 class FlashCall(Channel):
@@ -20,10 +20,10 @@ class FlashCall(Channel):
             "flash_call",
             "Flash call",
             (
-                Attribute("country", "Country", dictionary="countries"),
-                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
-                Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
-                Attribute("sender_id", "Sender ID", dictionary=None),
+                COUNTRY,
+                MCC,
+                NETWORK,
+                SENDER_ID,
             ),
         ),
         Resource("platform_fee", "Platform fee"),

@@ -7,7 +7,7 @@ orphans every tree that uses it.
 
 from __future__ import annotations
 
-from core.plugins.declarations import Attribute, Channel, Resource
+from core.plugins.declarations import SENDER_ID, Channel, Resource
 
 
 class Push(Channel):
@@ -18,7 +18,7 @@ class Push(Channel):
         Resource(
             "push_notification",
             "Push notification",
-            (Attribute("sender_id", "Sender ID", dictionary=None),),
+            (SENDER_ID,),
         ),
         Resource("platform_fee", "Platform fee"),
     )

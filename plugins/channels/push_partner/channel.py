@@ -7,7 +7,7 @@ orphans every tree that uses it.
 
 from __future__ import annotations
 
-from core.plugins.declarations import Attribute, Channel, Resource
+from core.plugins.declarations import COUNTRY, SENDER_ID, Channel, Resource
 
 
 class PushPartner(Channel):
@@ -19,8 +19,8 @@ class PushPartner(Channel):
             "push_partner_message",
             "Push Partner message",
             (
-                Attribute("country", "Country", dictionary="countries"),
-                Attribute("sender_id", "Sender ID", dictionary=None),
+                COUNTRY,
+                SENDER_ID,
             ),
         ),
         Resource("platform_fee", "Platform fee"),

@@ -8,7 +8,15 @@ orphans every tree that uses it.
 
 from __future__ import annotations
 
-from core.plugins.declarations import Attribute, Channel, Resource
+from core.plugins.declarations import (
+    COUNTRY,
+    MCC,
+    NETWORK,
+    PERIODICITY,
+    Attribute,
+    Channel,
+    Resource,
+)
 
 
 class Rcs(Channel):
@@ -21,22 +29,22 @@ class Rcs(Channel):
             "RCS message",
             (
                 Attribute("billing_event", "Billing event", dictionary="rcs_billing_events"),
-                Attribute("country", "Country", dictionary="countries"),
-                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
-                Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
+                COUNTRY,
+                MCC,
+                NETWORK,
             ),
         ),
         Resource(
             "sender_id_setup_fee",
             "Sender ID setup fee",
-            (Attribute("country", "Country", dictionary="countries"),),
+            (COUNTRY,),
         ),
         Resource(
             "sender_id_usage_fee",
             "Sender ID usage fee",
             (
-                Attribute("periodicity", "Periodicity", dictionary="periodicity"),
-                Attribute("country", "Country", dictionary="countries"),
+                PERIODICITY,
+                COUNTRY,
             ),
         ),
         Resource("platform_fee", "Platform fee"),

@@ -9,7 +9,17 @@ orphans every tree that uses it.
 
 from __future__ import annotations
 
-from core.plugins.declarations import Attribute, Channel, Resource
+from core.plugins.declarations import (
+    COUNTRY,
+    DIRECTION,
+    MCC,
+    NETWORK,
+    PERIODICITY,
+    SENDER_ID,
+    SENDER_ID_TYPE,
+    Channel,
+    Resource,
+)
 
 
 class Sms(Channel):
@@ -21,32 +31,32 @@ class Sms(Channel):
             "sms_message",
             "SMS message",
             (
-                Attribute("direction", "Direction (MT/MO)", dictionary="directions"),
-                Attribute("country", "Country", dictionary="countries"),
-                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
-                Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
-                Attribute("sender_id", "Sender ID", dictionary=None),
+                DIRECTION,
+                COUNTRY,
+                MCC,
+                NETWORK,
+                SENDER_ID,
             ),
         ),
         Resource(
             "sender_id_setup_fee",
             "Sender ID setup fee",
             (
-                Attribute("country", "Country", dictionary="countries"),
-                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
-                Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
-                Attribute("sender_id_type", "Sender ID type", dictionary="sender_id_types"),
+                COUNTRY,
+                MCC,
+                NETWORK,
+                SENDER_ID_TYPE,
             ),
         ),
         Resource(
             "sender_id_usage_fee",
             "Sender ID usage fee",
             (
-                Attribute("periodicity", "Periodicity", dictionary="periodicity"),
-                Attribute("country", "Country", dictionary="countries"),
-                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
-                Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
-                Attribute("sender_id_type", "Sender ID type", dictionary="sender_id_types"),
+                PERIODICITY,
+                COUNTRY,
+                MCC,
+                NETWORK,
+                SENDER_ID_TYPE,
             ),
         ),
         Resource("platform_fee", "Platform fee"),

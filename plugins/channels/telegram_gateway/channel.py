@@ -7,7 +7,7 @@ orphans every tree that uses it.
 
 from __future__ import annotations
 
-from core.plugins.declarations import Attribute, Channel, Resource
+from core.plugins.declarations import COUNTRY, Channel, Resource
 
 
 class TelegramGateway(Channel):
@@ -18,7 +18,7 @@ class TelegramGateway(Channel):
         Resource(
             "verification_message",
             "Verification message",
-            (Attribute("country", "Country", dictionary="countries"),),
+            (COUNTRY,),
         ),
         Resource("platform_fee", "Platform fee"),
     )

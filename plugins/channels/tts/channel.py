@@ -7,7 +7,7 @@ orphans every tree that uses it.
 
 from __future__ import annotations
 
-from core.plugins.declarations import Attribute, Channel, Resource
+from core.plugins.declarations import COUNTRY, MCC, NETWORK, SENDER_ID, Channel, Resource
 
 
 class Tts(Channel):
@@ -19,10 +19,10 @@ class Tts(Channel):
             "tts_call",
             "TTS call",
             (
-                Attribute("country", "Country", dictionary="countries"),
-                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
-                Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
-                Attribute("sender_id", "Sender ID", dictionary=None),
+                COUNTRY,
+                MCC,
+                NETWORK,
+                SENDER_ID,
             ),
         ),
         Resource("platform_fee", "Platform fee"),

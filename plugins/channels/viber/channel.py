@@ -7,7 +7,7 @@ orphans every tree that uses it.
 
 from __future__ import annotations
 
-from core.plugins.declarations import Attribute, Channel, Resource
+from core.plugins.declarations import COUNTRY, DIRECTION, PERIODICITY, SENDER_ID, Channel, Resource
 
 
 class Viber(Channel):
@@ -19,16 +19,16 @@ class Viber(Channel):
             "viber_message",
             "Viber message",
             (
-                Attribute("direction", "Direction (MT/MO)", dictionary="directions"),
-                Attribute("country", "Country", dictionary="countries"),
-                Attribute("sender_id", "Sender ID", dictionary=None),
+                DIRECTION,
+                COUNTRY,
+                SENDER_ID,
             ),
         ),
         Resource("sender_id_setup_fee", "Sender ID setup fee"),
         Resource(
             "sender_id_usage_fee",
             "Sender ID usage fee",
-            (Attribute("periodicity", "Periodicity", dictionary="periodicity"),),
+            (PERIODICITY,),
         ),
         Resource("platform_fee", "Platform fee"),
     )

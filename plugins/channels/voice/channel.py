@@ -7,7 +7,16 @@ orphans every tree that uses it.
 
 from __future__ import annotations
 
-from core.plugins.declarations import Attribute, Channel, Resource
+from core.plugins.declarations import (
+    COUNTRY,
+    DIRECTION,
+    MCC,
+    NETWORK,
+    PERIODICITY,
+    SENDER_ID,
+    Channel,
+    Resource,
+)
 
 
 class Voice(Channel):
@@ -19,19 +28,19 @@ class Voice(Channel):
             "voice_call",
             "Voice call",
             (
-                Attribute("direction", "Direction (MT/MO)", dictionary="directions"),
-                Attribute("country", "Country", dictionary="countries"),
-                Attribute("mcc", "Mobile country code (MCC)", dictionary="mcc"),
-                Attribute("network", "Network (MCC-MNC)", dictionary="networks"),
-                Attribute("sender_id", "Sender ID", dictionary=None),
+                DIRECTION,
+                COUNTRY,
+                MCC,
+                NETWORK,
+                SENDER_ID,
             ),
         ),
         Resource(
             "sender_id_usage_fee",
             "Sender ID usage fee",
             (
-                Attribute("periodicity", "Periodicity", dictionary="periodicity"),
-                Attribute("country", "Country", dictionary="countries"),
+                PERIODICITY,
+                COUNTRY,
             ),
         ),
         Resource("platform_fee", "Platform fee"),

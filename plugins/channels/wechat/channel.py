@@ -7,7 +7,7 @@ orphans every tree that uses it.
 
 from __future__ import annotations
 
-from core.plugins.declarations import Attribute, Channel, Resource
+from core.plugins.declarations import COUNTRY, DIRECTION, PERIODICITY, Channel, Resource
 
 
 class WeChat(Channel):
@@ -19,14 +19,14 @@ class WeChat(Channel):
             "wechat_message",
             "WeChat message",
             (
-                Attribute("direction", "Direction (MT/MO)", dictionary="directions"),
-                Attribute("country", "Country", dictionary="countries"),
+                DIRECTION,
+                COUNTRY,
             ),
         ),
         Resource(
             "sender_id_usage_fee",
             "Sender ID usage fee",
-            (Attribute("periodicity", "Periodicity", dictionary="periodicity"),),
+            (PERIODICITY,),
         ),
         Resource("platform_fee", "Platform fee"),
     )

@@ -8,7 +8,7 @@ orphans every tree that uses it.
 
 from __future__ import annotations
 
-from core.plugins.declarations import Attribute, Channel, Resource
+from core.plugins.declarations import DIRECTION, PERIODICITY, Attribute, Channel, Resource
 
 
 class WhatsApp(Channel):
@@ -20,7 +20,7 @@ class WhatsApp(Channel):
             "whatsapp_message",
             "WhatsApp message",
             (
-                Attribute("direction", "Direction (MT/MO)", dictionary="directions"),
+                DIRECTION,
                 Attribute("whatsapp_region", "WhatsApp region", dictionary="whatsapp_regions"),
                 Attribute("pricing_category", "Pricing category", dictionary="pricing_categories"),
                 Attribute("pricing_type", "Pricing type", dictionary="pricing_types"),
@@ -30,7 +30,7 @@ class WhatsApp(Channel):
         Resource(
             "sender_id_usage_fee",
             "Sender ID usage fee",
-            (Attribute("periodicity", "Periodicity", dictionary="periodicity"),),
+            (PERIODICITY,),
         ),
         Resource("platform_fee", "Platform fee"),
     )
