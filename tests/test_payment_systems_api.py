@@ -107,7 +107,11 @@ async def test_crud_redacts_secrets_and_audits_without_them(fakepay, bo_factory,
         "Payment system updated",
         "Payment system deleted",
     ]
-    changes = await AuditChange.select().where(AuditChange.table_name == "payment_systems")
+    changes = await (
+        AuditChange.select()
+        .where(AuditChange.table_name == "payment_systems")
+        .order_by(AuditChange.id)  # read back in writing order: a heap's order is not that
+    )
     assert len(changes) == 4
     for change in changes:
         assert SECRET not in change["old_values"] + change["new_values"]
