@@ -2,8 +2,8 @@
 plugin's, so a plugin that declares one of these keys again is a registry conflict
 (``backoffice plugins check`` names both) instead of silently replacing core values.
 
-The "packs" dictionary (a tenant's services of pack types) is not here yet: it reads the
-services table of issue 12 item 3, which does not exist. It will be a ``TenantDictionary``.
+``packs`` is the one tenant dictionary among them: a company's own pack services, read per
+request (``data/packs.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from core.catalogue.dictionaries.data.messaging import (
     RcsBillingEvents,
     SenderIdTypes,
 )
+from core.catalogue.dictionaries.data.packs import Packs
 from core.catalogue.dictionaries.data.whatsapp import WhatsAppRegions
 from core.catalogue.dictionaries.stored_networks import MobileCountryCodes, Networks
 from core.plugins.hookspecs import hookimpl
@@ -33,6 +34,7 @@ CORE_DICTIONARIES = [
     RcsBillingEvents,
     SenderIdTypes,
     Periodicity,
+    Packs,
 ]
 
 

@@ -9,15 +9,17 @@ rating a pack reads its purchase price from the pay-as-you-go tree, and a compan
 switch Service purchase off would hold packs it cannot price. ``service.registered`` puts them
 beside the channels' domains and refuses a plugin that declares one of their keys.
 
-The pack attributes take free values for now: the ``packs`` dictionary (a tenant's pack
-services) needs the services table of issue 12 item 3; once it exists they name it.
+The pack attributes (``pack``, ``bundle_pack``) take their values from the ``packs``
+dictionary: the service ids of the rating company's own pack services, so a purchase price is
+keyed by the pack it buys and a tree shows the pack's name. The additional fee stays free text:
+a fee is whatever the company names it.
 """
 
 from __future__ import annotations
 
 from core.plugins.declarations import Attribute, Channel, Resource
 
-PACK = Attribute("pack", "Pack", dictionary=None)
+PACK = Attribute("pack", "Pack", dictionary="packs")
 
 
 class ServicePurchase(Channel):
@@ -39,7 +41,7 @@ class BundleGrouping(Channel):
         Resource(
             "bundle_member",
             "Bundle member",
-            (Attribute("bundle_pack", "Bundle pack", dictionary=None),),
+            (Attribute("bundle_pack", "Bundle pack", dictionary="packs"),),
         ),
     )
 
