@@ -84,12 +84,13 @@ async def seed_demo() -> list[str]:
         raise DemoPasswordRefused(f"BACKOFFICE_DEMO_PASSWORD: {reason}") from None
     summary = await sync_path(DEMO_FILE)
     from core.demo_agreements import seed_agreements
+    from core.demo_services import seed_services
 
+    owner_id, reseller_id = await _company_id(()), await _company_id(("Demo Reseller",))
     added = await seed_agreements(
-        await _company_id(()),
-        await _company_id(("Demo Reseller",)),
-        await _company_id(("Demo Reseller", "Demo Client")),
+        owner_id, reseller_id, await _company_id(("Demo Reseller", "Demo Client"))
     )
+    services = await seed_services([owner_id, reseller_id])
     for email, login, company, group in DEMO_USERS:
         existing = await User.select(User.id).where(User.email == email).first()
         if existing:
@@ -121,6 +122,7 @@ async def seed_demo() -> list[str]:
     return [
         *summary.lines(),
         "  agreements: " + ("2 created (DEMO-RS-1, DEMO-CL-1)" if added else "unchanged"),
+        "  services: " + (f"{services} created" if services else "unchanged"),
         "Demo data is ready.",
         *(
             f"  {_label(company):<9} login: {login:<9} password: {password}  ({group})"

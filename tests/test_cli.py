@@ -50,9 +50,12 @@ async def test_create_admin_rejects_a_short_password():
 
 async def test_demo_seeds_a_tree_and_prints_working_credentials(bo_app, monkeypatch):
     monkeypatch.setenv("BACKOFFICE_DEMO_PASSWORD", "demo-Passw0rd")
+    outputs = []
     for _ in range(2):  # idempotent
         result = await _cli(["demo"])
         assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    assert "services: 12 created" in outputs[0] and "services: unchanged" in outputs[1]
     assert "login: admin" in result.output and "demo-Passw0rd" in result.output
     # the tree comes from tenants/demo/tenant.toml; the second run finds all of it in place
     assert "companies: 0 created, 0 updated, 2 unchanged" in result.output
@@ -68,10 +71,31 @@ async def test_demo_seeds_a_tree_and_prints_working_credentials(bo_app, monkeypa
         auth = {"Authorization": f"Bearer {token}"}
         listed = await client.get("/api/v1/companies", headers=auth)
         sold = await client.get("/api/v1/agreements", headers=auth)
+        params = {"sort": "name", "page_size": 50}
+        services = await client.get("/api/v1/services", headers=auth, params=params)
+        packs = await client.get("/api/v1/dictionaries/packs", headers=auth)
     assert [c["name"] for c in listed.json()["items"]] == ["Demo Client"]
     # the money side comes once: the reseller sells under DEMO-CL-1 and buys under DEMO-RS-1
     assert "agreements: unchanged" in result.output
     assert [a["code"] for a in sold.json()["items"]] == ["DEMO-CL-1"]
+    # a small catalogue of the reseller's own, one plan retired (the owner has the same set)
+    seeded = {
+        s["name"]: (s["type"], s["currency"], s["size"], s["archived"])
+        for s in services.json()["items"]
+    }
+    assert seeded == {
+        "Bundle 1000": ("bundle_pack", "EUR", "1000", False),
+        "Bundle initiator": ("bundle_initiator", "EUR", None, False),
+        "SMS retail EUR": ("pay_as_you_go", "EUR", None, False),
+        "SMS retail EUR 2025": ("pay_as_you_go", "EUR", None, True),
+        "USA SMS & WA pack": ("unit_pack", None, "1000", False),
+        "WhatsApp EUR": ("pay_as_you_go", "EUR", None, False),
+    }
+    assert sorted(v["label"] for v in packs.json()["items"]) == ["Bundle 1000", "USA SMS & WA pack"]
+    from core.catalogue.services.models import Service
+
+    by_company = await Service.select(Service.company, Service.name)
+    assert len(by_company) == 12 and len({r["company"] for r in by_company}) == 2
 
 
 async def test_demo_rerun_revives_an_expired_or_locked_demo_password(bo_app, monkeypatch):
