@@ -179,3 +179,62 @@ async def test_view_only_user_gets_no_write_buttons(bo_client, bo_factory):
     view = await bo_client.get(f"/services/{sid}")
     assert view.status_code == 200 and "/edit" not in view.text and "/archive" not in view.text
     assert (await bo_client.get("/services/new")).status_code == 403
+
+
+def _field(page_html: str, name: str) -> str:
+    """The opening tag of the form field (label) holding the control ``name``."""
+    found = re.search(
+        r'(<label class="field[^>]*>)\s*<span[^>]*>[^<]*</span>\s*<(?:input|select)[^>]*name="'
+        + name
+        + '"',
+        page_html,
+    )
+    assert found, name
+    return found.group(1)
+
+
+async def test_the_form_shows_currency_and_size_only_for_the_types_that_have_them(
+    bo_client, bo_factory
+):
+    """The server renders the state the page's script keeps: a new pay-as-you-go form hides the
+    size, a unit pack hides the currency, and a field with an error always shows."""
+    reseller, _ = await _reseller_admin(bo_factory, bo_client)
+    form = (await bo_client.get("/services/new")).text
+    assert " hidden" not in _field(form, "currency")
+    assert _field(form, "size").endswith(" hidden>")
+    assert 'data-shown-values="unit_pack monetary_pack bundle_pack"' not in form  # sorted
+    assert 'data-shown-values="bundle_pack monetary_pack unit_pack"' in _field(form, "size")
+    assert "unit_pack" not in _field(form, "currency")
+    res = await post_form(bo_client, "/services/new", {**FORM, "type": "unit_pack", "currency": ""})
+    assert res.status_code == 422 and "is required for a unit pack" in res.text.lower()  # size
+    assert _field(res.text, "currency").endswith(" hidden>")
+    assert " hidden" not in _field(res.text, "size")
+    # a currency sent for a unit pack (no script) is refused under its field, which then shows
+    body = {**FORM, "type": "unit_pack", "size": "1000"}
+    res = await post_form(bo_client, "/services/new", body)
+    assert res.status_code == 422 and "has no currency" in res.text
+    assert " hidden" not in _field(res.text, "currency")
+    pack = await _service(reseller, "Pack", type="unit_pack", currency=None, size=1000)
+    edit = (await bo_client.get(f"/services/{pack}/edit")).text
+    assert _field(edit, "currency").endswith(" hidden>") and 'value="1000"' in edit
+
+
+async def test_the_view_shows_the_fields_of_its_type_and_the_list_its_actions(
+    bo_client, bo_factory
+):
+    reseller, _ = await _reseller_admin(bo_factory, bo_client)
+    payg = await _service(reseller, "Retail")
+    pack = await _service(reseller, "Pack", type="unit_pack", currency=None, size=1000)
+    bundle = await _service(reseller, "Bundle", type="bundle_pack", size=500)
+    view = (await bo_client.get(f"/services/{payg}")).text
+    assert "<dt>Currency</dt><dd>EUR</dd>" in view and "<dt>Size</dt>" not in view
+    view = (await bo_client.get(f"/services/{pack}")).text
+    assert "<dt>Currency</dt>" not in view and "<dd>1000 units</dd>" in view
+    view = (await bo_client.get(f"/services/{bundle}")).text
+    assert "<dd>500 unique recipients</dd>" in view
+    listing = (await bo_client.get("/services")).text
+    for sid in (payg, pack, bundle):
+        for action in ("clone", "edit", "delete"):
+            assert f'href="/services/{sid}/{action}"' in listing
+    assert f'class="link-action" href="/services/{payg}">View' not in listing
+    assert "Export CSV" in listing and "format=csv" in listing

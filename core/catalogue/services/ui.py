@@ -64,6 +64,7 @@ def _choices() -> dict:
         "currencies": currency_choices(),
         "packs": sorted(PACKS),
         "without_currency": sorted(WITHOUT_CURRENCY),
+        "with_currency": [k for k in LABELS if k not in WITHOUT_CURRENCY],
     }
 
 

@@ -123,6 +123,27 @@
     sync();
   });
 
+  // A field that applies to some choices of a select only, e.g. a service's size (packs) and
+  // currency (not unit packs): <label data-shown-for="type" data-shown-values="a b">. Hidden, it
+  // is emptied so the form sends "no value" (the server refuses a currency on a unit pack); the
+  // value comes back if the choice returns. The server renders the same state first.
+  document.querySelectorAll("[data-shown-for]").forEach(function (block) {
+    var form = block.closest("form");
+    var select = form && form.elements.namedItem(block.getAttribute("data-shown-for"));
+    if (!select || !select.addEventListener) return;
+    var values = (block.getAttribute("data-shown-values") || "").split(/\s+/);
+    var control = block.querySelector("input, select, textarea");
+    var kept = "";
+    function sync() {
+      var shown = values.indexOf(select.value) >= 0;
+      if (!shown && !block.hidden && control) { kept = control.value; control.value = ""; }
+      if (shown && block.hidden && control && !control.value) control.value = kept;
+      block.hidden = !shown;
+    }
+    select.addEventListener("change", sync);
+    sync();
+  });
+
   // Dependent selects: <select data-depends-on="company_id" data-options-url="/ui/options/x?company_id=">
   // is refilled from the URL plus the chosen value when the select it depends on changes, and
   // gets back the full list the server rendered (nothing picked) when that choice is emptied.
