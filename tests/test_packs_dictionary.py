@@ -146,6 +146,10 @@ async def test_search_paging_lookup_and_csv(bo_factory, bo_api):
     for params in ({"page": 0}, {"page_size": 501}, {"q": "x" * 101}, {"page": "x"}):
         assert (await api.get(BASE, params=params)).status_code == 400, params
     assert (await api.get(f"{BASE}/{'9' * 201}")).status_code == 400
+    res = await api.get(f"{BASE}/%00")
+    assert res.status_code == 400 and "NUL" in res.json()["errors"][0]["message"]
+    for hostile in ("-1", "99999999999999999999999"):
+        assert (await api.get(f"{BASE}/{hostile}")).json()["missed"] is True
 
 
 async def test_a_client_company_is_refused_and_would_hold_no_packs(bo_factory, bo_api):
