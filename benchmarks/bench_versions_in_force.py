@@ -72,7 +72,7 @@ async def build() -> list[int]:
 
 
 async def naive(ids: list[int], at: datetime) -> dict[int, int | None]:
-    from core.accounts.agreement_versions import utc
+    from core.accounts.agreements.versions import utc
     from core.accounts.models import AgreementVersion
 
     found = {}
@@ -86,7 +86,7 @@ async def naive(ids: list[int], at: datetime) -> dict[int, int | None]:
 
 
 async def one_query(ids: list[int], at: datetime) -> dict[int, int | None]:
-    from core.accounts.agreement_versions import versions_in_force
+    from core.accounts.agreements.versions import versions_in_force
 
     return {k: v["credit_limit"] for k, v in (await versions_in_force(ids, at)).items()}
 

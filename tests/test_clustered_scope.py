@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.accounts.bank_accounts import SORTABLE as ACCOUNT_SORTS
+from core.accounts.bank_accounts.service import SORTABLE as ACCOUNT_SORTS
 from core.accounts.models import Bank, BankAccount, LegalEntity
 from core.db import bulk, disjoint
 from core.db.engine import is_postgres, transaction

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.accounts.agreements import CODE_TAKEN
+from core.accounts.agreements.service import CODE_TAKEN
 from core.accounts.models import Agreement
 from core.db.engine import is_postgres, transaction
 from core.db.migrate import migrate

@@ -76,8 +76,8 @@ async def test_forms_mark_the_dependent_selects(bo_client, bo_factory):
     import msgspec
     from test_agreements_api import body
 
-    from core.accounts import agreements
-    from core.accounts.agreement_schemas import AgreementCreate
+    from core.accounts.agreements import service as agreements
+    from core.accounts.agreements.schemas import AgreementCreate
     from core.audit.recorder import AuditContext
     from tenants.scope import Scope
 

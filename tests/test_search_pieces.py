@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from core.accounts.companies import CompanyFilters
+from core.accounts.companies.service import CompanyFilters
 from core.accounts.models import Agreement, Bank, LegalEntity
 from core.db import bulk, search_pieces
 from core.db.broad_search import Searched

@@ -24,12 +24,12 @@ import msgspec
 from piccolo.columns.combination import Where
 
 from core.access.guards import refuse_client_writes
-from core.accounts import banks
-from core.accounts.bank_account_schemas import (
+from core.accounts.bank_accounts.schemas import (
     BankAccountCreate,
     BankAccountOut,
     BankAccountUpdate,
 )
+from core.accounts.banks import service as banks
 from core.accounts.in_use import bank_account_usages, refuse_if_used
 from core.accounts.models import Bank, BankAccount, LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot

@@ -17,7 +17,7 @@ from typing import Literal
 import msgspec
 
 from core.access.guards import refuse_client_writes
-from core.accounts.legal_entity_schemas import (
+from core.accounts.legal_entities.schemas import (
     LegalEntityCreate,
     LegalEntityOut,
     LegalEntityUpdate,

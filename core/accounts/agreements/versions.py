@@ -26,7 +26,7 @@ import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
-from core.accounts.agreement_schemas import (
+from core.accounts.agreements.schemas import (
     EMAIL_FIELDS,
     TERM_FIELDS,
     VersionCreate,

@@ -16,7 +16,7 @@ import msgspec
 from piccolo.columns.combination import WhereRaw
 
 from core.access.guards import refuse_client_writes
-from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
+from core.accounts.companies.schemas import CompanyCreate, CompanyOut, CompanyUpdate
 from core.accounts.in_use import Usage, refuse_if_used
 from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot

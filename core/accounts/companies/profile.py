@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.accounts.agreement_versions import local_text, versions_in_force
-from core.accounts.companies import get_company
-from core.accounts.company_schemas import (
+from core.accounts.agreements.versions import local_text, versions_in_force
+from core.accounts.companies.schemas import (
     AgreementSummary,
     Assets,
     CompanyProfile,
@@ -19,6 +18,7 @@ from core.accounts.company_schemas import (
     Overview,
     TrafficRow,
 )
+from core.accounts.companies.service import get_company
 from core.accounts.models import Agreement, LegalEntity
 from core.errors import Invalid
 from core.ledger.models import agreement_balance

@@ -19,8 +19,8 @@ import msgspec
 import pycountry
 
 from core import periods
-from core.accounts import agreement_versions as versions
-from core.accounts.agreement_schemas import (
+from core.accounts.agreements import versions
+from core.accounts.agreements.schemas import (
     AgreementCreate,
     AgreementOut,
     AgreementUpdate,
@@ -180,7 +180,7 @@ async def page_rows(
     scope: Scope, filters: AgreementFilters, query: ListQuery, now: datetime
 ) -> tuple[list[dict], int, Cursors]:
     """The list's rows as read, each with the id of its version in force at ``now``: shared by
-    the list and its CSV export (``core.accounts.agreement_csv``), so both read the same rows."""
+    the list and its CSV export (``core.accounts.agreements.csv``), so both read the same rows."""
     where = [versions.managed(scope), *filters.clauses()]
     columns = [*OUT_COLUMNS, versions.in_force_id(now)]
     return await fetch_page(Agreement, columns, where, query, SORTABLE)
