@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_ui_helpers import post_form, sign_in
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.errors import Invalid
 from tenants.models import Company
 

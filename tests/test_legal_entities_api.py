@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from tenants.models import Portal
 
 LE = "/api/v1/legal-entities"

@@ -20,20 +20,17 @@ import pycountry
 
 from core import periods
 from core.accounts.agreements import versions
+from core.accounts.agreements.models import Agreement, AgreementVersion
 from core.accounts.agreements.schemas import (
     AgreementCreate,
     AgreementOut,
     AgreementUpdate,
     VersionCreate,
 )
+from core.accounts.bank_accounts.models import BankAccount
 from core.accounts.in_use import Usage, refuse_if_used
-from core.accounts.models import (
-    Agreement,
-    AgreementVersion,
-    BankAccount,
-    LegalEntity,
-    ResellingAssociation,
-)
+from core.accounts.legal_entities.models import LegalEntity
+from core.accounts.reselling.models import ResellingAssociation
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
 from core.db.rows import Columnar

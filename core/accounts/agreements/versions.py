@@ -26,6 +26,7 @@ import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
+from core.accounts.agreements.models import Agreement, AgreementVersion
 from core.accounts.agreements.schemas import (
     EMAIL_FIELDS,
     TERM_FIELDS,
@@ -33,7 +34,6 @@ from core.accounts.agreements.schemas import (
     VersionOut,
     VersionUpdate,
 )
-from core.accounts.models import Agreement, AgreementVersion
 from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.db.engine import is_postgres, transaction
 from core.db.rows import Columnar, IntegerExpression, fetch_columns

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from core.accounts.agreements.models import Agreement
 from core.accounts.agreements.versions import local_text, versions_in_force
 from core.accounts.companies.schemas import (
     AgreementSummary,
@@ -19,7 +20,7 @@ from core.accounts.companies.schemas import (
     TrafficRow,
 )
 from core.accounts.companies.service import get_company
-from core.accounts.models import Agreement, LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.errors import Invalid
 from core.ledger.models import agreement_balance
 from core.money import amount_text
