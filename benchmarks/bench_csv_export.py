@@ -55,14 +55,11 @@ def german_iban(account: int) -> str:
 
 async def seed(n: int) -> dict:
     """The schema, a reseller with an administrator, and ``n`` rows of every exported list."""
+    from core.accounts.agreements.models import Agreement, AgreementVersion
+    from core.accounts.bank_accounts.models import BankAccount
+    from core.accounts.banks.models import Bank
     from core.accounts.bootstrap import create_user, ensure_system_owner
-    from core.accounts.models import (
-        Agreement,
-        AgreementVersion,
-        Bank,
-        BankAccount,
-        LegalEntity,
-    )
+    from core.accounts.legal_entities.models import LegalEntity
     from core.auth.tokens import issue_token
     from core.db.bulk import insert_many
     from core.db.migrate import migrate

@@ -43,8 +43,9 @@ AGREEMENT_COLUMNS += ["created_at", "updated_at"]
 
 async def seed() -> list[int]:
     """ACCOUNTS agreements of one client (the database opens an account for each)."""
+    from core.accounts.agreements.models import Agreement
     from core.accounts.bootstrap import ensure_system_owner
-    from core.accounts.models import Agreement, LegalEntity
+    from core.accounts.legal_entities.models import LegalEntity
     from core.db.bulk import insert_many
     from core.ledger import BalanceAccount
     from tenants.models import Company

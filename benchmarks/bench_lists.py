@@ -85,7 +85,7 @@ def _keep(path: str, info: dict) -> None:
 async def seed(companies: int) -> dict:
     """The schema, a reseller with an administrator, and ``companies`` clients in bulk."""
     from core.accounts.bootstrap import create_user, ensure_system_owner
-    from core.accounts.models import LegalEntity
+    from core.accounts.legal_entities.models import LegalEntity
     from core.audit.models import AuditEvent
     from core.auth.tokens import issue_token
     from core.db.bulk import insert_many
@@ -153,7 +153,8 @@ async def seed(companies: int) -> dict:
 
 async def _seed_accounts(ids: range, own_le: int, now) -> None:
     """A legal entity, an agreement and its version per client company."""
-    from core.accounts.models import Agreement, AgreementVersion, LegalEntity
+    from core.accounts.agreements.models import Agreement, AgreementVersion
+    from core.accounts.legal_entities.models import LegalEntity
     from core.db.bulk import insert_many
 
     await insert_many(
@@ -188,7 +189,8 @@ async def _seed_other_lists(reseller: int, own_le: int, user_id: int, ids: range
     """One row per client company in every other list the reseller reads: the clients' bank
     accounts (its ``bank-accounts``), and its own banks, bank accounts, portals, payment
     systems, invitations, users and jobs. Ids follow the companies' so none collide."""
-    from core.accounts.models import Bank, BankAccount
+    from core.accounts.bank_accounts.models import BankAccount
+    from core.accounts.banks.models import Bank
     from core.auth.models import User
     from core.db.bulk import insert_many
     from core.jobs.models import Job

@@ -27,8 +27,9 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 async def build() -> list[int]:
+    from core.accounts.agreements.models import Agreement, AgreementVersion
     from core.accounts.bootstrap import ensure_system_owner
-    from core.accounts.models import Agreement, AgreementVersion, LegalEntity
+    from core.accounts.legal_entities.models import LegalEntity
     from core.db.migrate import migrate
     from tenants.models import Company
 
@@ -72,8 +73,8 @@ async def build() -> list[int]:
 
 
 async def naive(ids: list[int], at: datetime) -> dict[int, int | None]:
-    from core.accounts.agreement_versions import utc
-    from core.accounts.models import AgreementVersion
+    from core.accounts.agreements.models import AgreementVersion
+    from core.accounts.agreements.versions import utc
 
     found = {}
     for agreement_id in ids:
@@ -86,7 +87,7 @@ async def naive(ids: list[int], at: datetime) -> dict[int, int | None]:
 
 
 async def one_query(ids: list[int], at: datetime) -> dict[int, int | None]:
-    from core.accounts.agreement_versions import versions_in_force
+    from core.accounts.agreements.versions import versions_in_force
 
     return {k: v["credit_limit"] for k, v in (await versions_in_force(ids, at)).items()}
 

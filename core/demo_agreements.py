@@ -12,12 +12,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from core import ledger
-from core.accounts import agreements, bank_accounts, banks, reselling
-from core.accounts.agreement_schemas import AgreementCreate
-from core.accounts.bank_account_schemas import BankAccountCreate
-from core.accounts.bank_schemas import BankCreate
-from core.accounts.models import Agreement, LegalEntity
-from core.accounts.reselling_schemas import AssociationCreate
+from core.accounts.agreements import service as agreements
+from core.accounts.agreements.models import Agreement
+from core.accounts.agreements.schemas import AgreementCreate
+from core.accounts.bank_accounts import service as bank_accounts
+from core.accounts.bank_accounts.schemas import BankAccountCreate
+from core.accounts.banks import service as banks
+from core.accounts.banks.schemas import BankCreate
+from core.accounts.legal_entities.models import LegalEntity
+from core.accounts.reselling import service as reselling
+from core.accounts.reselling.schemas import AssociationCreate
 from core.audit.recorder import AuditContext
 from core.db.engine import transaction
 from tenants.models import Company

@@ -65,7 +65,9 @@ class Company(Table, tablename="companies"):
     )
     # The tenant's own legal entity that sells to this company (guide §6.1).
     own_legal_entity = ForeignKey(
-        references=LazyTableReference("LegalEntity", module_path="core.accounts.models"),
+        references=LazyTableReference(
+            "LegalEntity", module_path="core.accounts.legal_entities.models"
+        ),
         null=True,
         on_delete=OnDelete.restrict,
     )

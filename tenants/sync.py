@@ -21,15 +21,15 @@ from pathlib import Path
 from piccolo.columns.combination import WhereRaw
 
 from core.accounts.bootstrap import ensure_system_owner
-from core.accounts.companies import create_company, update_company
-from core.accounts.company_schemas import CompanyCreate, CompanyUpdate
-from core.accounts.legal_entities import create_legal_entity, update_legal_entity
-from core.accounts.legal_entity_schemas import (
+from core.accounts.companies.schemas import CompanyCreate, CompanyUpdate
+from core.accounts.companies.service import create_company, update_company
+from core.accounts.legal_entities.models import LegalEntity
+from core.accounts.legal_entities.schemas import (
     LegalEntityCreate,
     LegalEntityUpdate,
     OwnLegalEntityCreate,
 )
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.service import create_legal_entity, update_legal_entity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.secrets import SecretUnreadable, decrypt, encrypt
 from core.db.engine import transaction

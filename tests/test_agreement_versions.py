@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_agreements_api import AG, body, make, world
 
-from core.accounts import agreement_versions as versions
-from core.accounts import agreements
-from core.accounts.agreement_schemas import AgreementCreate, VersionCreate, VersionUpdate
-from core.accounts.models import AgreementVersion
+from core.accounts.agreements import service as agreements
+from core.accounts.agreements import versions
+from core.accounts.agreements.models import AgreementVersion
+from core.accounts.agreements.schemas import AgreementCreate, VersionCreate, VersionUpdate
 from core.audit.recorder import AuditContext
 from core.errors import DomainError
 from tenants.scope import Scope

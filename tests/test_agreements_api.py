@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 
 from ledger_helpers import set_balance
 
-from core.accounts.models import Agreement, AgreementVersion, Bank, BankAccount, LegalEntity
+from core.accounts.agreements.models import Agreement, AgreementVersion
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.models import AuditChange, AuditEvent
 
 AG = "/api/v1/agreements"
@@ -217,7 +220,7 @@ async def test_fixed_fields_and_balance_cannot_change(bo_factory, bo_api):
 
 
 async def test_delete_refused_with_money_or_reselling_use(bo_factory, bo_api):
-    from core.accounts.models import ResellingAssociation
+    from core.accounts.reselling.models import ResellingAssociation
 
     w = await world(bo_factory)
     api = await bo_api(w["user"])

@@ -10,9 +10,10 @@ from ledger_helpers import set_balance
 from test_agreements_api import body, world
 from test_ui_helpers import post_form, sign_in
 
-from core.accounts import agreements
-from core.accounts.agreement_schemas import AgreementCreate
-from core.accounts.models import Agreement, AgreementVersion, ResellingAssociation
+from core.accounts.agreements import service as agreements
+from core.accounts.agreements.models import Agreement, AgreementVersion
+from core.accounts.agreements.schemas import AgreementCreate
+from core.accounts.reselling.models import ResellingAssociation
 from core.audit.recorder import AuditContext
 from tenants.scope import Scope
 

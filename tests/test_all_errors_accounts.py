@@ -8,7 +8,9 @@ import re
 
 from test_ui_helpers import csrf_of, post_form, sign_in
 
-from core.accounts.models import Bank, BankAccount, LegalEntity
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
 from tenants.models import Company, Portal
 
 BA = "/api/v1/bank-accounts"
@@ -326,7 +328,7 @@ async def test_the_agreement_form_shows_shape_and_rule_errors_together(bo_client
     from test_agreements_api import world
     from test_agreements_ui import _form as agreement_form
 
-    from core.accounts.models import Agreement
+    from core.accounts.agreements.models import Agreement
 
     w = await world(bo_factory)
     await sign_in(bo_client, w["user"])

@@ -11,7 +11,8 @@ from test_agreements_api import AG, body, world
 from test_agreements_ui import _form as agreement_form
 from test_ui_helpers import post_form, sign_in
 
-from core.accounts.models import Agreement, LegalEntity
+from core.accounts.agreements.models import Agreement
+from core.accounts.legal_entities.models import LegalEntity
 from core.portals.schemas import PortalCreate
 from core.ui.forms import parse
 from core.validation import Problems, struct_errors

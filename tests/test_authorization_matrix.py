@@ -278,7 +278,8 @@ async def test_view_reads_but_cannot_write_on_representative_routes(bo_factory, 
 
 async def _foreign_objects(world) -> dict:
     from core.access.models import Role
-    from core.accounts.models import Agreement, LegalEntity
+    from core.accounts.agreements.models import Agreement
+    from core.accounts.legal_entities.models import LegalEntity
     from core.audit.recorder import AuditContext, record_event
     from core.jobs.models import Job
 

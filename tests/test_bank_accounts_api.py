@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from core.accounts.models import Bank, BankAccount, LegalEntity
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
 
 BA = "/api/v1/bank-accounts"
 OWN = "/api/v1/own-bank-accounts"

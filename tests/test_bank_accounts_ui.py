@@ -7,7 +7,10 @@ from datetime import date
 
 from test_ui_helpers import post_form, sign_in, token_for
 
-from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
+from core.accounts.agreements.models import Agreement
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.models import AuditEvent
 
 

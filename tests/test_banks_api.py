@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from core.accounts.models import Bank
+from core.accounts.banks.models import Bank
 from core.audit.models import AuditChange, AuditEvent
 
 VALID = {"name": "Vienna Credit Union", "country": "AT", "address": "Wien, Ring 1"}

@@ -9,7 +9,7 @@ from test_ui_helpers import post_form, sign_in, token_for
 
 from core.access.models import Role, RolePermission
 from core.access.testing import user_with_role
-from core.accounts.models import Bank
+from core.accounts.banks.models import Bank
 from core.audit.models import AuditEvent
 
 FORM = {

@@ -10,7 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
+from core.accounts.agreements.models import Agreement
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.models import AuditEvent
 from core.auth.models import User
 from core.db import broad_search, bulk

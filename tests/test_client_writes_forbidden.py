@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.accounts.models import Bank, BankAccount, LegalEntity
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
 from tenants.models import Portal
 
 IBAN = "DE89 3704 0044 0532 0130 00"

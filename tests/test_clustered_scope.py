@@ -10,8 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.accounts.bank_accounts import SORTABLE as ACCOUNT_SORTS
-from core.accounts.models import Bank, BankAccount, LegalEntity
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.bank_accounts.service import SORTABLE as ACCOUNT_SORTS
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
 from core.db import bulk, disjoint
 from core.db.engine import is_postgres, transaction
 from core.db.statistics import refresh_statistics

@@ -203,7 +203,7 @@ async def test_requests_without_a_valid_token_are_401(bo_client):
 
 
 async def _legal_entity(company: dict, name: str, is_default: bool = False) -> int:
-    from core.accounts.models import LegalEntity
+    from core.accounts.legal_entities.models import LegalEntity
 
     entity = LegalEntity(
         company=company["id"], name=name, legal_name=name, country="DE", is_default=is_default

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from payment_rows import delete_payment_systems, saved
 
-from core.accounts.models import Bank, BankAccount, LegalEntity
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
 from core.payments.models import PaymentSystemConfig
 from core.users.invitations import hash_token, now
 from core.users.models import Invitation

@@ -21,7 +21,8 @@ async def _world(bo_factory):
 
 async def _agreement(buyer: dict, seller: dict, code: str, balance: int, limits) -> int:
     """An agreement with one version per ``(from, till, credit_limit)`` in ``limits``."""
-    from core.accounts.models import Agreement, AgreementVersion, LegalEntity
+    from core.accounts.agreements.models import Agreement, AgreementVersion
+    from core.accounts.legal_entities.models import LegalEntity
 
     theirs = LegalEntity(company=buyer["id"], name=f"{code} buyer", legal_name="B", country="DE")
     ours = LegalEntity(company=seller["id"], name=f"{code} seller", legal_name="S", country="DE")

@@ -14,11 +14,14 @@ from test_agreements_api import make, world
 from test_bank_accounts_api import _account, _bank, _entity, _tree
 from test_ui_helpers import sign_in
 
-from core.accounts import agreement_csv, agreements, banks
-from core.accounts.agreement_schemas import AgreementOut
-from core.accounts.bank_account_schemas import BankAccountOut
-from core.accounts.company_schemas import CompanyOut
-from core.accounts.models import AgreementVersion, Bank
+from core.accounts.agreements import csv as agreement_csv
+from core.accounts.agreements import service as agreements
+from core.accounts.agreements.models import AgreementVersion
+from core.accounts.agreements.schemas import AgreementOut
+from core.accounts.bank_accounts.schemas import BankAccountOut
+from core.accounts.banks import service as banks
+from core.accounts.banks.models import Bank
+from core.accounts.companies.schemas import CompanyOut
 from core.db.engine import is_postgres
 from core.portals import export as portal_export
 from core.portals import service as portals

@@ -16,12 +16,14 @@ from test_agreements_api import make, world
 from test_payment_systems_api import body as payment_body
 from test_payment_systems_api import fakepay  # noqa: F401  (the fixture)
 
-from core.accounts.agreement_schemas import AgreementOut
-from core.accounts.bank_account_schemas import BankAccountOut
-from core.accounts.bank_schemas import BankOut
-from core.accounts.company_schemas import CompanyOut
-from core.accounts.legal_entity_schemas import LegalEntityOut
-from core.accounts.models import Bank, BankAccount, LegalEntity
+from core.accounts.agreements.schemas import AgreementOut
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.bank_accounts.schemas import BankAccountOut
+from core.accounts.banks.models import Bank
+from core.accounts.banks.schemas import BankOut
+from core.accounts.companies.schemas import CompanyOut
+from core.accounts.legal_entities.models import LegalEntity
+from core.accounts.legal_entities.schemas import LegalEntityOut
 from core.catalogue.services.schemas import ServiceOut
 from core.payments.schemas import PaymentSystemOut
 from core.portals.schemas import PortalOut

@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
-from core.accounts.companies import create_company
-from core.accounts.company_schemas import CompanyCreate
+from core.accounts.companies.schemas import CompanyCreate
+from core.accounts.companies.service import create_company
 from core.audit.models import AuditEvent
 from core.audit.recorder import AuditContext
 from core.db.engine import engine, is_postgres, transaction

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from core.accounts.agreements import CODE_TAKEN
-from core.accounts.models import Agreement
+from core.accounts.agreements.models import Agreement
+from core.accounts.agreements.service import CODE_TAKEN
 from core.db.engine import is_postgres, transaction
 from core.db.migrate import migrate
 from core.db.statistics import SCHEDULES, refresh_statistics, refresh_statistics_job

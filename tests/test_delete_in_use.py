@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from core.accounts.models import (
-    Agreement,
-    Bank,
-    BankAccount,
-    LegalEntity,
-    ResellingAssociation,
-)
+from core.accounts.agreements.models import Agreement
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
+from core.accounts.reselling.models import ResellingAssociation
 from core.audit.models import AuditEvent
 from tenants.models import Company
 

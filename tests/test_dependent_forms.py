@@ -8,7 +8,8 @@ from test_agreements_api import entity, world
 from test_agreements_ui import _form
 from test_ui_helpers import post_form, sign_in
 
-from core.accounts.models import Agreement, BankAccount
+from core.accounts.agreements.models import Agreement
+from core.accounts.bank_accounts.models import BankAccount
 
 
 async def test_options_follow_the_parent_and_stay_in_the_tenant(bo_client, bo_factory):
@@ -76,8 +77,8 @@ async def test_forms_mark_the_dependent_selects(bo_client, bo_factory):
     import msgspec
     from test_agreements_api import body
 
-    from core.accounts import agreements
-    from core.accounts.agreement_schemas import AgreementCreate
+    from core.accounts.agreements import service as agreements
+    from core.accounts.agreements.schemas import AgreementCreate
     from core.audit.recorder import AuditContext
     from tenants.scope import Scope
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_agreements_api import make, world
 
-from core.accounts.companies import create_company
-from core.accounts.company_schemas import CompanyCreate
-from core.accounts.models import AgreementVersion
+from core.accounts.agreements.models import AgreementVersion
+from core.accounts.companies.schemas import CompanyCreate
+from core.accounts.companies.service import create_company
 from core.audit.recorder import AuditContext
 from core.db.engine import after_commit, engine, transaction
 from core.events import CompanyCreated, decode, emit, subscribe

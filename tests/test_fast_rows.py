@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from piccolo.columns import ForeignKey
 from test_agreements_api import make, world
 
-from core.accounts import agreement_versions as versions
-from core.accounts.models import Agreement, AgreementVersion, LegalEntity
+from core.accounts.agreements import versions
+from core.accounts.agreements.models import Agreement, AgreementVersion
+from core.accounts.legal_entities.models import LegalEntity
 from core.db import rows
 from core.db.engine import engine, is_postgres, transaction
 from core.db.tables import all_tables

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_ui_helpers import post_form, sign_in
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.errors import Invalid
 from tenants.models import Company
 
@@ -169,7 +169,8 @@ def test_one_email_rule_everywhere(address: str, ok: bool):
 
 
 def test_one_country_rule_for_banks_and_legal_entities():
-    from core.accounts import banks, legal_entities
+    from core.accounts.banks import service as banks
+    from core.accounts.legal_entities import service as legal_entities
     from core.validation import country_name, normalise_country
 
     assert banks.normalise_country is normalise_country

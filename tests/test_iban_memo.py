@@ -3,7 +3,7 @@ afresh, and the memo stays bounded."""
 
 from __future__ import annotations
 
-from core.accounts import bank_accounts as accounts
+from core.accounts.bank_accounts import service as accounts
 
 NUMBERS = [
     "DE89370400440532013000",  # valid

@@ -16,12 +16,15 @@ from payment_rows import linked
 
 from core.access.models import Role
 from core.access.roles import SORTABLE as ROLE_KEYS
-from core.accounts.agreements import SORTABLE as AGREEMENT_KEYS
-from core.accounts.bank_accounts import SORTABLE as BANK_ACCOUNT_KEYS
-from core.accounts.banks import SORTABLE as BANK_KEYS
-from core.accounts.companies import SORTABLE as COMPANY_KEYS
-from core.accounts.legal_entities import SORTABLE as LEGAL_ENTITY_KEYS
-from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
+from core.accounts.agreements.models import Agreement
+from core.accounts.agreements.service import SORTABLE as AGREEMENT_KEYS
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.bank_accounts.service import SORTABLE as BANK_ACCOUNT_KEYS
+from core.accounts.banks.models import Bank
+from core.accounts.banks.service import SORTABLE as BANK_KEYS
+from core.accounts.companies.service import SORTABLE as COMPANY_KEYS
+from core.accounts.legal_entities.models import LegalEntity
+from core.accounts.legal_entities.service import SORTABLE as LEGAL_ENTITY_KEYS
 from core.audit.models import AuditEvent
 from core.audit.service import SORTABLE as AUDIT_KEYS
 from core.auth.models import User

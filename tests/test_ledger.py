@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core import ledger
-from core.accounts.models import Agreement, AgreementVersion, LegalEntity
+from core.accounts.agreements.models import Agreement, AgreementVersion
+from core.accounts.legal_entities.models import LegalEntity
 from core.errors import Invalid
 from core.ledger import BalanceAccount, Entry, LedgerEntry, LimitExceeded
 

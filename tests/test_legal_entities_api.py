@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from tenants.models import Portal
 
 LE = "/api/v1/legal-entities"
@@ -145,8 +145,8 @@ async def test_one_default_per_company(bo_factory, bo_api):
 
 
 async def test_concurrent_default_changes_leave_one_default(bo_factory):
-    from core.accounts import legal_entities as service
-    from core.accounts.legal_entity_schemas import LegalEntityUpdate, OwnLegalEntityCreate
+    from core.accounts.legal_entities import service
+    from core.accounts.legal_entities.schemas import LegalEntityUpdate, OwnLegalEntityCreate
     from core.audit.recorder import AuditContext
     from tenants.scope import Scope
 
@@ -170,8 +170,8 @@ async def test_concurrent_default_changes_leave_one_default(bo_factory):
 
 
 async def test_default_change_rolls_back_with_its_transaction(bo_factory):
-    from core.accounts import legal_entities as service
-    from core.accounts.legal_entity_schemas import LegalEntityUpdate
+    from core.accounts.legal_entities import service
+    from core.accounts.legal_entities.schemas import LegalEntityUpdate
     from core.audit.recorder import AuditContext
     from core.db.engine import transaction
     from tenants.scope import Scope

@@ -7,7 +7,7 @@ import re
 
 from test_ui_helpers import post_form, sign_in, token_for
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.models import AuditEvent
 from tenants.models import Portal
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from test_payment_systems_api import PayPlugin, body
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.models import AuditChange, AuditEvent
 from core.payments.models import LegalEntityPaymentSystem
 

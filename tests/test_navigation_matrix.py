@@ -29,14 +29,11 @@ from core.access.models import Role
 from core.access.service import at_least
 from core.access.system_roles import SYSTEM_ROLES
 from core.access.testing import role_id, user_with_role
-from core.accounts.models import (
-    Agreement,
-    AgreementVersion,
-    Bank,
-    BankAccount,
-    LegalEntity,
-    ResellingAssociation,
-)
+from core.accounts.agreements.models import Agreement, AgreementVersion
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
+from core.accounts.reselling.models import ResellingAssociation
 from core.audit.recorder import AuditContext, record_event
 from core.mail.models import OutboundEmail
 from core.payments.models import LegalEntityPaymentSystem

@@ -8,7 +8,7 @@ import json
 import pytest
 from payment_rows import settings_of
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.models import AuditChange, AuditEvent
 from core.payments.models import LegalEntityPaymentSystem, PaymentSystemConfig
 from core.plugins.declarations import PaymentSystem

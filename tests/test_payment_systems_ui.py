@@ -11,7 +11,7 @@ from payment_rows import saved, settings_of
 from test_payment_systems_api import SECRET, PayPlugin
 from test_ui_helpers import post_form, sign_in, token_for
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.payments.models import LegalEntityPaymentSystem, PaymentSystemConfig
 
 

@@ -345,7 +345,7 @@ def test_started_rules():
 
 
 def test_in_force_queries_need_aware_instants():
-    from core.accounts.models import AgreementVersion
+    from core.accounts.agreements.models import AgreementVersion
 
     with pytest.raises(ValueError, match="scopes_in_force needs an aware datetime"):
         periods.in_force_at(AgreementVersion, datetime(2025, 1, 1), "scopes_in_force")

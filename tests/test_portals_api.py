@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.models import AuditChange, AuditEvent
 from core.portals import domain
 from core.settings import get_settings

@@ -9,7 +9,7 @@ from test_portal_certificates import make_pair
 from test_portal_uploads import image
 from test_ui_helpers import csrf_of, post_form, sign_in
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.portals import domain
 from tenants.models import Portal
 

@@ -50,7 +50,8 @@ def count_queries(monkeypatch):
 async def _agreement(buyer: dict, seller: dict) -> int:
     from datetime import date
 
-    from core.accounts.models import Agreement, LegalEntity
+    from core.accounts.agreements.models import Agreement
+    from core.accounts.legal_entities.models import LegalEntity
 
     theirs = LegalEntity(company=buyer["id"], name="B", legal_name="B", country="DE")
     ours = LegalEntity(company=seller["id"], name="S", legal_name="S", country="DE")

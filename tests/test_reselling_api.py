@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from ledger_helpers import set_balance
 from test_agreements_api import AG, entity, make, world
 
-from core.accounts import reselling
-from core.accounts.models import ResellingAssociation
+from core.accounts.reselling import service as reselling
+from core.accounts.reselling.models import ResellingAssociation
 from core.audit.models import AuditChange, AuditEvent
 
 

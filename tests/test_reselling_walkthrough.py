@@ -13,7 +13,7 @@ import httpx
 from test_invitations_api import GOOD, last_link
 from test_ui_helpers import csrf_of
 
-from core.accounts.models import Agreement
+from core.accounts.agreements.models import Agreement
 
 RESELLER_HOST = "cats.example.test"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from tenants.models import Company
 
 

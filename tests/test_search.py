@@ -11,12 +11,15 @@ from payment_rows import linked
 
 from core.access.models import Role
 from core.access.roles import RoleFilters
-from core.accounts.agreements import AgreementFilters
-from core.accounts.bank_accounts import BankAccountFilters
-from core.accounts.banks import BankFilters
-from core.accounts.companies import CompanyFilters
-from core.accounts.legal_entities import LegalEntityFilters
-from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
+from core.accounts.agreements.models import Agreement
+from core.accounts.agreements.service import AgreementFilters
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.bank_accounts.service import BankAccountFilters
+from core.accounts.banks.models import Bank
+from core.accounts.banks.service import BankFilters
+from core.accounts.companies.service import CompanyFilters
+from core.accounts.legal_entities.models import LegalEntity
+from core.accounts.legal_entities.service import LegalEntityFilters
 from core.auth.models import User
 from core.db import bulk
 from core.db.engine import is_postgres, transaction

@@ -8,8 +8,10 @@ from datetime import date
 
 import pytest
 
-from core.accounts.companies import CompanyFilters
-from core.accounts.models import Agreement, Bank, LegalEntity
+from core.accounts.agreements.models import Agreement
+from core.accounts.banks.models import Bank
+from core.accounts.companies.service import CompanyFilters
+from core.accounts.legal_entities.models import LegalEntity
 from core.db import bulk, search_pieces
 from core.db.broad_search import Searched
 from core.db.engine import engine, is_postgres, transaction

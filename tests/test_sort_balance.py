@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from ledger_helpers import set_balance
 
 from core import ledger
-from core.accounts.models import Agreement, LegalEntity
+from core.accounts.agreements.models import Agreement
+from core.accounts.legal_entities.models import LegalEntity
 from core.db import bulk
 from core.db.engine import is_postgres
 from core.ledger.models import BalanceAccount

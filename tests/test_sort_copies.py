@@ -8,7 +8,10 @@ from importlib import import_module
 
 import pytest
 
-from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
+from core.accounts.agreements.models import Agreement
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
 from core.auth.models import User
 from core.db import bulk
 from core.db.copies import COPIES

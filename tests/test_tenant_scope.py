@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.accounts.models import Bank, BankAccount, LegalEntity
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.models import AuditEvent
 from core.auth.models import User
 from core.db import bulk, disjoint

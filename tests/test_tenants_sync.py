@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.models import AuditChange, AuditEvent
 from core.auth.secrets import decrypt
 from core.cli import main

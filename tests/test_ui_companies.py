@@ -240,7 +240,7 @@ async def test_foreign_company_pages_answer_404(bo_client, bo_factory):
 async def test_form_offers_own_legal_entities_flags_and_the_two_factor_warning(
     bo_client, bo_factory
 ):
-    from core.accounts.models import LegalEntity
+    from core.accounts.legal_entities.models import LegalEntity
 
     owner = await bo_factory.owner()
     reseller = await bo_factory.company(owner, "reseller", name="Seller")

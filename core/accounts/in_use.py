@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from piccolo.columns.combination import Where
 from piccolo.table import Table
 
-from core.accounts.models import Agreement, BankAccount, ResellingAssociation
+from core.accounts.agreements.models import Agreement
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.reselling.models import ResellingAssociation
 from core.errors import Conflict
 from tenants.models import Company
 

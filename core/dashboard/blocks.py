@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.accounts import agreements, companies
+from core.accounts.agreements import service as agreements
+from core.accounts.companies import service as companies
 from core.audit import service as audit
 from core.auth.principal import Principal
 from core.dashboard import BlockContent, DashboardBlock, Entry, Stat

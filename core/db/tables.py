@@ -11,14 +11,11 @@ from piccolo.table import Table
 
 def core_tables() -> list[type[Table]]:
     from core.access.models import Role, RoleCompany, RolePermission
-    from core.accounts.models import (
-        Agreement,
-        AgreementVersion,
-        Bank,
-        BankAccount,
-        LegalEntity,
-        ResellingAssociation,
-    )
+    from core.accounts.agreements.models import Agreement, AgreementVersion
+    from core.accounts.bank_accounts.models import BankAccount
+    from core.accounts.banks.models import Bank
+    from core.accounts.legal_entities.models import LegalEntity
+    from core.accounts.reselling.models import ResellingAssociation
     from core.audit.models import AuditChange, AuditEvent
     from core.auth.models import (
         AuthToken,

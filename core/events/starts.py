@@ -52,7 +52,7 @@ async def announce_starts(
     """Announce the versions (all waiting ones, or those of ``version_ids``) whose start has
     passed and that were not announced yet; answers how many. Joins the caller's
     transaction when there is one."""
-    from core.accounts.models import AgreementVersion
+    from core.accounts.agreements.models import AgreementVersion
     from core.db.engine import engine
 
     now = now or datetime.now(UTC)

@@ -10,7 +10,7 @@ from typing import Annotated
 from litestar import Controller, Request, get
 from litestar.params import FromPath, QueryParameter
 
-from core.accounts.agreement_api import VIEW
+from core.accounts.agreements.api import VIEW
 from core.ledger import entries
 from core.ledger.entries import LedgerEntryOut, LedgerFilters, LedgerPage
 from core.web import csv_export

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from core.accounts import agreement_versions as versions
-from core.accounts.models import Agreement
+from core.accounts.agreements import versions
+from core.accounts.agreements.models import Agreement
 from core.ledger.models import BalanceAccount, LedgerEntry
 from core.ledger.posting import CAUSE_KINDS
 from core.money import amount_text

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.accounts.models import AgreementVersion
+from core.accounts.agreements.models import AgreementVersion
 from core.errors import Invalid
 from core.ledger.models import BalanceAccount
 from core.money import amount_text

@@ -13,7 +13,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from core.accounts.models import Agreement
+from core.accounts.agreements.models import Agreement
 
 
 class BalanceAccount(Table, tablename="balance_accounts"):

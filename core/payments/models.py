@@ -13,7 +13,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.plugins.instance_models import PluginInstance
 from tenants.models import Company
 

@@ -20,7 +20,7 @@ import msgspec
 
 from core.access.guards import refuse_client_writes
 from core.accounts.in_use import Usage, refuse_if_used
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import transaction
 from core.db.search import matches

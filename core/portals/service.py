@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from core.access.guards import refuse_client_writes
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.secrets import encrypt
 from core.db.engine import transaction

@@ -32,17 +32,18 @@ def _static_routers() -> list:
 
 
 def ui_handlers() -> list:
+    from core.accounts.agreements import ui as agreements
+    from core.accounts.bank_accounts import ui as bank_accounts
+    from core.accounts.banks import ui as banks
+    from core.accounts.companies import ui as companies
+    from core.accounts.legal_entities import ui as legal_entities
+    from core.accounts.reselling import ui as reselling
     from core.catalogue.services import ui as services
     from core.ui import (
         account,
         agreement_ledger,
-        agreements,
         audit,
-        bank_accounts,
-        banks,
-        companies,
         dashboard,
-        legal_entities,
         login_steps,
         mailbox,
         my_account,
@@ -50,7 +51,6 @@ def ui_handlers() -> list:
         payment_systems,
         plugins,
         portals,
-        reselling,
         roles,
         security,
         signup,

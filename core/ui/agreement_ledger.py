@@ -7,11 +7,11 @@ from __future__ import annotations
 from litestar import Request, Response, get
 from litestar.params import FromPath
 
-from core.accounts import agreements as agreement_service
+from core.accounts.agreements import service as agreement_service
+from core.accounts.agreements.ui import BASE, VIEW, local_input
 from core.errors import Invalid
 from core.ledger import CAUSE_KINDS, entries
 from core.ledger.entries import LedgerEntryOut, LedgerFilters
-from core.ui.agreements import BASE, VIEW, local_input
 from core.ui.forms import by_field
 from core.ui.render import page
 from core.ui.tables import Column, Table, listed, pager, register

@@ -18,7 +18,10 @@ from piccolo.table import Table
 
 from core.access.areas import get_area
 from core.access.models import Role
-from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
+from core.accounts.agreements.models import Agreement
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
 from core.auth.models import User
 from core.money import from_micros
 from core.payments.models import PaymentSystemConfig

@@ -14,7 +14,8 @@ from __future__ import annotations
 from litestar import Request, get
 
 from core.access.guards import requires
-from core.accounts.models import BankAccount, LegalEntity
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.legal_entities.models import LegalEntity
 from core.errors import NotFound
 from core.ui.tables import as_int
 from core.web.context import principal_of

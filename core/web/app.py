@@ -10,7 +10,7 @@ from litestar.exceptions import HTTPException
 
 import core
 from core.account.api import API_HANDLERS as ACCOUNT_HANDLERS
-from core.accounts.company_api import CompanyController
+from core.accounts.companies.api import CompanyController
 from core.auth.api import AuthController, token
 from core.auth.api_tokens import require_api_caller
 from core.auth.middleware import AuthMiddleware
@@ -28,11 +28,11 @@ API_PREFIX = "/api/v1"
 
 def _api_handlers() -> list:
     from core.access.api import api_handlers as access_handlers
-    from core.accounts.agreement_api import API_HANDLERS as AGREEMENT_HANDLERS
-    from core.accounts.bank_account_api import API_HANDLERS as BANK_ACCOUNT_HANDLERS
-    from core.accounts.bank_api import BankController
-    from core.accounts.legal_entity_api import API_HANDLERS as LEGAL_ENTITY_HANDLERS
-    from core.accounts.reselling_api import API_HANDLERS as RESELLING_HANDLERS
+    from core.accounts.agreements.api import API_HANDLERS as AGREEMENT_HANDLERS
+    from core.accounts.bank_accounts.api import API_HANDLERS as BANK_ACCOUNT_HANDLERS
+    from core.accounts.banks.api import BankController
+    from core.accounts.legal_entities.api import API_HANDLERS as LEGAL_ENTITY_HANDLERS
+    from core.accounts.reselling.api import API_HANDLERS as RESELLING_HANDLERS
     from core.audit.api import api_handlers as audit_handlers
     from core.auth import policy_api, twofactor_api
     from core.catalogue.dictionaries.api import API_HANDLERS as DICTIONARY_HANDLERS

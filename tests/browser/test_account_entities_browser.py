@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime
 import pytest
 from browser_helpers import SHOTS, sign_in
 
-from core.accounts.models import Agreement, AgreementVersion, LegalEntity
+from core.accounts.agreements.models import Agreement, AgreementVersion
+from core.accounts.legal_entities.models import LegalEntity
 
 pytestmark = pytest.mark.browser
 

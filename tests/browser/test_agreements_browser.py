@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from browser_helpers import SHOTS, sign_in
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 
 pytestmark = pytest.mark.browser
 

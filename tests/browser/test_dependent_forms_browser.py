@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from browser_helpers import SHOTS, sign_in
 
-from core.accounts.models import Bank, BankAccount, LegalEntity
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.legal_entities.models import LegalEntity
 
 pytestmark = pytest.mark.browser
 

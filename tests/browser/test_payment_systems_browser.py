@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from browser_helpers import SHOTS, sign_in
 
-from core.accounts.models import LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 
 pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent

@@ -17,7 +17,7 @@ import msgspec
 from piccolo.columns.combination import Where
 
 from core.access.guards import refuse_client_writes
-from core.accounts.agreements import normalise_currency
+from core.accounts.agreements.service import normalise_currency
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.catalogue.services.models import Service
 from core.catalogue.services.schemas import ServiceClone, ServiceCreate, ServiceOut, ServiceUpdate

@@ -9,7 +9,7 @@ from litestar.params import FromPath
 
 from core.access.guards import requires
 from core.access.service import at_least, best_level
-from core.accounts.agreements import currency_choices
+from core.accounts.agreements.service import currency_choices
 from core.catalogue.services import service
 from core.catalogue.services.schemas import ServiceClone, ServiceCreate, ServiceOut, ServiceUpdate
 from core.catalogue.services.service_types import LABELS, MONEY_SIZED, PACKS, WITHOUT_CURRENCY

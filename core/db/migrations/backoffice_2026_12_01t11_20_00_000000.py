@@ -16,8 +16,8 @@ VERSION = "1.38.0"
 DESCRIPTION = "list_sort_indexes"
 
 # table -> (scope columns, sort keys indexed after each of them; id always last). The keys are
-# those ``tenants.scope.SCOPE_SORTS`` and ``core.accounts.banks.SCOPE_SORTS`` read by arm, and
-# the jobs list's (tests/test_sort_indexes.py checks they agree).
+# those ``tenants.scope.SCOPE_SORTS`` and ``core.accounts.banks.service.SCOPE_SORTS`` read by
+# arm, and the jobs list's (tests/test_sort_indexes.py checks they agree).
 SORT_INDEXES = {
     "jobs": (("company",), ("id", "created_at", "kind", "status", "finished_at")),
     "banks": (("company",), ("id", "name", "country", "swift", "created_at")),

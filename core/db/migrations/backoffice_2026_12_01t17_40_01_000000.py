@@ -11,7 +11,7 @@ opens). The list still shows the account's balance: the copy is only the order.
 
 Lock order on PostgreSQL: a posting locks its ``balance_accounts`` rows, then the trigger
 updates their agreements; whoever locks both must take them in that order
-(``core.accounts.agreements.delete_agreement`` does).
+(``core.accounts.agreements.service.delete_agreement`` does).
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from core.accounts import agreement_versions as versions
-from core.accounts.agreement_schemas import EMAIL_FIELDS
-from core.accounts.agreements import AgreementFilters, batch_columns
+from core.accounts.agreements import versions
+from core.accounts.agreements.schemas import EMAIL_FIELDS
+from core.accounts.agreements.service import AgreementFilters, batch_columns
 from core.db.rows import Columnar
 from core.money import amount_text
 from core.periods import local_text, status, utc

@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from core import periods
-from core.accounts import agreement_versions as versions
-from core.accounts.models import Agreement, LegalEntity, ResellingAssociation
-from core.accounts.reselling_schemas import AssociationCreate, AssociationOut, AssociationUpdate
+from core.accounts.agreements import versions
+from core.accounts.agreements.models import Agreement
+from core.accounts.legal_entities.models import LegalEntity
+from core.accounts.reselling.models import ResellingAssociation
+from core.accounts.reselling.schemas import AssociationCreate, AssociationOut, AssociationUpdate
 from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.db.engine import is_postgres, transaction
 from core.errors import Conflict, NotFound

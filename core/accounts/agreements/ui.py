@@ -1,8 +1,9 @@
 """Account management → Agreements: list, add (with the first version), view with versions,
 edit, delete, and add/edit/delete versions, each destructive step behind a confirmation page.
 
-Every rule lives in ``core.accounts.agreements`` and ``core.accounts.agreement_versions``; the
-pages turn form strings into the API's shapes and show the services' messages by field.
+Every rule lives in ``core.accounts.agreements.service`` and
+``core.accounts.agreements.versions``; the pages turn form strings into the API's shapes and
+show the services' messages by field.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from core.access.guards import requires
-from core.accounts import agreement_csv
-from core.accounts import agreement_versions as versions
-from core.accounts import agreements as service
-from core.accounts.agreement_schemas import (
+from core.accounts.agreements import csv as agreement_csv
+from core.accounts.agreements import service, versions
+from core.accounts.agreements.schemas import (
     EMAIL_FIELDS,
     AgreementCreate,
     AgreementOut,

@@ -18,8 +18,8 @@ import pycountry
 from piccolo.columns.combination import Where
 
 from core.access.guards import refuse_client_writes
-from core.accounts.bank_schemas import BankCreate, BankOut, BankUpdate
-from core.accounts.models import Bank
+from core.accounts.banks.models import Bank
+from core.accounts.banks.schemas import BankCreate, BankOut, BankUpdate
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.disjoint import Disjoint
 from core.db.engine import transaction

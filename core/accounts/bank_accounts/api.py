@@ -7,8 +7,8 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.access.guards import requires
-from core.accounts import bank_accounts as service
-from core.accounts.bank_account_schemas import (
+from core.accounts.bank_accounts import service
+from core.accounts.bank_accounts.schemas import (
     BankAccountCreate,
     BankAccountOut,
     BankAccountPage,

@@ -16,9 +16,12 @@ import msgspec
 from piccolo.columns.combination import WhereRaw
 
 from core.access.guards import refuse_client_writes
-from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
+from core.accounts.agreements.models import Agreement
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.banks.models import Bank
+from core.accounts.companies.schemas import CompanyCreate, CompanyOut, CompanyUpdate
 from core.accounts.in_use import Usage, refuse_if_used
-from core.accounts.models import Agreement, Bank, BankAccount, LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.auth.models import AuthToken, User
 from core.db.engine import is_postgres, transaction

@@ -8,8 +8,9 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.access.guards import requires
-from core.accounts import companies, company_profile
-from core.accounts.company_schemas import (
+from core.accounts.companies import profile as company_profile
+from core.accounts.companies import service as companies
+from core.accounts.companies.schemas import (
     CompanyCreate,
     CompanyOut,
     CompanyPage,

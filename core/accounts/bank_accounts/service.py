@@ -24,14 +24,16 @@ import msgspec
 from piccolo.columns.combination import Where
 
 from core.access.guards import refuse_client_writes
-from core.accounts import banks
-from core.accounts.bank_account_schemas import (
+from core.accounts.bank_accounts.models import BankAccount
+from core.accounts.bank_accounts.schemas import (
     BankAccountCreate,
     BankAccountOut,
     BankAccountUpdate,
 )
+from core.accounts.banks import service as banks
+from core.accounts.banks.models import Bank
 from core.accounts.in_use import bank_account_usages, refuse_if_used
-from core.accounts.models import Bank, BankAccount, LegalEntity
+from core.accounts.legal_entities.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
 from core.db.search import matches_any

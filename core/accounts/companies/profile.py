@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from core.accounts.agreement_versions import local_text, versions_in_force
-from core.accounts.companies import get_company
-from core.accounts.company_schemas import (
+from core.accounts.agreements.models import Agreement
+from core.accounts.agreements.versions import local_text, versions_in_force
+from core.accounts.companies.schemas import (
     AgreementSummary,
     Assets,
     CompanyProfile,
@@ -19,7 +19,8 @@ from core.accounts.company_schemas import (
     Overview,
     TrafficRow,
 )
-from core.accounts.models import Agreement, LegalEntity
+from core.accounts.companies.service import get_company
+from core.accounts.legal_entities.models import LegalEntity
 from core.errors import Invalid
 from core.ledger.models import agreement_balance
 from core.money import amount_text

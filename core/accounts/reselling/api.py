@@ -3,7 +3,7 @@
 Tenant side, /api/v1/legal-entities/{entity_id}/reselling-agreements: the caller associates
 a reseller's legal entity with an agreement of that reseller. Reseller side,
 /api/v1/own-legal-entities/{entity_id}/reselling-agreements: read-only, what one of the
-caller's own legal entities buys under. Both over ``core.accounts.reselling``.
+caller's own legal entities buys under. Both over ``core.accounts.reselling.service``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
 from core.access.guards import requires
-from core.accounts import reselling as service
-from core.accounts.reselling_schemas import (
+from core.accounts.reselling import service
+from core.accounts.reselling.schemas import (
     AssociationCreate,
     AssociationOut,
     AssociationPage,

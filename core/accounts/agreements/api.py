@@ -1,5 +1,6 @@
 """REST endpoints: /api/v1/agreements (agreements with the companies the caller created) and
-their versions, over ``core.accounts.agreements`` and ``core.accounts.agreement_versions``."""
+their versions, over ``core.accounts.agreements.service`` and
+``core.accounts.agreements.versions``."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.access.guards import requires
-from core.accounts import agreement_csv
-from core.accounts import agreement_versions as versions
-from core.accounts import agreements as service
-from core.accounts.agreement_schemas import (
+from core.accounts.agreements import csv as agreement_csv
+from core.accounts.agreements import service, versions
+from core.accounts.agreements.schemas import (
     AgreementCreate,
     AgreementOut,
     AgreementPage,

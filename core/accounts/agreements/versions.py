@@ -26,14 +26,14 @@ import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.querystring import QueryString
 
-from core.accounts.agreement_schemas import (
+from core.accounts.agreements.models import Agreement, AgreementVersion
+from core.accounts.agreements.schemas import (
     EMAIL_FIELDS,
     TERM_FIELDS,
     VersionCreate,
     VersionOut,
     VersionUpdate,
 )
-from core.accounts.models import Agreement, AgreementVersion
 from core.audit.recorder import AuditContext, Change, diff, record_event
 from core.db.engine import is_postgres, transaction
 from core.db.rows import Columnar, IntegerExpression, fetch_columns

@@ -1,7 +1,8 @@
 """Account management → Legal entities and Settings → Own legal entities.
 
 Both sections are one set of pages built twice from a ``Section``: the rules, the scope and the
-audit trail live in ``core.accounts.legal_entities``, so the pages and the API cannot disagree.
+audit trail live in ``core.accounts.legal_entities.service``, so the pages and the API cannot
+disagree.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from litestar.params import FromPath
 
 from core.access.guards import requires
 from core.access.service import at_least, best_level
-from core.accounts import legal_entities as service
-from core.accounts.legal_entity_schemas import (
+from core.accounts.legal_entities import service
+from core.accounts.legal_entities.schemas import (
     LegalEntityCreate,
     LegalEntityOut,
     LegalEntityUpdate,
@@ -224,7 +225,7 @@ def _make_handlers(section: Section) -> list:
         entity = await service.get_legal_entity(principal_of(request).scope, realm, entity_id)
         reselling_rows = payment_box = None
         if realm == "own":
-            from core.ui.reselling import own_reselling_rows
+            from core.accounts.reselling.ui import own_reselling_rows
 
             reselling_rows = await own_reselling_rows(request, entity_id)
             from core.ui.payment_systems import own_entity_box

@@ -17,13 +17,13 @@ from typing import Literal
 import msgspec
 
 from core.access.guards import refuse_client_writes
-from core.accounts.legal_entity_schemas import (
+from core.accounts.legal_entities.models import LegalEntity
+from core.accounts.legal_entities.schemas import (
     LegalEntityCreate,
     LegalEntityOut,
     LegalEntityUpdate,
     OwnLegalEntityCreate,
 )
-from core.accounts.models import LegalEntity
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
 from core.db.search import matches

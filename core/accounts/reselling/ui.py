@@ -1,6 +1,6 @@
 """Reselling agreements pages: the tenant's "Manage reselling agreements" of a reseller's legal
 entity (add, edit, delete with confirmation), and the reseller's read-only view of what one of
-its own legal entities buys under. Rules live in ``core.accounts.reselling``."""
+its own legal entities buys under. Rules live in ``core.accounts.reselling.service``."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from core.access.guards import requires
-from core.accounts import agreement_versions as versions
-from core.accounts import legal_entities
-from core.accounts import reselling as service
-from core.accounts.reselling_schemas import AssociationCreate, AssociationOut, AssociationUpdate
+from core.accounts.agreements import versions
+from core.accounts.agreements.ui import local_input
+from core.accounts.legal_entities import service as legal_entities
+from core.accounts.reselling import service
+from core.accounts.reselling.schemas import AssociationCreate, AssociationOut, AssociationUpdate
 from core.errors import Conflict, Invalid
-from core.ui.agreements import local_input
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.web.context import audit_context, principal_of

@@ -15,8 +15,8 @@ from litestar.params import FromPath
 
 from core.access.guards import requires
 from core.access.service import at_least, best_level
-from core.accounts import banks
-from core.accounts.bank_schemas import BankCreate, BankOut, BankUpdate
+from core.accounts.banks import service as banks
+from core.accounts.banks.schemas import BankCreate, BankOut, BankUpdate
 from core.errors import Conflict, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect

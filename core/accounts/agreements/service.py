@@ -19,21 +19,18 @@ import msgspec
 import pycountry
 
 from core import periods
-from core.accounts import agreement_versions as versions
-from core.accounts.agreement_schemas import (
+from core.accounts.agreements import versions
+from core.accounts.agreements.models import Agreement, AgreementVersion
+from core.accounts.agreements.schemas import (
     AgreementCreate,
     AgreementOut,
     AgreementUpdate,
     VersionCreate,
 )
+from core.accounts.bank_accounts.models import BankAccount
 from core.accounts.in_use import Usage, refuse_if_used
-from core.accounts.models import (
-    Agreement,
-    AgreementVersion,
-    BankAccount,
-    LegalEntity,
-    ResellingAssociation,
-)
+from core.accounts.legal_entities.models import LegalEntity
+from core.accounts.reselling.models import ResellingAssociation
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
 from core.db.engine import is_postgres, transaction
 from core.db.rows import Columnar
@@ -180,7 +177,7 @@ async def page_rows(
     scope: Scope, filters: AgreementFilters, query: ListQuery, now: datetime
 ) -> tuple[list[dict], int, Cursors]:
     """The list's rows as read, each with the id of its version in force at ``now``: shared by
-    the list and its CSV export (``core.accounts.agreement_csv``), so both read the same rows."""
+    the list and its CSV export (``core.accounts.agreements.csv``), so both read the same rows."""
     where = [versions.managed(scope), *filters.clauses()]
     columns = [*OUT_COLUMNS, versions.in_force_id(now)]
     return await fetch_page(Agreement, columns, where, query, SORTABLE)

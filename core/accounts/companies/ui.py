@@ -1,9 +1,9 @@
 """Account management → Companies: list, create, profile, edit, block and delete.
 
 The pages hold no rules of their own: scope, validation and the audit trail all come from
-``core.accounts.companies``, so the UI and the API can never disagree. The number-portability
-(MNP) controls are rendered and read only for the system owner; anyone else posting them gets
-the service's refusal.
+``core.accounts.companies.service``, so the UI and the API can never disagree. The
+number-portability (MNP) controls are rendered and read only for the system owner; anyone else
+posting them gets the service's refusal.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from litestar.params import FromPath
 
 from core.access.guards import requires
 from core.access.service import at_least, effective_level
-from core.accounts import companies
-from core.accounts import company_profile as company_profile_service
-from core.accounts.company_schemas import CompanyCreate, CompanyOut, CompanyUpdate
+from core.accounts.companies import profile as company_profile_service
+from core.accounts.companies import service as companies
+from core.accounts.companies.schemas import CompanyCreate, CompanyOut, CompanyUpdate
 from core.errors import Conflict, Invalid
 from core.plugins import enablement, registry
 from core.ui.forms import by_field, domain_errors, parse, read_form

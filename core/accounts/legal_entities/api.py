@@ -1,5 +1,6 @@
 """REST endpoints: /api/v1/legal-entities (companies the caller created) and
-/api/v1/own-legal-entities (the caller's company), both over ``core.accounts.legal_entities``.
+/api/v1/own-legal-entities (the caller's company), both over
+``core.accounts.legal_entities.service``.
 """
 
 from __future__ import annotations
@@ -8,8 +9,8 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.access.guards import requires
-from core.accounts import legal_entities as service
-from core.accounts.legal_entity_schemas import (
+from core.accounts.legal_entities import service
+from core.accounts.legal_entities.schemas import (
     LegalEntityCreate,
     LegalEntityOut,
     LegalEntityPage,

@@ -6,8 +6,8 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.access.guards import requires
-from core.accounts import banks
-from core.accounts.bank_schemas import BankCreate, BankOut, BankPage, BankUpdate
+from core.accounts.banks import service as banks
+from core.accounts.banks.schemas import BankCreate, BankOut, BankPage, BankUpdate
 from core.web import csv_export
 from core.web.context import audit_context, principal_of
 from core.web.listing import ListQueryParam, make_page, paging

@@ -1,9 +1,9 @@
 """Account management → Bank accounts and Settings → Own bank accounts.
 
 Both sections are one set of pages built twice from a ``Section``, as for legal entities; the
-rules, the scope and the audit trail live in ``core.accounts.bank_accounts``. The select boxes
-only offer what the service would accept, so a valid choice is always at hand; a forged value
-still meets the service's own checks.
+rules, the scope and the audit trail live in ``core.accounts.bank_accounts.service``. The select
+boxes only offer what the service would accept, so a valid choice is always at hand; a forged
+value still meets the service's own checks.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from litestar.params import FromPath
 
 from core.access.guards import requires
 from core.access.service import at_least, best_level
-from core.accounts import bank_accounts as service
-from core.accounts.bank_account_schemas import (
+from core.accounts.bank_accounts import service
+from core.accounts.bank_accounts.schemas import (
     BankAccountCreate,
     BankAccountOut,
     BankAccountUpdate,
 )
-from core.accounts.legal_entities import company_choices
+from core.accounts.legal_entities.service import company_choices
 from core.errors import Conflict, Forbidden, Invalid
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
