@@ -35,6 +35,7 @@ from core.accounts.models import (
     ResellingAssociation,
 )
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
+from core.catalogue.enabled.models import EnabledService
 from core.db.engine import is_postgres, transaction
 from core.db.rows import Columnar
 from core.db.search import matches
@@ -439,7 +440,13 @@ async def delete_agreement(ctx: AuditContext, scope: Scope, agreement_id: int) -
                     "reselling associations",
                     ResellingAssociation,
                     ResellingAssociation.agreement == agreement_id,
-                )
+                ),
+                Usage(
+                    "enabled service",
+                    "enabled services",
+                    EnabledService,
+                    EnabledService.agreement == agreement_id,
+                ),
             ],
         )
         rows = await AgreementVersion.select(*versions.COLUMNS).where(

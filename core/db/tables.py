@@ -28,6 +28,7 @@ def core_tables() -> list[type[Table]]:
         RecoveryCode,
         User,
     )
+    from core.catalogue.enabled.models import EnabledService
     from core.catalogue.services.models import Service
     from core.jobs.models import Job
     from core.ledger.models import BalanceAccount, LedgerEntry
@@ -64,6 +65,7 @@ def core_tables() -> list[type[Table]]:
         LedgerEntry,
         ResellingAssociation,
         Service,
+        EnabledService,
         CompanyPlugin,
         PluginInstance,
         PaymentSystemConfig,

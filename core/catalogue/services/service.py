@@ -313,12 +313,20 @@ async def set_archived(
 
 
 async def delete_service(ctx: AuditContext, scope: Scope, service_id: int) -> None:
-    """Deletes a service nothing refers to. Nothing refers to services yet; once agreements
-    enable them (issue 12 item 9) this is where a used one is refused, and archiving stays
-    the way to retire a plan."""
+    """Deletes a service no agreement enables (``core.catalogue.enabled``, any period): one
+    that is enabled is refused with how many agreements use it, and archiving stays the way to
+    retire a plan."""
+    from core.catalogue.enabled.service import agreements_using
+
     refuse_client_writes(scope, "services")
     async with transaction():
         old = await _row(scope, service_id, *AUDITED)
+        used = await agreements_using(service_id)
+        if used:
+            noun = "agreement" if used == 1 else "agreements"
+            raise Conflict(
+                f"service “{old['name']}” is enabled on {used} {noun}; archive it instead"
+            )
         await Service.delete().where(Service.id == service_id)
         await record_event(
             ctx,
