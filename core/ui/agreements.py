@@ -230,9 +230,9 @@ async def agreement_list(request: Request) -> Response:
         )
     items, paged = await listed(lambda q: service.list_agreements(scope, filters, q), query)
     columns = TABLE.visible(request)
-    shown = {c.key for c in columns}
+    keys = {c.key for c in columns}
     # one grouped query for the page, and only when a column shows it (issue 9)
-    enabled = await enabled_counts([a.id for a in items]) if shown & {"services", "packs"} else {}
+    enabled = await enabled_counts([a.id for a in items]) if keys & {"services", "packs"} else {}
     return await page(
         request,
         "agreements/list.html",
