@@ -28,7 +28,9 @@ def core_tables() -> list[type[Table]]:
         RecoveryCode,
         User,
     )
+    from core.catalogue.scopes.models import ServiceScope
     from core.catalogue.services.models import Service
+    from core.catalogue.trees.models import RateNode
     from core.jobs.models import Job
     from core.ledger.models import BalanceAccount, LedgerEntry
     from core.mail.models import OutboundEmail
@@ -64,6 +66,8 @@ def core_tables() -> list[type[Table]]:
         LedgerEntry,
         ResellingAssociation,
         Service,
+        ServiceScope,
+        RateNode,
         CompanyPlugin,
         PluginInstance,
         PaymentSystemConfig,
