@@ -19,12 +19,13 @@ from core.catalogue.services.models import Service
 
 class ServiceScope(Table, tablename="service_scopes"):
     """[effective_from, effective_till) as UTC instants; ``timezone`` only shows them as
-    entered (``core.periods``). A draft is never in force."""
+        entered (``core.periods``). A draft is never in force, and may leave its dates for later
+    (``effective_from`` None), as the guide lets a scope be saved before its period is known."""
 
     __owner__ = "service"
 
     service = ForeignKey(references=Service, on_delete=OnDelete.restrict, index=True)
-    effective_from = Timestamptz()
+    effective_from = Timestamptz(null=True, default=None)
     effective_till = Timestamptz(null=True, default=None)
     timezone = Varchar(length=64, default="UTC")
     draft = Boolean(default=False)

@@ -232,3 +232,7 @@ async def domains_of(service_ids: list[int]) -> dict[int, set[str]]:
     for row in rows:
         found[service_of[row["scope"]]].add(row["key"])
     return found
+
+
+async def count_rows(scope_id: int) -> int:
+    return await RateNode.count().where(RateNode.scope == scope_id)
