@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
 from core.audit.models import AuditChange, AuditEvent
 from core.catalogue.enabled import overlap, pricing
 from core.catalogue.enabled.models import EnabledService
+from core.catalogue.trees import nodes, store
 
 FUTURE = "2030-03-01T00:00:00"
 PATHS = {
@@ -270,14 +272,11 @@ async def test_overlapping_pay_as_you_go_services_for_one_domain_are_refused(wor
     await world.enable("pack", "unit", billing="free")
 
 
-async def test_the_default_domains_come_from_the_trees_store(world):
-    """Without a stored scope a service prices no domain yet, so two overlap freely."""
+async def test_services_without_a_priced_scope_overlap_freely(world):
+    """A service with no non-draft scope prices no domain yet, so two may overlap."""
     await world.enable("service", "payg")
     await world.enable("service", "payg2")
-    assert await overlap.domains_of([world.services["payg"]]) in (
-        {},
-        {world.services["payg"]: set()},
-    )
+    assert await overlap.domains_of([world.services["payg"]]) == {world.services["payg"]: set()}
 
 
 async def test_started_rows_keep_their_start_end_no_earlier_than_now_and_stay(world):
@@ -388,27 +387,68 @@ async def test_client_users_and_view_roles_cannot_write(world, bo_factory, bo_ap
     assert await EnabledService.count() == 1
 
 
-async def test_a_charged_pack_shows_its_purchase_price_or_why_not(world, monkeypatch):
-    payg = await world.enable("service", "payg")
+async def _priced(world, service: str, tree) -> None:
+    """A non-draft scope in force since 2020 holding ``tree`` on one of the world's services."""
+    sid = world.services[service]
+    body = {"effective_from": "2020-01-01T00:00:00", "timezone": "UTC", "draft": False}
+    res = await world.api.post(f"/api/v1/services/{sid}/scopes", json=body)
+    assert res.status_code == 201, res.text
+    await store.write_tree(res.json()["id"], tree)
+
+
+def _flat(domain: str, resource: str, price: str) -> nodes.DomainTree:
+    return nodes.DomainTree(
+        domain, [nodes.ResourceTree(resource, nodes.Rate(nodes.FLAT, price=Decimal(price)))]
+    )
+
+
+def _purchase(pack_id: int, price: str) -> nodes.DomainTree:
+    by_pack = nodes.Rate(
+        nodes.DEPENDS_ON,
+        depends_on="pack",
+        children=[nodes.Child(str(pack_id), nodes.Rate(nodes.FLAT, price=Decimal(price)))],
+    )
+    return nodes.DomainTree("service_purchase", [nodes.ResourceTree("monetary_pack", by_pack)])
+
+
+async def test_a_charged_pack_costs_its_service_purchase_price_or_says_rate_not_found(world):
+    """The agreement's pay-as-you-go service in force now prices the monetary pack at 40 EUR
+    in its "Service purchase" domain and the unit pack nowhere."""
+    past = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    tree = nodes.Tree(
+        [_flat("sms", "sms_message", "0.05"), _purchase(world.services["money"], "40")]
+    )
+    await _priced(world, "payg", tree)
     money = await world.enable("pack", "money", billing="charge")
-    assert money["cost"] is None and money["cost_note"] == pricing.NO_EVALUATION
-    asked = []
-
-    async def price(agreement_id, payg_ids, pack, at):
-        asked.append((agreement_id, payg_ids, pack["service"], pack["service_type"]))
-        return (
-            (40_000_000, None)
-            if pack["service_type"] == "monetary_pack"
-            else (None, "rate not found")
-        )
-
-    monkeypatch.setattr(pricing, "purchase_price", price)
+    assert money["cost"] is None and money["cost_note"] == pricing.RATE_NOT_FOUND  # no payg yet
+    await world.enable("service", "payg", effective_from=past, timezone="UTC")
     unit = await world.enable("pack", "unit", billing="charge")
+    free = await world.enable("pack", "unit", billing="free")
     items = {i["id"]: i for i in (await world.api.get(PATHS["pack"])).json()["items"]}
-    assert items[money["id"]]["cost"] == "40.000000"
+    assert (items[money["id"]]["cost"], items[money["id"]]["cost_note"]) == ("40.000000", None)
     assert items[unit["id"]]["cost"] is None and items[unit["id"]]["cost_note"] == "rate not found"
-    assert asked[-1][:2] == (world.agreement, [])  # payg starts in 2030: not in force now
-    assert payg["status"] == "upcoming"
+    assert items[free["id"]]["cost"] is None and items[free["id"]]["cost_note"] == "free of charge"
+    one = (await world.api.get(f"{PATHS['pack']}/{money['id']}")).json()
+    assert one["cost"] == "40.000000"
+
+
+async def test_the_domains_come_from_the_services_rate_trees(world):
+    """No stand-in: two pay-as-you-go services whose stored trees both price sms conflict; one
+    pricing viber only does not."""
+    await _priced(world, "payg", nodes.Tree([_flat("sms", "sms_message", "0.05")]))
+    await _priced(world, "payg2", nodes.Tree([_flat("sms", "sms_message", "0.04")]))
+    first = await world.enable("service", "payg")
+    res = await world.api.post(PATHS["service"], json=world.body("payg2"))
+    assert res.status_code == 409, res.text
+    assert res.json()["detail"].startswith(
+        f"enabled service {first['id']} (“SMS retail”) is in force for the domain sms from "
+        "2030-02-28 23:00 UTC to indefinitely"
+    )
+    viber_only = {**SERVICES["payg2"], "name": "Viber"}
+    viber = (await world.api.post("/api/v1/services", json=viber_only)).json()["id"]
+    world.services["viber"] = viber
+    await _priced(world, "viber", nodes.Tree([_flat("viber", "viber_message", "0.02")]))
+    assert (await world.enable("service", "viber"))["service_name"] == "Viber"
 
 
 async def test_a_used_service_cannot_be_deleted_and_an_agreement_with_rows_neither(world):

@@ -38,6 +38,7 @@ def _api_handlers() -> list:
     from core.catalogue.dictionaries.api import API_HANDLERS as DICTIONARY_HANDLERS
     from core.catalogue.domains.api import API_HANDLERS as DOMAIN_HANDLERS
     from core.catalogue.enabled.api import API_HANDLERS as ENABLED_HANDLERS
+    from core.catalogue.scopes.api import API_HANDLERS as SCOPE_HANDLERS
     from core.catalogue.services.api import ServiceController
     from core.ledger.api import API_HANDLERS as LEDGER_HANDLERS
     from core.payments.api import API_HANDLERS as PAYMENT_SYSTEM_HANDLERS
@@ -61,6 +62,7 @@ def _api_handlers() -> list:
         *DICTIONARY_HANDLERS,
         ServiceController,
         *ENABLED_HANDLERS,
+        *SCOPE_HANDLERS,
         *DOMAIN_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,

@@ -2,14 +2,14 @@
 (guide §6.4): rating would not know which of them prices the event.
 
 The domains a service prices come from its non-draft scopes' rate trees
-(``core.catalogue.trees.store.domains_of``). ``domains_of`` here is the one place that asks,
-so a test can give a service its domains without building trees; while the trees store is not
-installed, a service prices no domain yet and so conflicts with none.
+(``core.catalogue.trees.store.domains_of``: every non-draft scope, whatever its dates).
+``domains_of`` here is the one place that asks, so a test can give a service its domains
+without building trees. The rule is checked when an enabled service is written; a domain added
+later to an enabled service's tree is not checked against the agreement here.
 """
 
 from __future__ import annotations
 
-import inspect
 from datetime import datetime
 
 from core import periods
@@ -17,15 +17,11 @@ from core.errors import Conflict
 
 
 async def domains_of(service_ids: list[int]) -> dict[int, set[str]]:
-    """The domain keys each service prices, by service id (missing ids price nothing)."""
-    try:
-        from core.catalogue.trees.store import domains_of as stored
-    except ImportError:
-        return {}
-    found = stored(service_ids)
-    if inspect.isawaitable(found):
-        found = await found
-    return found
+    """The domain keys each service prices, by service id (a service without a non-draft
+    scope prices none)."""
+    from core.catalogue.trees.store import domains_of as stored
+
+    return await stored(service_ids)
 
 
 def _period(start: datetime, till: datetime | None) -> str:
