@@ -463,3 +463,38 @@ async def test_a_used_service_cannot_be_deleted_and_an_agreement_with_rows_neith
     ).status_code == 204
     res = await world.api.delete(f"/api/v1/agreements/{world.agreement}")
     assert res.status_code == 409 and "1 enabled service" in res.json()["detail"], res.text
+
+
+async def test_hostile_input_answers_a_clear_4xx(world):
+    path = PATHS["service"]
+    for query in (
+        f"page={2**63 // 25 + 10}",
+        "agreement_id=99999999999999999999",
+        "service_id=-99999999999999999999",
+        "in_force_at=yesterday",
+        "active=perhaps",
+        "page_size=100000",
+        "cursor=" + "x" * 3000,
+    ):
+        res = await world.api.get(f"{path}?{query}")
+        assert 400 <= res.status_code < 500, (query, res.text)
+        assert res.json()["detail"], query
+    assert (await world.api.get(f"{path}/99999999999999999999")).status_code in (400, 404)
+    assert (await world.api.get(f"{path}/0")).status_code == 404
+    for bad in (
+        {"effective_from": "0001-01-01T00:00:00", "timezone": "Etc/GMT-14"},
+        {"effective_from": "9999-12-31T23:59:59", "timezone": "Etc/GMT+12"},
+        {"effective_from": "not a date"},
+        {"timezone": "x" * 65},
+        {"hidden_from_client": "yes"},
+        {"billing": "free" * 10},
+        {"effective_till": "9999-12-31T23:59:59", "timezone": "Etc/GMT+12"},
+    ):
+        res = await world.api.post(path, json={**world.body("payg"), **bad})
+        assert res.status_code in (400, 422), (bad, res.text)
+        assert res.json()["errors"], bad
+    made = await world.enable("service", "payg")
+    res = await world.api.patch(f"{path}/{made['id']}", json={"auto_extend": True})
+    assert res.status_code == 422 and res.json()["errors"][0]["field"] == "auto_extend"
+    res = await world.api.patch(f"{path}/{made['id']}", json={"agreement_id": 1})
+    assert res.status_code == 400  # fixed once enabled: not a field of a change
