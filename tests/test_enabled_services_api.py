@@ -498,3 +498,23 @@ async def test_hostile_input_answers_a_clear_4xx(world):
     assert res.status_code == 422 and res.json()["errors"][0]["field"] == "auto_extend"
     res = await world.api.patch(f"{path}/{made['id']}", json={"agreement_id": 1})
     assert res.status_code == 400  # fixed once enabled: not a field of a change
+
+
+@pytest.mark.parametrize("kind", list(PATHS))
+async def test_each_kinds_csv_holds_exactly_its_json_list(world, kind):
+    from test_csv_matches_json import expected, parse
+
+    from core.catalogue.enabled.schemas import EnabledOut
+
+    service, extra = {
+        "service": ("payg", {}),
+        "pack": ("money", {"billing": "charge"}),
+        "bundle_initiator": ("initiator", {}),
+        "bundle_pack": ("bundle", {"auto_extend": True}),
+    }[kind]
+    await world.enable(kind, service, **extra)
+    till = {"effective_till": "2031-01-01T00:00:00", "hidden_from_client": True}
+    await world.enable(kind, service, **extra, **till)
+    items = (await world.api.get(f"{PATHS[kind]}?sort=id&order=asc")).json()["items"]
+    res = await world.api.get(f"{PATHS[kind]}?format=csv&sort=id&order=asc")
+    assert parse(res) == expected(EnabledOut, items)
