@@ -39,6 +39,7 @@ def _api_handlers() -> list:
     from core.catalogue.domains.api import API_HANDLERS as DOMAIN_HANDLERS
     from core.catalogue.scopes.api import API_HANDLERS as SCOPE_HANDLERS
     from core.catalogue.services.api import ServiceController
+    from core.catalogue.trees.api import API_HANDLERS as TREE_HANDLERS
     from core.ledger.api import API_HANDLERS as LEDGER_HANDLERS
     from core.payments.api import API_HANDLERS as PAYMENT_SYSTEM_HANDLERS
     from core.plugins.api import API_HANDLERS as PLUGIN_HANDLERS
@@ -61,6 +62,7 @@ def _api_handlers() -> list:
         *DICTIONARY_HANDLERS,
         ServiceController,
         *SCOPE_HANDLERS,
+        *TREE_HANDLERS,
         *DOMAIN_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,
