@@ -6,13 +6,21 @@ price list."""
 from __future__ import annotations
 
 import msgspec
-from litestar import Request, get, post, put
+from litestar import Request, delete, get, patch, post, put
 from litestar.exceptions import ClientException
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from core.access.guards import requires
-from core.catalogue.trees import evaluation, service
-from core.catalogue.trees.schemas import EvaluateIn, EvaluationOut, TreeReplaced
+from core.catalogue.trees import evaluation, node_edits, service
+from core.catalogue.trees.schemas import (
+    EvaluateIn,
+    EvaluationOut,
+    NodeCreate,
+    NodeOut,
+    NodePage,
+    NodeUpdate,
+    TreeReplaced,
+)
 from core.web.context import audit_context, principal_of
 
 VIEW = [requires("services", "view")]
@@ -67,4 +75,73 @@ async def evaluate(
     return await evaluation.evaluate(principal_of(request).scope, service_id, data)
 
 
-API_HANDLERS = [read_tree, replace_tree, evaluate]
+@get(
+    "/scopes/{scope_id:int}/nodes",
+    summary="The children of one node of a scope's tree, in order (no parent: the domains)",
+    guards=VIEW,
+    tags=TAGS,
+)
+async def list_nodes(
+    request: Request,
+    scope_id: FromPath[int],
+    parent: FromQuery[int | None] = None,
+    after: FromQuery[int | None] = None,
+    limit: FromQuery[int] = 200,
+) -> NodePage:
+    return await node_edits.children(principal_of(request).scope, scope_id, parent, after, limit)
+
+
+@post(
+    "/scopes/{scope_id:int}/nodes",
+    summary="Add a domain, a resource or a value to a scope's tree",
+    guards=MANAGE,
+    tags=TAGS,
+)
+async def add_node(
+    request: Request, scope_id: FromPath[int], data: JSONBody[NodeCreate]
+) -> NodeOut:
+    return await node_edits.add_node(
+        audit_context(request), principal_of(request).scope, scope_id, data
+    )
+
+
+@get("/nodes/{node_id:int}", summary="One node of a rate tree", guards=VIEW, tags=TAGS)
+async def read_node(request: Request, node_id: FromPath[int]) -> NodeOut:
+    return await node_edits.get_node(principal_of(request).scope, node_id)
+
+
+@patch(
+    "/nodes/{node_id:int}",
+    summary="Change a node's value, rate or rules",
+    guards=MANAGE,
+    tags=TAGS,
+)
+async def update_node(
+    request: Request, node_id: FromPath[int], data: JSONBody[NodeUpdate]
+) -> NodeOut:
+    return await node_edits.update_node(
+        audit_context(request), principal_of(request).scope, node_id, data
+    )
+
+
+@delete(
+    "/nodes/{node_id:int}",
+    summary="Delete a node and everything below it",
+    status_code=204,
+    guards=MANAGE,
+    tags=TAGS,
+)
+async def delete_node(request: Request, node_id: FromPath[int]) -> None:
+    await node_edits.delete_node(audit_context(request), principal_of(request).scope, node_id)
+
+
+API_HANDLERS = [
+    read_tree,
+    replace_tree,
+    evaluate,
+    list_nodes,
+    add_node,
+    read_node,
+    update_node,
+    delete_node,
+]

@@ -61,3 +61,63 @@ class EvaluationOut(msgspec.Struct, omit_defaults=True):
     quantity_rule: str | None = None
     scope_id: int | None = None
     reason: str | None = None
+
+
+# --- the constructor's nodes (core.catalogue.trees.node_edits) ---------------------------------
+
+Rule = Annotated[str, msgspec.Meta(max_length=32)]
+
+
+class NodeCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """``parent_id`` None adds a domain; under a domain, a resource (its rules may be given
+    here); under a branch, a value. ``rate`` is a rate object of the document without
+    ``children`` (they are nodes of their own); absent leaves the node to price later."""
+
+    parent_id: int | None = None
+    key: Key
+    rate: dict | None = None
+    billing_rule: Rule | None = None
+    quantity_rule: Rule | None = None
+
+
+class NodeUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Only the fields given change: a value's ``key``, the node's ``rate`` (``null``: not
+    priced), a resource's rules (``null``: inherited)."""
+
+    key: Key | msgspec.UnsetType = msgspec.UNSET
+    rate: dict | msgspec.UnsetType | None = msgspec.UNSET
+    billing_rule: Rule | msgspec.UnsetType | None = msgspec.UNSET
+    quantity_rule: Rule | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class NodeOut(msgspec.Struct):
+    """One row of the constructor. ``billing_rule``/``quantity_rule`` are the node's own
+    (None: inherited); the ``…_shown`` texts are what the row displays, "Default (…)" for an
+    inherited rule. ``incomplete``: not priced yet, or a branch with no children."""
+
+    id: int
+    scope_id: int
+    parent_id: int | None
+    kind: str
+    key: str
+    label: str
+    position: int
+    price_type: str | None
+    depends_on: str | None
+    price: str | None
+    scale: str | None
+    tiers: list[TierOut] | None
+    counter_group: list[str] | None
+    billing_rule: str | None
+    quantity_rule: str | None
+    billing_rule_shown: str | None
+    quantity_rule_shown: str | None
+    has_children: bool
+    incomplete: bool
+
+
+class NodePage(msgspec.Struct):
+    """``next_after``: pass it as ``after`` for the next page (None: this was the last)."""
+
+    items: list[NodeOut]
+    next_after: int | None
