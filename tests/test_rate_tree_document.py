@@ -536,3 +536,18 @@ def test_round_trip(tree):
     document = dump(tree)
     assert parse(document, "pay_as_you_go", DOMAINS) == tree
     assert dump(parse(document, "pay_as_you_go", DOMAINS)) == document
+
+
+def test_documented_examples_are_the_canonical_documents():
+    """docs/rate-trees.md shows each worked example exactly as GET …/tree answers it."""
+    import json
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "rate-trees.md").read_text("utf-8")
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, re.S)]
+    for name, build in examples.EXAMPLES.items():
+        canonical = dump(parse(build(), "pay_as_you_go", DOMAINS))
+        assert canonical in blocks, name
+    issue = next(b for b in blocks if b.get("format") == 1)
+    parse(issue, "pay_as_you_go", DOMAINS)
