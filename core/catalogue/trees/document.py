@@ -161,7 +161,7 @@ def _resources(
             continue
         seen.add(key)
         place = rules.Place(service_type, domain.key, resource)
-        where = place.where
+        where = place
         entry = nodes.ResourceTree(
             resource=key,
             billing_rule=rules.check_rule(
@@ -207,11 +207,9 @@ def _subtree(
                 problems.add(child_path, f"a child must be an object, got {rules.kind(item)}")
                 values.append(None)
                 continue
-            rules.check_keys(
-                problems, child_path, item, rules.CHILD_KEYS, f"a child at {here.where}"
-            )
+            rules.check_keys(problems, child_path, item, rules.CHILD_KEYS, "a child", here)
             value = rules.check_value(
-                problems, f"{child_path}.value", item.get("value"), attribute, here.where
+                problems, f"{child_path}.value", item.get("value"), attribute, here
             )
             values.append(value)
             child = nodes.Child(value=value or "")
@@ -223,7 +221,7 @@ def _subtree(
                 if child.rate is not None and child.rate.type == nodes.DEPENDS_ON:
                     stack.append((child.rate, raw_child_rate, f"{child_path}.rate", below))
             rate.children.append(child)
-        rules.check_siblings(problems, value_paths, values, named, here.where)
+        rules.check_siblings(problems, value_paths, values, named, here)
     return top
 
 
