@@ -405,6 +405,13 @@ def test_rate_shape_and_rules():
     }
 
 
+def test_a_branch_needs_its_attribute():
+    assert _errors(_doc({"type": "depends_on", "children": []})) == {
+        f"{R}.depends_on": "a branch needs depends_on (attributes: direction, country, mcc, "
+        "network, sender_id) at sms / sms_message"
+    }
+
+
 def test_depends_on_may_say_its_type():
     rate = {"type": "depends_on", "depends_on": "direction", "children": []}
     tree = parse(_doc(rate), "pay_as_you_go", DOMAINS)

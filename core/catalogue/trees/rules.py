@@ -358,6 +358,9 @@ def check_depends_on(problems: Problems, path: str, value: object, place: Place)
     """The attribute a branch depends on: declared for the resource, not already branched on
     above (a second branch on it could only ever see one value)."""
     declared = place.attributes
+    if value is None:
+        problems.add(path, f"a branch needs depends_on{_choices(declared)} at {place}")
+        return None
     if not isinstance(value, str) or value not in declared:
         problems.add(
             path,
