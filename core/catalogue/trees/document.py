@@ -292,6 +292,26 @@ def _dump_resource(resource: nodes.ResourceTree) -> dict[str, Any]:
     return out
 
 
+def dump_evaluation(evaluation: nodes.Evaluation) -> dict[str, Any]:
+    """An evaluation as ``POST /api/v1/services/{id}/evaluate`` answers it
+    (``docs/rate-trees.md``): ``price`` for a flat rate, ``scale`` for a scale, absent
+    otherwise, so a client tells the two apart by key as by ``price_type``."""
+    out: dict[str, Any] = {
+        "result": evaluation.result,
+        "path": list(evaluation.path),
+        "price_type": evaluation.price_type,
+    }
+    if evaluation.price is not None:
+        out["price"] = price_text(evaluation.price)
+    if evaluation.scale is not None:
+        scale = evaluation.scale
+        out["scale"] = {"scale": scale.scale, "counter_group": list(scale.counter_group)}
+        out["scale"]["tiers"] = [_dump_tier(t) for t in scale.tiers]
+    out["billing_rule"] = evaluation.billing_rule
+    out["quantity_rule"] = evaluation.quantity_rule
+    return out
+
+
 # --- what the constructor marks ----------------------------------------------------------------
 
 NO_PRICE_TYPE = "no price type"
