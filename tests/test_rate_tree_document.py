@@ -558,3 +558,33 @@ def test_documented_examples_are_the_canonical_documents():
         assert canonical in blocks, name
     issue = next(b for b in blocks if b.get("format") == 1)
     parse(issue, "pay_as_you_go", DOMAINS)
+
+
+def test_hostile_values_are_named_briefly_without_crashing():
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    rate = {
+        "depends_on": "country",
+        "children": [
+            {"value": "ES", "rate": {"depends_on": deep}},
+            {"value": "FR", "rate": {"type": "flat", "price": 10**5000}},
+            {"value": "IT", "rate": {"type": "flat", "price": -(10**5000)}},
+            {"value": "DE", "rate": {"type": "scale", "scale": "tier", "tiers": [{"price": deep}]}},
+            {"value": list(range(10**5))},
+        ],
+    }
+    found = _errors(_doc(rate, quantity_rule={"a": deep}), "pay_as_you_go")
+    c = f"{R}.children"
+    assert found[f"{c}[0].rate.depends_on"].startswith(
+        "“a list” is not an attribute of sms_message"
+    )
+    assert found[f"{c}[1].rate.price"] == (
+        "price “a number of more than 40 digits”: is too large at sms / sms_message / FR"
+    )
+    assert found[f"{c}[2].rate.price"].endswith("is too large at sms / sms_message / IT")
+    assert found[f"{c}[3].rate.tiers[0].price"] == (
+        "a price must be a decimal string like “0.08”, got a list"
+    )
+    assert found[f"{c}[4].value"] == "a value must be text, got a list at sms / sms_message"
+    assert found["domains[0].resources[0].quantity_rule"].startswith("must be one of messages")

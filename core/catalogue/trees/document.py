@@ -105,7 +105,7 @@ def _parse(
         if domain is None:
             problems.add(
                 f"{path}.domain",
-                f"{rules._quote(key)} is not a service domain you may price "
+                f"{rules.quote(key)} is not a service domain you may price "
                 "(GET /api/v1/catalogue/domains lists them)",
             )
         elif key in seen:
@@ -152,7 +152,7 @@ def _resources(
         if resource is None:
             problems.add(
                 f"{at}.resource",
-                f"{rules._quote(key)} is not a resource of {domain.key} "
+                f"{rules.quote(key)} is not a resource of {domain.key} "
                 f"(resources: {', '.join(declared)})",
             )
             continue

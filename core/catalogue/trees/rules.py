@@ -133,8 +133,17 @@ def _attributes(resource: Resource) -> dict[str, Attribute]:
     return {a.name: a for a in resource.attributes}
 
 
-def _quote(value: object) -> str:
-    text = value if isinstance(value, str) else repr(value)
+def quote(value: object) -> str:
+    """A value for a message, never long: a list or an object is named by its kind (its repr
+    could be megabytes, or nested past the recursion limit), a huge number by its size."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int) and not -(10**40) < value < 10**40:
+        text = "a number of more than 40 digits"
+    elif value is None or isinstance(value, bool | int | float | Decimal):
+        text = repr(value)
+    else:
+        text = kind(value)
     if len(text) > 40:
         text = text[:40] + "…"
     return f"“{_CONTROL.sub('?', text)}”"
@@ -173,7 +182,7 @@ def check_keys(
         what = f"{what} at {where}"
     for key in raw:
         if key not in allowed:
-            shown = _quote(key)
+            shown = quote(key)
             named = isinstance(key, str) and len(key) <= 40
             field = (f"{path}.{key}" if path else key) if named else (path or "document")
             problems.add(field, f"{shown} is not a key of {what}")
@@ -194,10 +203,10 @@ def check_value(
         problems.add(path, f"a value has at most {MAX_VALUE_LENGTH} characters at {where}")
         return None
     if _CONTROL.search(value):
-        problems.add(path, f"value {_quote(value)} holds a control character at {where}")
+        problems.add(path, f"value {quote(value)} holds a control character at {where}")
         return None
     if value != value.strip():
-        problems.add(path, f"value {_quote(value)} starts or ends with a space at {where}")
+        problems.add(path, f"value {quote(value)} starts or ends with a space at {where}")
         return None
     return normalise(attribute, value)
 
@@ -215,7 +224,7 @@ def check_siblings(
         if value is None:
             continue
         if value in seen:
-            shown = "Others (“*”)" if value == nodes.OTHERS else _quote(value)
+            shown = "Others (“*”)" if value == nodes.OTHERS else quote(value)
             problems.add(path, f"value {shown} appears twice under “{attribute}” at {where}")
         seen.add(value)
 
@@ -242,14 +251,17 @@ def check_price(problems: Problems, path: str, value: object, where: object) -> 
         problems.add(path, f"a price must be a decimal string like “0.08”, got {kind(value)}")
         return None
     if isinstance(value, str) and len(value) > 40:
-        problems.add(path, f"price {_quote(value)} is not an amount at {where}")
+        problems.add(path, f"price {quote(value)} is not an amount at {where}")
+        return None
+    if isinstance(value, int) and not -(10**40) < value < 10**40:
+        problems.add(path, f"price {quote(value)}: is too large at {where}")
         return None
     amount = _amount(value.strip() if isinstance(value, str) else value)
     if isinstance(amount, str):
-        problems.add(path, f"price {_quote(str(value))}: {amount} at {where}")
+        problems.add(path, f"price {quote(value)}: {amount} at {where}")
         return None
     if amount < 0:
-        problems.add(path, f"price {_quote(str(value))} must not be negative at {where}")
+        problems.add(path, f"price {quote(value)} must not be negative at {where}")
         return None
     return amount
 
@@ -341,7 +353,7 @@ def check_counter_group(problems: Problems, path: str, raw: object, place: Place
         at = f"{path}[{i}]"
         if not isinstance(key, str) or key not in declared:
             problems.add(
-                at, f"{_quote(key)} is not an attribute of {place.resource.key}{_choices(declared)}"
+                at, f"{quote(key)} is not an attribute of {place.resource.key}{_choices(declared)}"
             )
         elif key in group:
             problems.add(at, f"attribute “{key}” appears twice in counter_group at {where}")
@@ -364,7 +376,7 @@ def check_depends_on(problems: Problems, path: str, value: object, place: Place)
     if not isinstance(value, str) or value not in declared:
         problems.add(
             path,
-            f"{_quote(value)} is not an attribute of {place.resource.key}{_choices(declared)} "
+            f"{quote(value)} is not an attribute of {place.resource.key}{_choices(declared)} "
             f"at {place.where}",
         )
         return None
