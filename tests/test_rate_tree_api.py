@@ -239,7 +239,8 @@ async def test_evaluation_uses_the_scope_in_force_and_follows_tree_changes(
     assert (later["price"], later["scope_id"]) == ("0.2", second)
     before = await _evaluate(api, sid, "sms", "sms_message", at="2025-06-01T00:00:00+02:00")
     assert before["result"] == "not_found" and before["path"] == []
-    assert "no scope of service" in before["reason"] and "scope_id" not in before
+    assert "no scope of service" in before["reason"] and before["scope_id"] is None
+    assert before["price_type"] is None and before["billing_rule"] is None
 
     reads = []
     real = store.read_tree

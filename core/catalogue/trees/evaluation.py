@@ -14,11 +14,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime
 
+import msgspec
+
 from core import periods
 from core.catalogue.scopes import service as scopes
 from core.catalogue.trees import document, nodes, store
 from core.catalogue.trees.compiled import CompiledTree, compile_tree
-from core.catalogue.trees.schemas import EvaluateIn, EvaluationOut, ScaleOut, TierOut
+from core.catalogue.trees.schemas import EvaluateIn, EvaluationOut
 from core.errors import Invalid
 from tenants.scope import Scope
 
@@ -62,29 +64,14 @@ def _instant(at: datetime | None) -> datetime:
         raise Invalid.field("at", "is out of the supported date range") from None
 
 
-def to_out(found: nodes.Evaluation, scope_id: int) -> EvaluationOut:
-    scale = None
-    if found.scale is not None:
-        scale = ScaleOut(
-            scale=found.scale.scale,
-            tiers=[TierOut(document.price_text(t.price), t.up_to) for t in found.scale.tiers],
-            counter_group=list(found.scale.counter_group),
-        )
-    reason = None
+def to_out(found: nodes.Evaluation, scope_id: int | None, reason: str | None = None):
+    out = document.dump_evaluation(found) | {"scope_id": scope_id}
     if found.result == nodes.RESULT_NOT_FOUND:
         reached = " / ".join(found.path) or "the top"
-        reason = f"scope {scope_id} has no rate for this event (its tree stops at {reached})"
-    return EvaluationOut(
-        result=found.result,
-        path=list(found.path),
-        price_type=found.price_type,
-        price=None if found.price is None else document.price_text(found.price),
-        scale=scale,
-        billing_rule=found.billing_rule,
-        quantity_rule=found.quantity_rule,
-        scope_id=scope_id,
-        reason=reason,
-    )
+        out["reason"] = (
+            reason or f"scope {scope_id} has no rate for this event (its tree stops at {reached})"
+        )
+    return msgspec.convert(out, EvaluationOut)
 
 
 async def evaluate(scope: Scope, service_id: int, data: EvaluateIn) -> EvaluationOut:
@@ -92,10 +79,9 @@ async def evaluate(scope: Scope, service_id: int, data: EvaluateIn) -> Evaluatio
     at = _instant(data.at)
     row = await scopes.in_force(service_id, at)
     if row is None:
-        return EvaluationOut(
-            result=nodes.RESULT_NOT_FOUND,
-            path=[],
-            reason=f"no scope of service {service_id} is in force at {at:%Y-%m-%d %H:%M:%S} UTC",
-        )
+        reason = f"no scope of service {service_id} is in force at {at:%Y-%m-%d %H:%M:%S} UTC"
+        out = to_out(nodes.Evaluation(nodes.RESULT_NOT_FOUND, ()), None, reason)
+        out.billing_rule = out.quantity_rule = None  # no tree, so no rule either
+        return out
     tree = await compiled_for(row)
     return to_out(tree.evaluate(data.domain, data.resource, data.attributes), row["id"])

@@ -48,19 +48,20 @@ class ScaleOut(msgspec.Struct):
     counter_group: list[str]
 
 
-class EvaluationOut(msgspec.Struct, omit_defaults=True):
-    """``price`` for a flat rate, ``scale`` for a scale, neither otherwise; ``reason`` says
-    why a ``not_found`` found nothing; ``scope_id`` is the scope in force that answered."""
+class EvaluationOut(msgspec.Struct):
+    """``document.dump_evaluation`` with the scope that answered: ``price`` for a flat rate,
+    ``scale`` for a scale, absent otherwise; ``reason`` (only on ``not_found``) says why
+    nothing was found; ``scope_id`` is the scope in force at ``at`` (None: there was none)."""
 
     result: str
     path: list[str]
-    price_type: str | None = None
-    price: str | None = None
-    scale: ScaleOut | None = None
-    billing_rule: str | None = None
-    quantity_rule: str | None = None
-    scope_id: int | None = None
-    reason: str | None = None
+    price_type: str | None
+    billing_rule: str | None
+    quantity_rule: str | None
+    scope_id: int | None
+    price: str | msgspec.UnsetType = msgspec.UNSET
+    scale: ScaleOut | msgspec.UnsetType = msgspec.UNSET
+    reason: str | msgspec.UnsetType = msgspec.UNSET
 
 
 # --- the constructor's nodes (core.catalogue.trees.node_edits) ---------------------------------
