@@ -30,7 +30,8 @@ def test_bench_rate_tree_prints_its_figures():
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "leaves" in out and "parse " in out and "compile " in out
-    assert "compiled: 5,000 evaluations" in out
-    assert "SQL walk: 800 evaluations" in out
+    assert "compiled:               5,000 evaluations" in out
+    assert "SQL, one query:           800 evaluations" in out
+    assert "SQL, query a level:       800 evaluations" in out
     assert "ratio " in out
     assert "agree on 800 of 800 events" in out

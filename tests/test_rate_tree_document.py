@@ -405,6 +405,13 @@ def test_rate_shape_and_rules():
     }
 
 
+def test_a_branch_needs_its_attribute():
+    assert _errors(_doc({"type": "depends_on", "children": []})) == {
+        f"{R}.depends_on": "a branch needs depends_on (attributes: direction, country, mcc, "
+        "network, sender_id) at sms / sms_message"
+    }
+
+
 def test_depends_on_may_say_its_type():
     rate = {"type": "depends_on", "depends_on": "direction", "children": []}
     tree = parse(_doc(rate), "pay_as_you_go", DOMAINS)
@@ -536,3 +543,48 @@ def test_round_trip(tree):
     document = dump(tree)
     assert parse(document, "pay_as_you_go", DOMAINS) == tree
     assert dump(parse(document, "pay_as_you_go", DOMAINS)) == document
+
+
+def test_documented_examples_are_the_canonical_documents():
+    """docs/rate-trees.md shows each worked example exactly as GET …/tree answers it."""
+    import json
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "rate-trees.md").read_text("utf-8")
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, re.S)]
+    for name, build in examples.EXAMPLES.items():
+        canonical = dump(parse(build(), "pay_as_you_go", DOMAINS))
+        assert canonical in blocks, name
+    issue = next(b for b in blocks if b.get("format") == 1)
+    parse(issue, "pay_as_you_go", DOMAINS)
+
+
+def test_hostile_values_are_named_briefly_without_crashing():
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    rate = {
+        "depends_on": "country",
+        "children": [
+            {"value": "ES", "rate": {"depends_on": deep}},
+            {"value": "FR", "rate": {"type": "flat", "price": 10**5000}},
+            {"value": "IT", "rate": {"type": "flat", "price": -(10**5000)}},
+            {"value": "DE", "rate": {"type": "scale", "scale": "tier", "tiers": [{"price": deep}]}},
+            {"value": list(range(10**5))},
+        ],
+    }
+    found = _errors(_doc(rate, quantity_rule={"a": deep}), "pay_as_you_go")
+    c = f"{R}.children"
+    assert found[f"{c}[0].rate.depends_on"].startswith(
+        "“a list” is not an attribute of sms_message"
+    )
+    assert found[f"{c}[1].rate.price"] == (
+        "price “a number of more than 40 digits”: is too large at sms / sms_message / FR"
+    )
+    assert found[f"{c}[2].rate.price"].endswith("is too large at sms / sms_message / IT")
+    assert found[f"{c}[3].rate.tiers[0].price"] == (
+        "a price must be a decimal string like “0.08”, got a list"
+    )
+    assert found[f"{c}[4].value"] == "a value must be text, got a list at sms / sms_message"
+    assert found["domains[0].resources[0].quantity_rule"].startswith("must be one of messages")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from core.catalogue.domains.service import registered
 from core.catalogue.trees import nodes
 from core.catalogue.trees.compiled import compile_tree
-from core.catalogue.trees.document import parse
+from core.catalogue.trees.document import dump_evaluation, parse
 from tests import rate_tree_examples as examples
 from tests.test_rate_tree_document import SMS_ATTRIBUTES, VALUES, trees
 
@@ -286,6 +286,48 @@ def test_odd_event_values_name_no_child():
     )
     assert senders.evaluate("sms", "sms_message", {"sender_id": "Acme"}).result == "free"
     assert senders.evaluate("sms", "sms_message", {"sender_id": "ACME"}).result == "not_found"
+
+
+def test_evaluation_as_the_api_answers_it():
+    tree = _compiled(examples.sms())
+    digi = tree.evaluate(
+        "sms", "sms_message", {"direction": "MT", "country": "ES", "network": "21422"}
+    )
+    assert dump_evaluation(digi) == {
+        "result": "price",
+        "path": ["sms", "sms_message", "MT", "ES", "21422"],
+        "price_type": "scale",
+        "scale": {
+            "scale": "tier",
+            "counter_group": ["sender_id"],
+            "tiers": [{"up_to": 1000, "price": "0.005"}, {"price": "0.004"}],
+        },
+        "billing_rule": "submitted",
+        "quantity_rule": "segments",
+    }
+    usage = tree.evaluate("sms", "sender_id_usage_fee", {"network": "21422"})
+    assert dump_evaluation(usage) == {
+        "result": "price",
+        "path": ["sms", "sender_id_usage_fee", "21422"],
+        "price_type": "flat",
+        "price": "15",
+        "billing_rule": "submitted",
+        "quantity_rule": "full_period",
+    }
+    assert dump_evaluation(tree.evaluate("sms", "sms_message", {"direction": "MO"})) == {
+        "result": "free",
+        "path": ["sms", "sms_message", "MO"],
+        "price_type": "free",
+        "billing_rule": "submitted",
+        "quantity_rule": "segments",
+    }
+    assert dump_evaluation(tree.evaluate("voice", "call", {})) == {
+        "result": "not_found",
+        "path": [],
+        "price_type": None,
+        "billing_rule": "submitted",
+        "quantity_rule": "messages",
+    }
 
 
 def test_evaluations_are_shared_not_rebuilt():

@@ -40,6 +40,7 @@ def _api_handlers() -> list:
     from core.catalogue.enabled.api import API_HANDLERS as ENABLED_HANDLERS
     from core.catalogue.scopes.api import API_HANDLERS as SCOPE_HANDLERS
     from core.catalogue.services.api import ServiceController
+    from core.catalogue.trees.api import API_HANDLERS as TREE_HANDLERS
     from core.ledger.api import API_HANDLERS as LEDGER_HANDLERS
     from core.payments.api import API_HANDLERS as PAYMENT_SYSTEM_HANDLERS
     from core.plugins.api import API_HANDLERS as PLUGIN_HANDLERS
@@ -63,6 +64,7 @@ def _api_handlers() -> list:
         ServiceController,
         *ENABLED_HANDLERS,
         *SCOPE_HANDLERS,
+        *TREE_HANDLERS,
         *DOMAIN_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,

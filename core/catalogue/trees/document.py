@@ -105,7 +105,7 @@ def _parse(
         if domain is None:
             problems.add(
                 f"{path}.domain",
-                f"{rules._quote(key)} is not a service domain you may price "
+                f"{rules.quote(key)} is not a service domain you may price "
                 "(GET /api/v1/catalogue/domains lists them)",
             )
         elif key in seen:
@@ -152,7 +152,7 @@ def _resources(
         if resource is None:
             problems.add(
                 f"{at}.resource",
-                f"{rules._quote(key)} is not a resource of {domain.key} "
+                f"{rules.quote(key)} is not a resource of {domain.key} "
                 f"(resources: {', '.join(declared)})",
             )
             continue
@@ -161,7 +161,7 @@ def _resources(
             continue
         seen.add(key)
         place = rules.Place(service_type, domain.key, resource)
-        where = place.where
+        where = place
         entry = nodes.ResourceTree(
             resource=key,
             billing_rule=rules.check_rule(
@@ -207,11 +207,9 @@ def _subtree(
                 problems.add(child_path, f"a child must be an object, got {rules.kind(item)}")
                 values.append(None)
                 continue
-            rules.check_keys(
-                problems, child_path, item, rules.CHILD_KEYS, f"a child at {here.where}"
-            )
+            rules.check_keys(problems, child_path, item, rules.CHILD_KEYS, "a child", here)
             value = rules.check_value(
-                problems, f"{child_path}.value", item.get("value"), attribute, here.where
+                problems, f"{child_path}.value", item.get("value"), attribute, here
             )
             values.append(value)
             child = nodes.Child(value=value or "")
@@ -223,7 +221,7 @@ def _subtree(
                 if child.rate is not None and child.rate.type == nodes.DEPENDS_ON:
                     stack.append((child.rate, raw_child_rate, f"{child_path}.rate", below))
             rate.children.append(child)
-        rules.check_siblings(problems, value_paths, values, named, here.where)
+        rules.check_siblings(problems, value_paths, values, named, here)
     return top
 
 
@@ -291,6 +289,26 @@ def _dump_resource(resource: nodes.ResourceTree) -> dict[str, Any]:
     out = _rules({"resource": resource.resource}, resource)
     if resource.rate is not None:
         out["rate"] = dump_rate(resource.rate)
+    return out
+
+
+def dump_evaluation(evaluation: nodes.Evaluation) -> dict[str, Any]:
+    """An evaluation as ``POST /api/v1/services/{id}/evaluate`` answers it
+    (``docs/rate-trees.md``): ``price`` for a flat rate, ``scale`` for a scale, absent
+    otherwise, so a client tells the two apart by key as by ``price_type``."""
+    out: dict[str, Any] = {
+        "result": evaluation.result,
+        "path": list(evaluation.path),
+        "price_type": evaluation.price_type,
+    }
+    if evaluation.price is not None:
+        out["price"] = price_text(evaluation.price)
+    if evaluation.scale is not None:
+        scale = evaluation.scale
+        out["scale"] = {"scale": scale.scale, "counter_group": list(scale.counter_group)}
+        out["scale"]["tiers"] = [_dump_tier(t) for t in scale.tiers]
+    out["billing_rule"] = evaluation.billing_rule
+    out["quantity_rule"] = evaluation.quantity_rule
     return out
 
 

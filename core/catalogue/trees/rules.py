@@ -16,9 +16,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from core.catalogue.trees import nodes
-from core.money import MoneyError, to_decimal, to_micros
+from core.money import MAX_MICROS, MoneyError, from_micros, to_decimal
 from core.plugins.declarations import Attribute, Resource
 from core.validation import Problems
 
@@ -109,9 +110,13 @@ class Place:
     def where(self) -> str:
         return " / ".join((self.domain, self.resource.key, *self.values))
 
+    def __str__(self) -> str:
+        # Messages format a Place, so the path is joined only for a node that has a problem.
+        return self.where
+
     @property
     def attributes(self) -> dict[str, Attribute]:
-        return {a.name: a for a in self.resource.attributes}
+        return _attributes(self.resource)
 
     def below(self, attribute: str, value: str) -> Place:
         return Place(
@@ -123,8 +128,22 @@ class Place:
         )
 
 
-def _quote(value: object) -> str:
-    text = value if isinstance(value, str) else repr(value)
+@lru_cache(maxsize=1024)
+def _attributes(resource: Resource) -> dict[str, Attribute]:
+    return {a.name: a for a in resource.attributes}
+
+
+def quote(value: object) -> str:
+    """A value for a message, never long: a list or an object is named by its kind (its repr
+    could be megabytes, or nested past the recursion limit), a huge number by its size."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int) and not -(10**40) < value < 10**40:
+        text = "a number of more than 40 digits"
+    elif value is None or isinstance(value, bool | int | float | Decimal):
+        text = repr(value)
+    else:
+        text = kind(value)
     if len(text) > 40:
         text = text[:40] + "…"
     return f"“{_CONTROL.sub('?', text)}”"
@@ -148,19 +167,29 @@ def kind(value: object) -> str:
 
 
 def check_keys(
-    problems: Problems, path: str, raw: Mapping, allowed: frozenset[str], what: str
+    problems: Problems,
+    path: str,
+    raw: Mapping,
+    allowed: frozenset[str],
+    what: str,
+    where: object = None,
 ) -> None:
-    """Refuse keys outside ``allowed``; ``what`` names the object ("a flat rate at …")."""
+    """Refuse keys outside ``allowed``; ``what`` names the object ("a flat rate"), ``where``
+    the node it sits at."""
+    if raw.keys() <= allowed:
+        return
+    if where is not None:
+        what = f"{what} at {where}"
     for key in raw:
         if key not in allowed:
-            shown = _quote(key)
+            shown = quote(key)
             named = isinstance(key, str) and len(key) <= 40
             field = (f"{path}.{key}" if path else key) if named else (path or "document")
             problems.add(field, f"{shown} is not a key of {what}")
 
 
 def check_value(
-    problems: Problems, path: str, value: object, attribute: Attribute | None, where: str
+    problems: Problems, path: str, value: object, attribute: Attribute | None, where: object
 ) -> str | None:
     """A child's value: text of 1 to 100 characters, no control character, no space around
     it (an event never carries one); ``*`` is Others. Returns it as the dictionary keys it."""
@@ -174,10 +203,10 @@ def check_value(
         problems.add(path, f"a value has at most {MAX_VALUE_LENGTH} characters at {where}")
         return None
     if _CONTROL.search(value):
-        problems.add(path, f"value {_quote(value)} holds a control character at {where}")
+        problems.add(path, f"value {quote(value)} holds a control character at {where}")
         return None
     if value != value.strip():
-        problems.add(path, f"value {_quote(value)} starts or ends with a space at {where}")
+        problems.add(path, f"value {quote(value)} starts or ends with a space at {where}")
         return None
     return normalise(attribute, value)
 
@@ -187,7 +216,7 @@ def check_siblings(
     paths: Sequence[str],
     values: Sequence[str | None],
     attribute: str,
-    where: str,
+    where: object,
 ) -> None:
     """No value twice under one parent (as normalised), so Others at most once too."""
     seen: set[str] = set()
@@ -195,13 +224,13 @@ def check_siblings(
         if value is None:
             continue
         if value in seen:
-            shown = "Others (“*”)" if value == nodes.OTHERS else _quote(value)
+            shown = "Others (“*”)" if value == nodes.OTHERS else quote(value)
             problems.add(path, f"value {shown} appears twice under “{attribute}” at {where}")
         seen.add(value)
 
 
 def check_rule(
-    problems: Problems, path: str, value: object, choices: Sequence[str], where: str
+    problems: Problems, path: str, value: object, choices: Sequence[str], where: object
 ) -> str | None:
     """A billing or quantity rule; None (absent) means inherited."""
     if value is None:
@@ -212,7 +241,7 @@ def check_rule(
     return value
 
 
-def check_price(problems: Problems, path: str, value: object, where: str) -> Decimal | None:
+def check_price(problems: Problems, path: str, value: object, where: object) -> Decimal | None:
     """A price: a decimal string (or a whole JSON number), not negative, at most six
     decimals; a float is refused as everywhere money is taken (``core.money``)."""
     if value is None:
@@ -221,18 +250,35 @@ def check_price(problems: Problems, path: str, value: object, where: str) -> Dec
     if isinstance(value, bool) or not isinstance(value, str | int):
         problems.add(path, f"a price must be a decimal string like “0.08”, got {kind(value)}")
         return None
-    if isinstance(value, str) and (len(value) > 40 or _CONTROL.search(value)):
-        problems.add(path, f"price {_quote(value)} is not an amount at {where}")
+    if isinstance(value, str) and len(value) > 40:
+        problems.add(path, f"price {quote(value)} is not an amount at {where}")
         return None
-    try:
-        amount = to_decimal(value.strip() if isinstance(value, str) else value)
-        to_micros(amount)
-    except MoneyError as exc:
-        problems.add(path, f"price {_quote(str(value))}: {_money_reason(exc)} at {where}")
+    if isinstance(value, int) and not -(10**40) < value < 10**40:
+        problems.add(path, f"price {quote(value)}: is too large at {where}")
+        return None
+    amount = _amount(value.strip() if isinstance(value, str) else value)
+    if isinstance(amount, str):
+        problems.add(path, f"price {quote(value)}: {amount} at {where}")
         return None
     if amount < 0:
-        problems.add(path, f"price {_quote(str(value))} must not be negative at {where}")
+        problems.add(path, f"price {quote(value)} must not be negative at {where}")
         return None
+    return amount
+
+
+_LARGEST = from_micros(MAX_MICROS)
+
+
+@lru_cache(maxsize=16384)
+def _amount(value: str | int) -> Decimal | str:
+    """The amount, or why it is none. Cached: a tree repeats a few prices many times, and
+    Decimal is immutable, so one parse per distinct text serves them all."""
+    try:
+        amount = to_decimal(value)
+    except MoneyError as exc:
+        return _money_reason(exc)
+    if abs(amount) > _LARGEST:
+        return "is too large"
     return amount
 
 
@@ -245,7 +291,7 @@ def _money_reason(exc: MoneyError) -> str:
     return "is not an amount"
 
 
-def check_tiers(problems: Problems, path: str, raw: object, where: str) -> list[nodes.Tier]:
+def check_tiers(problems: Problems, path: str, raw: object, where: object) -> list[nodes.Tier]:
     """A scale's tiers: 1 to 100, thresholds (``up_to``) whole positive numbers strictly
     increasing, every tier but the last with one, the last without (it is open-ended)."""
     if not isinstance(raw, list) or not raw:
@@ -262,7 +308,7 @@ def check_tiers(problems: Problems, path: str, raw: object, where: str) -> list[
         if not isinstance(item, dict):
             problems.add(at, f"a tier must be an object with up_to and price at {where}")
             continue
-        check_keys(problems, at, item, TIER_KEYS, f"a tier at {where}")
+        check_keys(problems, at, item, TIER_KEYS, "a tier", where)
         price = check_price(problems, f"{at}.price", item.get("price"), where)
         up_to = item.get("up_to")
         if i == last:
@@ -297,7 +343,7 @@ def check_counter_group(problems: Problems, path: str, raw: object, place: Place
     resource, each once."""
     if raw is None:
         return []
-    where = place.where
+    where = place
     if not isinstance(raw, list):
         problems.add(path, f"counter_group must be a list of attribute keys at {where}")
         return []
@@ -307,7 +353,7 @@ def check_counter_group(problems: Problems, path: str, raw: object, place: Place
         at = f"{path}[{i}]"
         if not isinstance(key, str) or key not in declared:
             problems.add(
-                at, f"{_quote(key)} is not an attribute of {place.resource.key}{_choices(declared)}"
+                at, f"{quote(key)} is not an attribute of {place.resource.key}{_choices(declared)}"
             )
         elif key in group:
             problems.add(at, f"attribute “{key}” appears twice in counter_group at {where}")
@@ -324,10 +370,13 @@ def check_depends_on(problems: Problems, path: str, value: object, place: Place)
     """The attribute a branch depends on: declared for the resource, not already branched on
     above (a second branch on it could only ever see one value)."""
     declared = place.attributes
+    if value is None:
+        problems.add(path, f"a branch needs depends_on{_choices(declared)} at {place}")
+        return None
     if not isinstance(value, str) or value not in declared:
         problems.add(
             path,
-            f"{_quote(value)} is not an attribute of {place.resource.key}{_choices(declared)} "
+            f"{quote(value)} is not an attribute of {place.resource.key}{_choices(declared)} "
             f"at {place.where}",
         )
         return None
@@ -341,7 +390,7 @@ def check_rate(problems: Problems, path: str, raw: object, place: Place) -> node
     """One rate object without its children: its type (allowed for the service type), the
     fields of that type and its rules. A branch comes back with no children; the caller
     reads ``raw["children"]`` with ``check_value`` and ``check_siblings``."""
-    where = place.where
+    where = place
     if not isinstance(raw, dict):
         problems.add(path, f"a rate must be an object, got {kind(raw)} at {where}")
         return None
@@ -362,20 +411,16 @@ def check_rate(problems: Problems, path: str, raw: object, place: Place) -> node
             f"(allowed: {', '.join(t for t in nodes.PRICE_TYPES if t in allowed)}) at {where}",
         )
         return None
-    check_keys(problems, path, raw, RATE_KEYS[type_], f"a {type_} rate at {where}")
-    rate = nodes.Rate(
-        type=type_,
-        billing_rule=check_rule(
-            problems, f"{path}.billing_rule", raw.get("billing_rule"), nodes.BILLING_RULES, where
-        ),
-        quantity_rule=check_rule(
-            problems,
-            f"{path}.quantity_rule",
-            raw.get("quantity_rule"),
-            nodes.QUANTITY_RULES,
-            where,
-        ),
-    )
+    check_keys(problems, path, raw, RATE_KEYS[type_], f"a {type_} rate", where)
+    rate = nodes.Rate(type=type_)
+    if raw.get("billing_rule") is not None:
+        rate.billing_rule = check_rule(
+            problems, f"{path}.billing_rule", raw["billing_rule"], nodes.BILLING_RULES, where
+        )
+    if raw.get("quantity_rule") is not None:
+        rate.quantity_rule = check_rule(
+            problems, f"{path}.quantity_rule", raw["quantity_rule"], nodes.QUANTITY_RULES, where
+        )
     if type_ == nodes.DEPENDS_ON:
         rate.depends_on = check_depends_on(
             problems, f"{path}.depends_on", raw.get("depends_on"), place

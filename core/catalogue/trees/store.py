@@ -21,7 +21,7 @@ from core.catalogue.trees import nodes
 from core.catalogue.trees.models import RateNode
 from core.db.bulk import insert_many
 from core.db.engine import is_postgres, transaction
-from core.money import from_micros, to_micros
+from core.money import SCALE
 
 DOMAIN, RESOURCE, VALUE = "domain", "resource", "value"
 KINDS = (DOMAIN, RESOURCE, VALUE)
@@ -42,6 +42,7 @@ COLUMNS = (
     "quantity_rule",
 )
 READ = [getattr(RateNode, name) for name in COLUMNS if name != "scope"]
+UNPRICED = (None,) * 8
 
 
 def tiers_json(tiers: Iterable[nodes.Tier]) -> str | None:
@@ -57,13 +58,15 @@ def tiers_of(text: str | None) -> list[nodes.Tier]:
 def rate_columns(rate: nodes.Rate | None) -> tuple:
     """``price_type`` … ``quantity_rule`` of a node holding ``rate`` (None: unpriced)."""
     if rate is None:
-        return (None,) * 8
+        return UNPRICED
+    price = rate.price
     return (
         rate.type,
         rate.depends_on,
-        None if rate.price is None else to_micros(rate.price),
+        # a parsed price has at most six decimals (core.money), so the shift is exact
+        None if price is None else int(price.scaleb(SCALE)),
         rate.scale,
-        tiers_json(rate.tiers),
+        tiers_json(rate.tiers) if rate.tiers else None,
         json.dumps(list(rate.counter_group)) if rate.counter_group else None,
         rate.billing_rule,
         rate.quantity_rule,
@@ -71,33 +74,18 @@ def rate_columns(rate: nodes.Rate | None) -> tuple:
 
 
 def _rows(scope_id: int, tree: nodes.Tree, ids: Iterator[int]) -> Iterator[tuple]:
-    """Every node of ``tree`` as a row, parents before their children."""
-
-    def rate_rows(rate: nodes.Rate | None, parent: int) -> Iterator[tuple]:
-        if rate is None:
-            return
-        for position, child in enumerate(rate.children):
-            node_id = next(ids)
-            yield (
-                node_id,
-                scope_id,
-                parent,
-                VALUE,
-                child.value,
-                position,
-                *rate_columns(child.rate),
-            )
-            yield from rate_rows(child.rate, node_id)
-
+    """Every node of ``tree`` as a row, parents before their children (an explicit stack:
+    a generator per level would cost more than the rows themselves)."""
     for d_position, domain in enumerate(tree.domains):
         domain_id = next(ids)
-        yield (domain_id, scope_id, None, DOMAIN, domain.domain, d_position, *rate_columns(None))
+        yield (domain_id, scope_id, None, DOMAIN, domain.domain, d_position, *UNPRICED)
         for r_position, resource in enumerate(domain.resources):
             resource_id = next(ids)
             columns = list(rate_columns(resource.rate))
-            # The resource's own rules and its rate's are the same defaults for all below it.
-            columns[6] = resource.billing_rule or columns[6]
-            columns[7] = resource.quantity_rule or columns[7]
+            # The resource's rules and its rate's both hold for everything below the resource,
+            # so one pair of columns keeps them; the rate's, nearer the leaves, wins.
+            columns[6] = columns[6] or resource.billing_rule
+            columns[7] = columns[7] or resource.quantity_rule
             yield (
                 resource_id,
                 scope_id,
@@ -107,7 +95,25 @@ def _rows(scope_id: int, tree: nodes.Tree, ids: Iterator[int]) -> Iterator[tuple
                 r_position,
                 *columns,
             )
-            yield from rate_rows(resource.rate, resource_id)
+            if resource.rate is None:
+                continue
+            stack = [(resource.rate.children, resource_id)]
+            while stack:
+                children, parent = stack.pop()
+                for position, child in enumerate(children):
+                    node_id = next(ids)
+                    rate = child.rate
+                    yield (
+                        node_id,
+                        scope_id,
+                        parent,
+                        VALUE,
+                        child.value,
+                        position,
+                        *rate_columns(rate),
+                    )
+                    if rate is not None and rate.children:
+                        stack.append((rate.children, node_id))
 
 
 def count_nodes(tree: nodes.Tree) -> int:
@@ -172,10 +178,10 @@ def rate_of(row: dict, children: list[nodes.Child] | None = None) -> nodes.Rate 
         type=row["price_type"],
         depends_on=row["depends_on"],
         children=children or [],
-        price=None if price is None else from_micros(price),
+        price=None if price is None else Decimal(price).scaleb(-SCALE),
         scale=row["scale"],
-        tiers=tiers_of(row["tiers"]),
-        counter_group=json.loads(row["counter_group"] or "[]"),
+        tiers=tiers_of(row["tiers"]) if row["tiers"] else [],
+        counter_group=json.loads(row["counter_group"]) if row["counter_group"] else [],
         billing_rule=row["billing_rule"],
         quantity_rule=row["quantity_rule"],
     )
