@@ -4,8 +4,9 @@ services (domain ``service_purchase``, resource ``unit_pack`` or ``monetary_pack
 
 Each pay-as-you-go service in force on the agreement is asked in turn, earliest enabled first:
 its scope in force now (``core.catalogue.scopes.service.in_force``: never a draft), its tree
-compiled (``core.catalogue.trees``); the first price (or free) found is the cost. None found
-is "rate not found", which the list and the page show in place of a cost.
+compiled (``core.catalogue.trees.evaluation.compiled_for``, cached per tree version); the
+first price (or free) found is the cost. None found is "rate not found", which the list and
+the page show in place of a cost.
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ DOMAIN = "service_purchase"
 
 async def _evaluate(service_id: int, at: datetime, resource: str, pack_id: int):
     from core.catalogue.scopes.service import in_force
-    from core.catalogue.trees.compiled import compile_tree
-    from core.catalogue.trees.store import read_tree
+    from core.catalogue.trees.evaluation import compiled_for
 
     scope = await in_force(service_id, at)
     if scope is None:
         return None
-    tree = compile_tree(await read_tree(scope["id"]))
+    tree = await compiled_for(scope)  # the evaluate endpoint's per-process cache
     return tree.evaluate(DOMAIN, resource, {"pack": str(pack_id)})
 
 
