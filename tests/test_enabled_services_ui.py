@@ -141,3 +141,35 @@ async def test_a_sibling_gets_404_pages_and_a_viewer_no_write_buttons(bo_client,
     view = await bo_client.get(f"/enabled-services/{enabled_id}")
     assert view.status_code == 200 and "/edit" not in view.text
     assert (await bo_client.get("/enabled-services/new")).status_code == 403
+
+
+async def test_saving_a_started_row_unchanged_keeps_its_start(bo_client, bo_factory):
+    """Entered with seconds through the API, shown to the minute: the form sent back as shown
+    changes only what was changed."""
+    from datetime import UTC, datetime, timedelta
+
+    _, reseller, agreement, services = await _world(bo_factory, bo_client)
+    start = (datetime.now(UTC) - timedelta(days=2)).replace(second=16, microsecond=0)
+    row = EnabledService(
+        seller=reseller["id"],
+        agreement=agreement,
+        service=services["pay_as_you_go"],
+        kind="service",
+        effective_from=start,
+        timezone="UTC",
+    )
+    await row.save()
+    edit = await bo_client.get(f"/enabled-services/{row.id}/edit")
+    shown = start.strftime("%Y-%m-%dT%H:%M")
+    assert f'value="{shown}"' in edit.text and "Already started" in edit.text
+    body = {"effective_from": shown, "effective_till": "", "timezone": "UTC"}
+    res = await post_form(
+        bo_client, f"/enabled-services/{row.id}/edit", {**body, "hidden_from_client": "1"}
+    )
+    assert res.status_code == 303, res.text
+    saved = await EnabledService.select().where(EnabledService.id == row.id).first()
+    assert saved["hidden_from_client"] is True
+    assert saved["effective_from"].astimezone(UTC) == start
+    moved = {**body, "effective_from": "2020-01-01T00:00"}
+    res = await post_form(bo_client, f"/enabled-services/{row.id}/edit", moved)
+    assert res.status_code == 409 and "its start cannot be moved" in res.text

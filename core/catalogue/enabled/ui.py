@@ -137,6 +137,19 @@ def _values(found: EnabledOut) -> dict[str, Any]:
     }
 
 
+def _unchanged_ends_left_out(kind: Kind, values: dict[str, Any], found: EnabledOut) -> dict:
+    """The form shows the ends to the minute; sent back unchanged in the same zone they are
+    not a change (a start entered with seconds would otherwise move, which a started row
+    refuses)."""
+    data = _data(kind, values, False)
+    shown = _values(found)
+    if data["timezone"] == found.timezone:
+        for end in ("effective_from", "effective_till"):
+            if str(values.get(end, "")).strip().replace(" ", "T")[:16] == shown[end]:
+                data.pop(end)
+    return data
+
+
 def handlers_for(kind: Kind) -> list:
     base = f"/{kind.path}"
     table = TABLES[kind.key]
@@ -246,7 +259,7 @@ def handlers_for(kind: Kind) -> list:
         scope = principal_of(request).scope
         found = await service.get_enabled(scope, kind, enabled_id)
         values = await read_form(request, checkboxes)
-        data, errors = parse(_data(kind, values, False), EnabledUpdate)
+        data, errors = parse(_unchanged_ends_left_out(kind, values, found), EnabledUpdate)
         if data is None:
             return await form(request, values, errors, found, status=422)
         try:
