@@ -330,6 +330,12 @@ async def test_the_list_filters_sorts_pages_and_exports(world):
         c["id"],
     ]
     assert (await ids("sort=effective_from&order=asc"))[0] == a["id"]
+    for order in ("asc", "desc"):  # NULL (indefinitely) tills page like any value
+        first = (
+            await world.api.get(f"{PATHS['service']}?page_size=2&sort=effective_till&order={order}")
+        ).json()
+        more = await ids(f"page_size=2&sort=effective_till&order={order}&cursor={first['next']}")
+        assert sorted([i["id"] for i in first["items"]] + more) == [a["id"], b["id"], c["id"]]
     page = (await world.api.get(f"{PATHS['service']}?page_size=2&sort=id&order=asc")).json()
     assert page["total"] == 3 and page["next"]
     rest = await ids(f"page_size=2&sort=id&order=asc&cursor={page['next']}")
