@@ -394,9 +394,12 @@ async def delete_enabled(ctx: AuditContext, scope: Scope, kind: Kind, enabled_id
     refuse_client_writes(scope, "enabled services")
     async with transaction():
         old = await _row(scope, kind, enabled_id, *AUDITED)
-        periods.refuse_deleting_started(
-            f"{kind.noun} {enabled_id}", kind.noun, old["effective_from"], periods.now_utc()
-        )
+        if periods.has_started(old["effective_from"], periods.now_utc()):
+            raise Conflict(
+                f"{kind.noun} {enabled_id} started on {old['effective_from']:%Y-%m-%d %H:%M} UTC; "
+                f"an {kind.noun} that has started cannot be deleted (set its effective till "
+                "to end it)"
+            )
         await E.delete().where(E.id == enabled_id)
         await record_event(
             ctx,
