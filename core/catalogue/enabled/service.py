@@ -273,8 +273,8 @@ def _period(values: dict, problems: Problems) -> dict:
 
 
 async def _others(agreement_id: int, kind: Kind, keep_id: int | None) -> list[dict]:
-    """The agreement's other rows of ``kind`` (for the overlap rule), locked against a
-    concurrent write by the agreement's lock."""
+    """The agreement's other rows of ``kind`` (for the overlap rule). Callers hold the
+    agreement's lock (``lock_agreement``), so two writers cannot both pass the rule."""
     rows = await E.select(
         E.id,
         E.service,
@@ -345,7 +345,7 @@ async def update_enabled(
         problems = Problems()
         extra = _kind_fields(
             kind,
-            {k: merged[k] for k in ("billing", "auto_extend") if k in sent or kind_has(kind, k)},
+            {k: merged[k] for k in ("billing", "auto_extend") if k in sent or _has_field(kind, k)},
             problems,
         )
         period = _period(merged, problems)
@@ -371,7 +371,8 @@ async def update_enabled(
     return await get_enabled(scope, kind, enabled_id)
 
 
-def kind_has(kind: Kind, field: str) -> bool:
+def _has_field(kind: Kind, field: str) -> bool:
+    """Is ``field`` one of ``kind``'s own (kept through a change that does not send it)?"""
     return (field == "billing" and kind.has_billing) or (
         field == "auto_extend" and kind.is_bundle_pack
     )
