@@ -25,7 +25,10 @@ def core_tables() -> list[type[Table]]:
         RecoveryCode,
         User,
     )
+    from core.catalogue.enabled.models import EnabledService
+    from core.catalogue.scopes.models import ServiceScope
     from core.catalogue.services.models import Service
+    from core.catalogue.trees.models import RateNode
     from core.jobs.models import Job
     from core.ledger.models import BalanceAccount, LedgerEntry
     from core.mail.models import OutboundEmail
@@ -61,6 +64,9 @@ def core_tables() -> list[type[Table]]:
         LedgerEntry,
         ResellingAssociation,
         Service,
+        ServiceScope,
+        RateNode,
+        EnabledService,
         CompanyPlugin,
         PluginInstance,
         PaymentSystemConfig,

@@ -38,6 +38,7 @@ def ui_handlers() -> list:
     from core.accounts.companies import ui as companies
     from core.accounts.legal_entities import ui as legal_entities
     from core.accounts.reselling import ui as reselling
+    from core.catalogue.enabled import ui as enabled
     from core.catalogue.services import ui as services
     from core.ui import (
         account,
@@ -69,6 +70,7 @@ def ui_handlers() -> list:
             *legal_entities.HANDLERS,
             *agreements.HANDLERS,
             *agreement_ledger.HANDLERS,
+            *enabled.HANDLERS,
             *reselling.HANDLERS,
             *banks.HANDLERS,
             *bank_accounts.HANDLERS,

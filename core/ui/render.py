@@ -49,6 +49,7 @@ NAV = (
             {"label": "Companies", "href": "/companies", "key": "companies"},
             {"label": "Legal entities", "href": "/legal-entities", "key": "legal_entities"},
             {"label": "Agreements", "href": "/agreements", "key": "agreements"},
+            {"label": "Enabled services", "href": "/enabled-services", "key": "enabled_services"},
             {"label": "Banks", "href": "/banks", "key": "banks"},
             {"label": "Bank accounts", "href": "/bank-accounts", "key": "bank_accounts"},
         ),

@@ -37,7 +37,10 @@ def _api_handlers() -> list:
     from core.auth import policy_api, twofactor_api
     from core.catalogue.dictionaries.api import API_HANDLERS as DICTIONARY_HANDLERS
     from core.catalogue.domains.api import API_HANDLERS as DOMAIN_HANDLERS
+    from core.catalogue.enabled.api import API_HANDLERS as ENABLED_HANDLERS
+    from core.catalogue.scopes.api import API_HANDLERS as SCOPE_HANDLERS
     from core.catalogue.services.api import ServiceController
+    from core.catalogue.trees.api import API_HANDLERS as TREE_HANDLERS
     from core.ledger.api import API_HANDLERS as LEDGER_HANDLERS
     from core.payments.api import API_HANDLERS as PAYMENT_SYSTEM_HANDLERS
     from core.plugins.api import API_HANDLERS as PLUGIN_HANDLERS
@@ -59,6 +62,9 @@ def _api_handlers() -> list:
         *VENDOR_CONNECTION_HANDLERS,
         *DICTIONARY_HANDLERS,
         ServiceController,
+        *ENABLED_HANDLERS,
+        *SCOPE_HANDLERS,
+        *TREE_HANDLERS,
         *DOMAIN_HANDLERS,
         AuthController,
         *ACCOUNT_HANDLERS,

@@ -32,6 +32,7 @@ from core.accounts.in_use import Usage, refuse_if_used
 from core.accounts.legal_entities.models import LegalEntity
 from core.accounts.reselling.models import ResellingAssociation
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
+from core.catalogue.enabled.models import EnabledService
 from core.db.engine import is_postgres, transaction
 from core.db.rows import Columnar
 from core.db.search import matches
@@ -436,7 +437,13 @@ async def delete_agreement(ctx: AuditContext, scope: Scope, agreement_id: int) -
                     "reselling associations",
                     ResellingAssociation,
                     ResellingAssociation.agreement == agreement_id,
-                )
+                ),
+                Usage(
+                    "enabled service",
+                    "enabled services",
+                    EnabledService,
+                    EnabledService.agreement == agreement_id,
+                ),
             ],
         )
         rows = await AgreementVersion.select(*versions.COLUMNS).where(

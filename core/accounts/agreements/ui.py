@@ -27,6 +27,7 @@ from core.accounts.agreements.schemas import (
     VersionOut,
     VersionUpdate,
 )
+from core.catalogue.enabled.service import counts_by_agreement as enabled_counts
 from core.errors import Conflict, Invalid
 from core.money import input_amount
 from core.ui.forms import by_field, domain_errors, parse, read_form
@@ -61,6 +62,8 @@ TABLE = register(
             Column("from", "Effective from"),
             Column("till", "Effective till", default=False),
             Column("credit_limit", "Credit limit"),
+            Column("services", "Services"),
+            Column("packs", "Packs"),
             Column("billing_timezone", "Billing timezone", default=False),
             Column("billing_period", "Billing period", default=False),
         ),
@@ -226,13 +229,18 @@ async def agreement_list(request: Request) -> Response:
             columns=lambda rows: agreement_csv.columns(scope, filters, rows),
         )
     items, paged = await listed(lambda q: service.list_agreements(scope, filters, q), query)
+    columns = TABLE.visible(request)
+    keys = {c.key for c in columns}
+    # one grouped query for the page, and only when a column shows it (issue 9)
+    enabled = await enabled_counts([a.id for a in items]) if keys & {"services", "packs"} else {}
     return await page(
         request,
         "agreements/list.html",
         active="agreements",
         table=TABLE,
-        columns=TABLE.visible(request),
+        columns=columns,
         items=items,
+        enabled=enabled,
         pager=paged,
         filters=shown,
         companies=await service.company_choices(scope),

@@ -274,8 +274,8 @@ async def clone_service(
     ctx: AuditContext, scope: Scope, service_id: int, data: ServiceClone
 ) -> ServiceOut:
     """A new, unarchived service with the source's type, currency, size and description under
-    a new name. When services gain scopes and rate trees, a clone copies them too: that is
-    what the guide's clone is for (a similar plan without rebuilding its tree)."""
+    a new name, and a copy of each of its scopes with its rate tree: that is what the guide's
+    clone is for (a similar plan without rebuilding its tree)."""
     refuse_client_writes(scope, "services")
     async with transaction():
         source = await _row(scope, service_id, *AUDITED)
@@ -284,6 +284,11 @@ async def clone_service(
         problems.raise_if_any()
         values = {k: source[k] for k in ("type", "currency", "size", "description")}
         new_id = await _insert(ctx, scope, {**values, "name": name}, "Service cloned")
+        from core.catalogue.scopes.service import clone_service_scopes  # scopes import services
+
+        copied = await clone_service_scopes(service_id, new_id, scope.company_id)
+        if copied:
+            await record_event(ctx, "Service scopes cloned", copied)
     return await get_service(scope, new_id)
 
 
@@ -313,19 +318,31 @@ async def set_archived(
 
 
 async def delete_service(ctx: AuditContext, scope: Scope, service_id: int) -> None:
-    """Deletes a service nothing refers to. Nothing refers to services yet; once agreements
-    enable them (issue 12 item 9) this is where a used one is refused, and archiving stays
-    the way to retire a plan."""
+    """Deletes a service no agreement enables (``core.catalogue.enabled``, any period), with
+    its scopes and their rate trees (recorded in the same event): one that is enabled is refused
+    with how many agreements use it, and archiving stays the way to retire a plan."""
+    from core.catalogue.enabled.service import agreements_using
+
     refuse_client_writes(scope, "services")
     async with transaction():
         old = await _row(scope, service_id, *AUDITED)
+        used = await agreements_using(service_id)
+        if used:
+            noun = "agreement" if used == 1 else "agreements"
+            raise Conflict(
+                f"service “{old['name']}” is enabled on {used} {noun}; archive it instead"
+            )
+        from core.catalogue.scopes.service import delete_service_scopes  # scopes import services
+
+        scopes = await delete_service_scopes(service_id, scope.company_id)
         await Service.delete().where(Service.id == service_id)
         await record_event(
             ctx,
             "Service deleted",
             [
+                *scopes,
                 Change(
                     "services", "delete", service_id, snapshot(Service, old), {}, scope.company_id
-                )
+                ),
             ],
         )
