@@ -39,6 +39,7 @@ TABLE = "rate_nodes"
 DOMAIN, RESOURCE, VALUE = store.DOMAIN, store.RESOURCE, store.VALUE
 ROW = [*store.READ, RateNode.scope]
 MAX_PAGE = 1000
+MAX_POSITION = 2**31 - 1  # the column is a 32-bit integer
 SUBTREE = (
     "WITH RECURSIVE sub(id) AS (SELECT id FROM rate_nodes WHERE id = {} "
     "UNION ALL SELECT n.id FROM rate_nodes n JOIN sub ON n.parent = sub.id) "
@@ -218,8 +219,12 @@ async def children(
         if parent["scope"] != scope_id:
             raise NotFound(f"node {parent_id} not found in scope {scope_id}")
         chain = await chain_of(parent)
+    problems = Problems()
     if not 1 <= limit <= MAX_PAGE:
-        raise Invalid.field("limit", f"must be from 1 to {MAX_PAGE}")
+        problems.add("limit", f"must be from 1 to {MAX_PAGE}")
+    if after is not None and not 0 <= after <= MAX_POSITION:
+        problems.add("after", f"must be a position from 0 to {MAX_POSITION}")
+    problems.raise_if_any()
     where = [
         RateNode.scope == scope_id,
         RateNode.parent.is_null() if parent_id is None else RateNode.parent == parent_id,
