@@ -142,7 +142,12 @@ async def test_children_come_lazily_with_labels_rules_and_marks(bo_factory, bo_a
     assert [n["key"] for n in res.json()["items"]] == ["*"] and res.json()["next_after"] is None
     message_now = (await api.get(f"/api/v1/nodes/{message['id']}")).json()
     assert message_now["incomplete"] is False and message_now["has_children"] is True
-    assert (await api.get(f"/api/v1/scopes/{scope_id}/nodes?limit=0")).status_code == 422
+    for query in ("limit=0", "limit=5000", "after=-1", f"after={2**40}"):
+        res = await api.get(f"/api/v1/scopes/{scope_id}/nodes?{query}")
+        assert res.status_code == 422, (query, res.text)
+    res = await api.get(f"/api/v1/scopes/{scope_id}/nodes?parent={2**62}")
+    assert res.status_code == 404
+    assert (await api.get(f"/api/v1/scopes/{scope_id}/nodes?parent=x")).status_code == 400
 
 
 @pytest.mark.parametrize(

@@ -279,6 +279,16 @@ async def test_service_delete_takes_its_scopes_and_clone_copies_them(bo_factory,
     ]
     assert await store.read_tree(copies[0]["id"]) == FLAT
     assert await store.read_tree(copies[1]["id"]) == nodes.Tree()
+    cloned = await AuditEvent.select(AuditEvent.id).where(
+        AuditEvent.action == "Service scopes cloned"
+    )
+    new_values = await AuditChange.select(AuditChange.new_values).where(
+        AuditChange.event == cloned[0]["id"]
+    )
+    assert sorted(json.loads(v["new_values"])["copied_from_scope"] for v in new_values) == [
+        first["id"],
+        second["id"],
+    ]
 
     assert (await api.delete(f"/api/v1/services/{sid}")).status_code == 204
     assert not await ServiceScope.exists().where(ServiceScope.id.is_in([first["id"], second["id"]]))
@@ -341,3 +351,19 @@ async def test_a_client_and_a_viewer_cannot_change_scopes(bo_factory, bo_api):
     assert res.status_code == 403
     assert (await finance.delete(f"/api/v1/scopes/{made['id']}")).status_code == 403
     assert await ServiceScope.count() == 1
+
+
+async def test_a_service_whose_scopes_hold_a_tree_keeps_its_type(bo_factory, bo_api):
+    _, api = await _owner_api(bo_factory, bo_api)
+    sid = await _service(api)
+    made = await _scope(api, sid, effective_from="2026-01-01T00:00:00")
+    retype = {"type": "bundle_initiator"}
+    res = await api.patch(f"/api/v1/services/{sid}", json=retype)
+    assert res.status_code == 200, res.text  # an empty scope holds no prices yet
+    await store.write_tree(made["id"], FLAT)
+    res = await api.patch(f"/api/v1/services/{sid}", json={"type": "pay_as_you_go"})
+    assert res.status_code == 409
+    assert res.json()["errors"][0]["field"] == "type"
+    assert (await api.get(f"/api/v1/services/{sid}")).json()["type"] == "bundle_initiator"
+    res = await api.patch(f"/api/v1/services/{sid}", json={"name": "Renamed"})
+    assert res.status_code == 200  # other fields still change

@@ -32,8 +32,9 @@ from core.web.listing import ListQuery, fetch_page
 from tenants.scope import Scope
 
 TABLE = "service_scopes"
-# The largest id a database column holds; beyond it nothing can match.
-MAX_ID = 2**63 - 1
+# The largest id a serial column holds (32 bits on PostgreSQL); beyond it nothing can match,
+# and asking the database would be an integer-range error rather than a plain 404.
+MAX_ID = 2**31 - 1
 AUDITED = [
     ServiceScope.id,
     ServiceScope.service,

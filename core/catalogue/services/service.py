@@ -241,11 +241,30 @@ async def create_service(ctx: AuditContext, scope: Scope, data: ServiceCreate) -
     return await get_service(scope, service_id)
 
 
+async def _refuse_retyping_priced(service_id: int, kind: str) -> None:
+    """A tree is checked against its service's type (a pack's never holds a price), so a
+    service whose scopes hold nodes keeps its type: a retyped one would carry trees its new
+    type refuses."""
+    from core.catalogue.trees.models import RateNode  # trees import services
+
+    if await RateNode.exists().where(RateNode.scope.service == service_id):
+        raise Conflict(
+            f"the service's rate trees are built for a {LABELS[kind]} service",
+            [
+                {
+                    "field": "type",
+                    "message": "cannot change while its scopes hold rate trees; "
+                    "clone it or empty the trees first",
+                }
+            ],
+        )
+
+
 async def update_service(
     ctx: AuditContext, scope: Scope, service_id: int, data: ServiceUpdate
 ) -> ServiceOut:
-    """Changes the fields given; the type may change while nothing refers to the service
-    (nothing does yet), its currency and size checked against the new type."""
+    """Changes the fields given; the type may change while no scope of the service holds a
+    rate tree, its currency and size checked against the new type."""
     refuse_client_writes(scope, "services")
     async with transaction():
         old = await _row(scope, service_id, *AUDITED)
@@ -258,6 +277,8 @@ async def update_service(
         if after:
             if "name" in after:
                 await _refuse_taken(scope, values["name"], service_id)
+            if "type" in after:
+                await _refuse_retyping_priced(service_id, old["type"])
             await Service.update(
                 {getattr(Service, k): values[k] for k in after}
                 | {Service.updated_at: datetime.now().astimezone()}

@@ -39,6 +39,7 @@ TABLE = "rate_nodes"
 DOMAIN, RESOURCE, VALUE = store.DOMAIN, store.RESOURCE, store.VALUE
 ROW = [*store.READ, RateNode.scope]
 MAX_PAGE = 1000
+MAX_POSITION = 2**31 - 1  # the column is a 32-bit integer
 SUBTREE = (
     "WITH RECURSIVE sub(id) AS (SELECT id FROM rate_nodes WHERE id = {} "
     "UNION ALL SELECT n.id FROM rate_nodes n JOIN sub ON n.parent = sub.id) "
@@ -218,8 +219,12 @@ async def children(
         if parent["scope"] != scope_id:
             raise NotFound(f"node {parent_id} not found in scope {scope_id}")
         chain = await chain_of(parent)
+    problems = Problems()
     if not 1 <= limit <= MAX_PAGE:
-        raise Invalid.field("limit", f"must be from 1 to {MAX_PAGE}")
+        problems.add("limit", f"must be from 1 to {MAX_PAGE}")
+    if after is not None and not 0 <= after <= MAX_POSITION:
+        problems.add("after", f"must be a position from 0 to {MAX_POSITION}")
+    problems.raise_if_any()
     where = [
         RateNode.scope == scope_id,
         RateNode.parent.is_null() if parent_id is None else RateNode.parent == parent_id,
@@ -334,7 +339,7 @@ async def _new_domain(scope: Scope, scope_id: int, data: NodeCreate) -> str:
     if data.key not in await available(scope):
         raise Invalid.field(
             "key",
-            f"{rules._quote(data.key)} is not a service domain you may price "
+            f"{rules.quote(data.key)} is not a service domain you may price "
             "(GET /api/v1/catalogue/domains lists them)",
         )
     if await RateNode.exists().where(
@@ -355,7 +360,7 @@ async def _new_resource(
     domain = chain[0]["key"]
     resource = _resource_of(await available(scope), domain, data.key)
     if resource is None:
-        raise Invalid.field("key", f"{rules._quote(data.key)} is not a resource of {domain}")
+        raise Invalid.field("key", f"{rules.quote(data.key)} is not a resource of {domain}")
     if await RateNode.exists().where(RateNode.parent == chain[0]["id"], RateNode.key == data.key):
         raise Invalid.field("key", f"resource “{data.key}” is in {domain} already")
     place = rules.Place(service_type, domain, resource)
