@@ -400,11 +400,13 @@ def main() -> None:
         f"agree on {len(sample) - mismatched:,} of {len(sample):,} events ({others:,} via Others)"
         f"; app DB layer on {len(app_sample) - app_mismatched:,} of {len(app_sample):,}"
     )
-    if _TEMPORARY:
-        shutil.rmtree(_TEMPORARY, ignore_errors=True)
     if mismatched or app_mismatched:
         raise SystemExit(f"{mismatched + app_mismatched} events evaluated differently")
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        if _TEMPORARY:
+            shutil.rmtree(_TEMPORARY, ignore_errors=True)
