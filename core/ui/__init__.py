@@ -32,7 +32,10 @@ def _static_routers() -> list:
 
 
 def ui_handlers() -> list:
+    from core.catalogue.scopes import ui as scopes
     from core.catalogue.services import ui as services
+    from core.catalogue.trees import try_ui
+    from core.catalogue.trees import ui as trees
     from core.ui import (
         account,
         agreement_ledger,
@@ -73,6 +76,9 @@ def ui_handlers() -> list:
             *banks.HANDLERS,
             *bank_accounts.HANDLERS,
             *services.HANDLERS,
+            *scopes.HANDLERS,
+            *trees.HANDLERS,
+            *try_ui.HANDLERS,
             *audit.HANDLERS,
             *portals.HANDLERS,
             *payment_systems.HANDLERS,
