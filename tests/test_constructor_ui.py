@@ -250,7 +250,9 @@ async def test_try_a_rate_panel(bo_client, bo_factory, bo_api):
     await sign_in(bo_client, await bo_factory.user(company))
     view = await bo_client.get(f"/services/{sid}")
     assert "data-try-form" in view.text, view.text[-3000:]
-    assert '<option value="sms/sms_message">SMS message</option>' in view.text
+    # the panel opens on the channel the service prices
+    assert '<option value="sms/sms_message" selected>SMS message</option>' in view.text
+    assert 'name="attr.direction"' in view.text
     fields = await bo_client.get(
         f"/services/{sid}/try", params={"resource": "sms/sms_message", "partial": "1"}
     )

@@ -17,7 +17,7 @@ from core import periods
 from core.access.guards import requires
 from core.catalogue.domains.service import available
 from core.catalogue.services import service as services
-from core.catalogue.trees import evaluation
+from core.catalogue.trees import evaluation, store
 from core.catalogue.trees.schemas import EvaluateIn, EvaluationOut
 from core.errors import Invalid
 from core.ui.agreements import local_input
@@ -50,6 +50,14 @@ async def _resources(scope: Scope) -> list[dict]:
                 }
             )
     return out
+
+
+async def _default(service_id: int, resources: list[dict]) -> dict | None:
+    """The first resource of a domain the service prices, so the panel opens on its channel."""
+    priced = (await store.domains_of([service_id])).get(service_id, set())
+    return next(
+        (r for r in resources if r["domain"] in priced), resources[0] if resources else None
+    )
 
 
 def _event(values: dict, chosen: dict, problems: Problems) -> EvaluateIn | None:
@@ -91,7 +99,7 @@ async def panel(request: Request, service_id: int, run: bool) -> dict:
             if k.startswith(ATTRIBUTE)
         },
     }
-    chosen = by_value.get(values["resource"]) or (resources[0] if resources else None)
+    chosen = by_value.get(values["resource"]) or await _default(service_id, resources)
     problems = Problems()
     result: EvaluationOut | None = None
     if run and chosen is None:

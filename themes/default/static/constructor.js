@@ -148,6 +148,7 @@
     tr.ctx = ctx;
     tr.setAttribute("data-id", node.id);
     tr.setAttribute("data-kind", node.kind);
+    tr.setAttribute("data-key", node.key);
     var expanded = tr.getAttribute("data-expanded") === "true";
     var toggle = node.has_children || node.depends_on || node.kind === "domain"
       ? el("button", { type: "button", class: "tree-toggle", "data-action": "toggle", "aria-expanded": expanded ? "true" : "false", "aria-label": (expanded ? "Collapse " : "Expand ") + node.label, text: expanded ? "▾" : "▸" })
@@ -166,10 +167,10 @@
     }
     tr.replaceChildren(
       name,
-      el("td", { class: "tree-type", text: typeText(node) }),
-      el("td", { class: "tree-price", text: priceText(node) }),
-      el("td", { class: "tree-billing", text: node.billing_rule_shown || "" }),
-      el("td", { class: "tree-quantity", text: (node.quantity_rule_shown || "").replace("_", " ") }),
+      el("td", { class: "tree-type", "data-label": "Price type", text: typeText(node) }),
+      el("td", { class: "tree-price", "data-label": "Price", text: priceText(node) }),
+      el("td", { class: "tree-billing", "data-label": "Billing", text: node.billing_rule_shown || "" }),
+      el("td", { class: "tree-quantity", "data-label": "Quantity", text: (node.quantity_rule_shown || "").replace("_", " ") }),
       actions
     );
   }
@@ -233,6 +234,18 @@
     });
   }
 
+  // A node just added under an open row goes after its open children, the rest of the tree
+  // staying as it is; when more pages of children are still to load, it is the last of them
+  // and comes with "Show more".
+  function appendChild(parent, node) {
+    var rows = below(parent);
+    rows.filter(function (r) { return r.classList.contains("tree-none"); }).forEach(function (r) { r.remove(); });
+    rows = below(parent);
+    var depth = depthOf(parent) + 1;
+    if (rows.some(function (r) { return r.classList.contains("tree-more") && depthOf(r) === depth; })) return;
+    (rows.length ? rows[rows.length - 1] : parent).after(newRow(node, childContext(parent), depth));
+  }
+
   function refresh(tr) {
     // The row again from the server (its incomplete mark, children flag, inherited rules).
     return api("GET", BASE + "/nodes/" + tr.node.id).then(function (node) {
@@ -276,7 +289,7 @@
       target = row.errors;
     }
     target.replaceChildren.apply(target, (failure.errors || [{ message: String(failure) }]).map(function (e) {
-      return el("p", { class: "field-error", text: (e.field ? e.field + ": " : "") + e.message });
+      return el("p", { class: "field-error", text: e.message });
     }));
     (editor ? editor.form : target).querySelectorAll("[data-field]").forEach(function (input) {
       var bad = (failure.errors || []).some(function (e) { return e.field && e.field.split(".").pop() === input.getAttribute("data-field"); });
@@ -437,8 +450,10 @@
             row.querySelector("[data-action]").focus();
             return;
           }
-          return refresh(owner).then(function () {
+          return api("GET", BASE + "/nodes/" + owner.node.id).then(function (node) {
+            fillRow(owner, node, owner.ctx);
             if (owner.getAttribute("data-expanded") !== "true") return expand(owner);
+            appendChild(owner, made);
           }).then(function () {
             var added = tbody.querySelector("tr.tree-row[data-id='" + made.id + "'] [data-action]");
             if (added) added.focus();
@@ -478,9 +493,11 @@
           if (r && quantity.value) r.quantity_rule = quantity.value;
           if (keyInput && keyInput.value.trim() !== node.key) body.key = keyInput.value.trim();
         }
-        api("PATCH", BASE + "/nodes/" + node.id, body).then(function () {
+        api("PATCH", BASE + "/nodes/" + node.id, body).then(function (saved) {
           tr.remove();
-          return refresh(owner).then(function () { owner.querySelector("[data-action]").focus(); });
+          var rulesMoved = saved.billing_rule_shown !== node.billing_rule_shown || saved.quantity_rule_shown !== node.quantity_rule_shown;
+          var again = rulesMoved && owner.getAttribute("data-expanded") === "true" ? refresh(owner) : Promise.resolve(fillRow(owner, saved, owner.ctx));
+          return again.then(function () { owner.querySelector("[data-action]").focus(); });
         }, function (failure) { showErrors(tr, failure); });
       });
       var focus = tr.form.querySelector("input, select");
