@@ -374,3 +374,44 @@ async def test_other_companies_get_404_and_clients_are_refused(bo_client, bo_fac
     await sign_in(bo_client, await bo_factory.user(client_company))
     for url in (f"/scopes/{scope_id}", f"/services/{sid}/try", f"/ui/rate-tree/nodes/{node['id']}"):
         assert (await bo_client.get(url)).status_code in (403, 404), url
+
+
+async def test_a_5000_node_level_is_paged(bo_client, bo_factory, bo_api):
+    """A wide level never travels whole: the page shows 200 rows and a link on, the JSON
+    route a page with where to continue."""
+    company = await _company(bo_factory)
+    api = await bo_api(await bo_factory.user(company))
+    sid = (await api.post("/api/v1/services", json=PAYG)).json()["id"]
+    res = await api.post(
+        f"/api/v1/services/{sid}/scopes", json={"effective_from": "2026-01-01T00:00:00"}
+    )
+    scope_id = res.json()["id"]
+    children = [
+        {"value": f"S{i:05d}", "rate": {"type": "flat", "price": "0.01"}} for i in range(5000)
+    ]
+    doc = {
+        "format": 1,
+        "domains": [
+            {
+                "domain": "sms",
+                "resources": [
+                    {
+                        "resource": "sms_message",
+                        "rate": {"depends_on": "sender_id", "children": children},
+                    }
+                ],
+            }
+        ],
+    }
+    assert (await api.put(f"/api/v1/scopes/{scope_id}/tree", json=doc)).status_code == 200
+    await sign_in(bo_client, await bo_factory.user(company))
+    message = await RateNode.select().where(RateNode.key == "sms_message").first()
+    page = await bo_client.get(f"/scopes/{scope_id}?parent={message['id']}")
+    assert page.status_code == 200
+    assert page.text.count('class="tree-row"') == 200 and "S00199" in page.text
+    assert "S00200" not in page.text and "after=" in page.text
+    base = f"/ui/rate-tree/scopes/{scope_id}/nodes?parent={message['id']}"
+    first = (await bo_client.get(base)).json()
+    assert len(first["items"]) == 200 and first["next_after"] is not None
+    second = (await bo_client.get(f"{base}&after={first['next_after']}")).json()
+    assert second["items"][0]["key"] == "S00200"

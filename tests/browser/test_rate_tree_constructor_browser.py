@@ -80,6 +80,8 @@ async def test_a_rate_manager_builds_the_sms_tree_and_tries_a_rate(
     page = browser_page
     failures: list[str] = []
     page.on("pageerror", lambda exc: failures.append(str(exc)))
+    # a CSP refusal (inline script or style) is logged as a console error
+    page.on("console", lambda m: "Refused to" in m.text and failures.append(m.text))
     await page.set_viewport_size({"width": width, "height": 900})
     await sign_in(page, live_server, user["email"], user["password"])
 
