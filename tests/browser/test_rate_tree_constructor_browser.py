@@ -196,7 +196,11 @@ async def test_a_rate_manager_builds_the_sms_tree_and_tries_a_rate(
     await page.goto(service_url)
     await expect(page.locator("#scopes")).to_contain_text("In force now")
     panel = page.locator("[data-try-panel]")
-    await panel.locator("select[name=resource]").select_option("sms/sms_message")
+    # it opens on the channel the service prices; another resource swaps the fields in place
+    await expect(panel.locator("select[name=resource]")).to_have_value("sms/sms_message")
+    await panel.locator("select[name=resource]").select_option("sms/sender_id_setup_fee")
+    await expect(page.locator("input[name='attr.direction']")).to_have_count(0)
+    await page.locator("[data-try-panel] select[name=resource]").select_option("sms/sms_message")
     await expect(page.locator("input[name='attr.direction']")).to_be_visible()
     await page.fill("input[name=at]", "2026-06-01T12:00")
     await page.select_option("[data-try-panel] select[name=timezone]", "Europe/Madrid")
