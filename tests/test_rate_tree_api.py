@@ -5,12 +5,15 @@ its JSON paths; a new tree is evaluated at once (the compiled-tree cache follows
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import UTC, datetime
 
 import pytest
 
 from core.audit.models import AuditChange, AuditEvent
 from core.catalogue.domains.service import registered
+from core.catalogue.scopes import service as scopes
 from core.catalogue.trees import document, evaluation, store
 from core.catalogue.trees.models import RateNode
 from tests import rate_tree_examples as examples
@@ -254,9 +257,13 @@ async def test_evaluation_uses_the_scope_in_force_and_follows_tree_changes(
     for _ in range(3):
         assert (await _evaluate(api, sid, "sms", "sms_message"))["price"] == "0.1"
     assert reads == [first]  # compiled once, then served from the cache
+    evaluation.clear_cache()
+    row = await scopes.in_force(sid, datetime.now(UTC))
+    together = await asyncio.gather(*(evaluation.compiled_for(row) for _ in range(5)))
+    assert len({id(t) for t in together}) == 1 and reads == [first, first]  # one read for all
     await _put(api, first, _flat("0.15"))
     assert (await _evaluate(api, sid, "sms", "sms_message"))["price"] == "0.15"
-    assert reads == [first, first]
+    assert reads == [first, first, first]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.catalogue.domains.service import registered
+from core.catalogue.services import service_types
 from core.catalogue.trees import nodes, rules
 from core.catalogue.trees.document import dump, incomplete, parse
 from core.errors import Invalid
@@ -484,9 +485,23 @@ def test_input_is_not_modified():
     assert document == before
 
 
-def test_unknown_service_type_is_a_programming_error():
-    with pytest.raises(ValueError):
-        parse(_doc(None), "barter", DOMAINS)
+@pytest.mark.parametrize("service_type", ["barter", "", "PAY_AS_YOU_GO", None, ["unit_pack"], 7])
+def test_unknown_service_type_is_the_type_field_error(service_type):
+    with pytest.raises(Invalid) as raised:
+        parse(_doc(None), service_type, DOMAINS)
+    assert raised.value.status_code == 422
+    assert raised.value.errors == [
+        {
+            "field": "type",
+            "message": "a rate tree belongs to a service of one of the types pay_as_you_go, "
+            "unit_pack, monetary_pack, bundle_initiator, bundle_pack",
+        }
+    ]
+
+
+def test_every_service_type_has_tree_rules():
+    """What keeps the error above out of reach of a stored service."""
+    assert set(rules.ALLOWED_TYPES) == set(service_types.LABELS)
 
 
 # --- round trip of any tree ----------------------------------------------------------------

@@ -288,6 +288,30 @@ def test_odd_event_values_name_no_child():
     assert senders.evaluate("sms", "sms_message", {"sender_id": "ACME"}).result == "not_found"
 
 
+def test_folded_values_without_others_stop_where_nothing_matches():
+    rate = {
+        "depends_on": "country",
+        "children": [{"value": "ES", "rate": {"type": "flat", "price": "1"}}],
+    }
+    tree = _compiled(_sms(rate))
+    assert tree.evaluate("sms", "sms_message", {"country": "es"}).price == Decimal("1")
+    for odd in ("zz", "ZZ", None, 34, ["ES"]):
+        found = tree.evaluate("sms", "sms_message", {"country": odd})
+        assert (found.result, found.path) == ("not_found", ("sms", "sms_message")), odd
+
+
+def test_unknown_or_odd_domain_and_resource_are_not_found():
+    tree = _compiled(examples.sms())
+    for domain, resource, path in (
+        ("voice", "sms_message", ()),
+        (["sms"], "sms_message", ()),
+        ("sms", "nope", ("sms",)),
+        ("sms", ["sms_message"], ("sms",)),
+    ):
+        found = tree.evaluate(domain, resource, {})
+        assert (found.result, found.path) == ("not_found", path), (domain, resource)
+
+
 def test_evaluation_as_the_api_answers_it():
     tree = _compiled(examples.sms())
     digi = tree.evaluate(

@@ -279,6 +279,16 @@ async def test_service_delete_takes_its_scopes_and_clone_copies_them(bo_factory,
     ]
     assert await store.read_tree(copies[0]["id"]) == FLAT
     assert await store.read_tree(copies[1]["id"]) == nodes.Tree()
+    cloned = await AuditEvent.select(AuditEvent.id).where(
+        AuditEvent.action == "Service scopes cloned"
+    )
+    new_values = await AuditChange.select(AuditChange.new_values).where(
+        AuditChange.event == cloned[0]["id"]
+    )
+    assert sorted(json.loads(v["new_values"])["copied_from_scope"] for v in new_values) == [
+        first["id"],
+        second["id"],
+    ]
 
     assert (await api.delete(f"/api/v1/services/{sid}")).status_code == 204
     assert not await ServiceScope.exists().where(ServiceScope.id.is_in([first["id"], second["id"]]))

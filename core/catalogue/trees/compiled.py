@@ -32,9 +32,15 @@ _RESULTS = {
 
 
 class _Branch:
-    """A ``depends_on`` node; ``not_found`` is the answer when no child and no Others match."""
+    """A ``depends_on`` node; ``not_found`` is the answer when no child and no Others match.
 
-    __slots__ = ("attribute", "children", "fold", "lookup", "not_found", "others")
+    ``miss`` is what a value the dict does not hold leads to, settled once the children are
+    known (``seal``): Others, else ``not_found``, or, when the attribute's values fold, a
+    ``_Fold`` that retries the folded value first. The hot loop then makes one ``dict.get``
+    call per level with ``miss`` as its default, and tests nothing else.
+    """
+
+    __slots__ = ("attribute", "children", "fold", "lookup", "miss", "not_found", "others")
 
     def __init__(
         self, attribute: str, fold: Callable[[str], str] | None, not_found: nodes.Evaluation
@@ -45,6 +51,29 @@ class _Branch:
         self.others: _Branch | nodes.Evaluation | None = None
         self.fold = fold
         self.not_found = not_found
+        self.miss: _Branch | nodes.Evaluation | _Fold = not_found
+
+    def seal(self) -> None:
+        fallback = self.others if self.others is not None else self.not_found
+        self.miss = fallback if self.fold is None else _Fold(self, fallback)
+
+
+class _Fold:
+    """A miss on a branch whose attribute folds case: ``es`` still meets ``ES``. Taken only
+    when the value as given names no child, so a well-formed event never pays the fold."""
+
+    __slots__ = ("branch", "fallback")
+
+    def __init__(self, branch: _Branch, fallback: _Branch | nodes.Evaluation) -> None:
+        self.branch = branch
+        self.fallback = fallback
+
+    def retry(self, get: Callable[[str], object]) -> _Branch | nodes.Evaluation:
+        branch = self.branch
+        value = get(branch.attribute)
+        if value is None:
+            return self.fallback
+        return branch.lookup(branch.fold(value), self.fallback)  # type: ignore[misc, arg-type]
 
 
 _Node = _Branch | nodes.Evaluation
@@ -66,28 +95,22 @@ class CompiledTree:
         """The leaf the event's attributes lead to: at each branch the child named by the
         event's value of its attribute, else Others, else ``not_found`` where the walk
         stopped. An absent attribute matches Others only."""
-        resources = self._roots.get(domain)
-        node = resources.get(resource) if resources is not None else None
-        if node is None:
-            return _missing(domain, resource, resources is not None)
+        try:
+            node = self._roots[domain][resource]
+        except (KeyError, TypeError):  # TypeError: a key that is not text (a list) names none
+            return _missing(domain, resource, isinstance(domain, str) and domain in self._roots)
         get = attributes.get
         try:
-            while node.__class__ is _Branch:
-                value = get(node.attribute)
-                found = node.lookup(value)
-                if found is None:
-                    if value is not None and node.fold is not None:
-                        found = node.lookup(node.fold(value))
-                    if found is None:
-                        found = node.others
-                        if found is None:
-                            return node.not_found
-                node = found
+            while True:
+                while type(node) is _Branch:
+                    node = node.lookup(get(node.attribute), node.miss)
+                if type(node) is not _Fold:
+                    return node  # type: ignore[return-value]
+                node = node.retry(get)  # type: ignore[union-attr]
         except TypeError:
             # A value that is not text (a number, a list) names no child: read it as absent.
             texts = {k: v for k, v in attributes.items() if isinstance(v, str)}
             return self.evaluate(domain, resource, texts)
-        return node  # type: ignore[return-value]
 
 
 def _missing(domain: str, resource: str, domain_known: bool) -> nodes.Evaluation:
@@ -192,4 +215,5 @@ def _compile_rate(
                 branch.others = node
             else:
                 branch.children[child.value] = node
+        branch.seal()
     return root, leaves

@@ -63,9 +63,14 @@ def _at(path: str, key: str) -> str:
 def parse(document: object, service_type: str, domains: Mapping[str, Domain]) -> nodes.Tree:
     """The tree ``document`` describes, for a service of ``service_type`` whose company may
     price ``domains`` (``core.catalogue.domains.service.available``); ``Invalid`` (422) with
-    every problem otherwise."""
-    if service_type not in rules.ALLOWED_TYPES:
-        raise ValueError(f"unknown service type {service_type!r}")
+    every problem otherwise.
+
+    A ``service_type`` with no tree rules is refused as the service's ``type`` field (422), not
+    a ValueError: the stored services' types are the rules' keys (a test holds them equal), so
+    reaching it means a caller passed something else, and that must not cost a 500."""
+    if not isinstance(service_type, str) or service_type not in rules.ALLOWED_TYPES:
+        known = ", ".join(rules.ALLOWED_TYPES)
+        raise Invalid.field("type", f"a rate tree belongs to a service of one of the types {known}")
     problems = _Capped()
     try:
         tree = _parse(problems, document, service_type, domains)

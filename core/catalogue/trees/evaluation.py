@@ -11,6 +11,7 @@ used entries fall out when the cache is full.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from datetime import datetime
 
@@ -27,24 +28,36 @@ from tenants.scope import Scope
 # Compiled trees kept per process; a 100,000-leaf tree is tens of MB, a usual one far less.
 CACHE_SIZE = 32
 _compiled: OrderedDict[tuple[int, str, int], CompiledTree] = OrderedDict()
+_loading: dict[tuple[int, str, int], asyncio.Future[CompiledTree]] = {}
 
 
 async def compiled_for(row: dict) -> CompiledTree:
     """The compiled tree of a scope row (``in_force``'s) at its ``tree_version``, read and
-    compiled on a miss."""
+    compiled on a miss. Requests missing the same key together wait for one compilation: a
+    100,000-leaf tree takes seconds to read and compile, and doing it once per waiting
+    request would multiply that by the queue."""
     scope_id = row["id"]
     key = (scope_id, str(row["created_at"]), row["tree_version"])
     found = _compiled.get(key)
     if found is not None:
         _compiled.move_to_end(key)
         return found
-    found = compile_tree(await store.read_tree(scope_id))
+    loading = _loading.get(key)
+    if loading is None:
+        loading = asyncio.ensure_future(_compile(scope_id))
+        _loading[key] = loading
+        loading.add_done_callback(lambda _: _loading.pop(key, None))
+    found = await asyncio.shield(loading)
     _compiled[key] = found
     for stale in [k for k in _compiled if k[0] == scope_id and k != key]:
         del _compiled[stale]
     while len(_compiled) > CACHE_SIZE:
         _compiled.popitem(last=False)
     return found
+
+
+async def _compile(scope_id: int) -> CompiledTree:
+    return compile_tree(await store.read_tree(scope_id))
 
 
 def clear_cache() -> None:

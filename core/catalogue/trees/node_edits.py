@@ -339,7 +339,7 @@ async def _new_domain(scope: Scope, scope_id: int, data: NodeCreate) -> str:
     if data.key not in await available(scope):
         raise Invalid.field(
             "key",
-            f"{rules._quote(data.key)} is not a service domain you may price "
+            f"{rules.quote(data.key)} is not a service domain you may price "
             "(GET /api/v1/catalogue/domains lists them)",
         )
     if await RateNode.exists().where(
@@ -360,7 +360,7 @@ async def _new_resource(
     domain = chain[0]["key"]
     resource = _resource_of(await available(scope), domain, data.key)
     if resource is None:
-        raise Invalid.field("key", f"{rules._quote(data.key)} is not a resource of {domain}")
+        raise Invalid.field("key", f"{rules.quote(data.key)} is not a resource of {domain}")
     if await RateNode.exists().where(RateNode.parent == chain[0]["id"], RateNode.key == data.key):
         raise Invalid.field("key", f"resource “{data.key}” is in {domain} already")
     place = rules.Place(service_type, domain, resource)

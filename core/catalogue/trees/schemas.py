@@ -83,7 +83,9 @@ class NodeCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 class NodeUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """Only the fields given change: a value's ``key``, the node's ``rate`` (``null``: not
-    priced), a resource's rules (``null``: inherited)."""
+    priced), a resource's rules (``null``: inherited). A new ``rate`` replaces the old one
+    whole, a value node's rules with it (they live in its rate, as in the document); a
+    resource keeps its own rules unless they are given too."""
 
     key: Key | msgspec.UnsetType = msgspec.UNSET
     rate: dict | msgspec.UnsetType | None = msgspec.UNSET
