@@ -1,7 +1,8 @@
-"""The must-show browser test of issue 12: a rate manager builds the guide's §7.3.3 SMS message
-tree in the constructor, row by row, on a desktop and on a phone, meets a validation error next
-to the row, deletes a subtree through its confirmation, and evaluates messages in "Try a rate"
-(MT to Vodafone Spain: 0.04; MT to France: the Others scale). Screenshots land in /tmp/shots/."""
+"""The must-show browser test of issue 12: a rate manager builds the guide's §7.3.3 SMS tree
+(messages and sender ID fees) in the constructor, row by row, on a desktop and on a phone,
+meets a validation error next to the row, deletes a subtree through its confirmation, and
+evaluates messages in "Try a rate" (MT to Vodafone Spain: 0.04; MT to France: the Others
+scale). Screenshots land in /tmp/shots/."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from browser_helpers import sign_in
 from core.access.testing import role_id, user_with_role
 from core.catalogue.trees import document
 from core.catalogue.trees.store import read_tree
+from tests import rate_tree_examples as examples
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots")
@@ -176,15 +178,27 @@ async def test_a_rate_manager_builds_the_sms_tree_and_tries_a_rate(
     await _shot(page, "tree", width)
     assert await _overflow(page) <= 0
 
-    # what was built is the guide's SMS message tree
+    # the sender ID fees: setup by network, usage by network counted per full period
+    for resource, quantity, prices in (
+        ("sender_id_setup_fee", "", [("21401", "50")]),
+        ("sender_id_usage_fee", "full_period", [("21401", "10"), ("21422", "15")]),
+    ):
+        await sms.locator("[data-action=add]").click()
+        await editor.locator("select[name=key]").select_option(resource)
+        await editor.locator("select[name=quantity_rule]").select_option(quantity)
+        await _submit(page, "Add")
+        fee = _row(page, resource, 1)
+        await fee.locator("[data-action=edit]").click()
+        await editor.locator("select[name=type]").select_option("depends_on")
+        await editor.locator("select[name=depends_on]").select_option("network")
+        await _submit(page, "Save")
+        for network, price in prices:
+            await _add_value(page, fee, network, "flat", price=price)
+        await fee.locator("[data-action=toggle]").click()  # fold it again
+
+    # what was built is the guide's §7.3.3 tree, node for node
     built = document.dump(await read_tree(scope_id))
-    resource = built["domains"][0]["resources"][0]
-    assert resource["resource"] == "sms_message" and resource["quantity_rule"] == "segments"
-    spain_rate = resource["rate"]["children"][1]["rate"]["children"][0]["rate"]
-    assert spain_rate["children"][0] == {
-        "value": "21401",
-        "rate": {"type": "flat", "price": "0.04"},
-    }
+    assert built == examples.sms()
 
     # collapse and expand: children come back from the server
     await mt.locator("[data-action=toggle]").click()
