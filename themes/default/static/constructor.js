@@ -522,7 +522,17 @@
           var parent = parentRow(owner);
           below(owner).forEach(function (row) { row.remove(); });
           owner.remove();
-          if (parent) return refresh(parent);
+          if (!parent) return;
+          // the parent's marks may change (a branch left without values); its other open
+          // children stay as they are
+          return api("GET", BASE + "/nodes/" + parent.node.id).then(function (node) {
+            fillRow(parent, node, parent.ctx);
+            if (!below(parent).length) {
+              parent.after(el("tr", { class: "tree-none", "data-depth": depthOf(parent) + 1 }, [el("td", { colspan: "6", class: "muted", text: "No children yet." })]));
+            }
+            var focus = parent.querySelector("[data-action]");
+            if (focus) focus.focus();
+          });
         }, function (failure) { showErrors(tr, failure); });
       });
       confirm.focus();
