@@ -75,6 +75,11 @@ async def test_scopes_section_new_edit_delete(bo_client, bo_factory, bo_api):
         r"field-error[^<]*<", res.text
     )
 
+    bad = {"effective_from": "2026-13-45T00:00", "timezone": "UTC", "copy_from_scope_id": "9" * 30}
+    res = await post_form(bo_client, f"/services/{sid}/scopes/new", bad)
+    assert res.status_code == 422
+    assert 'data-error-for="effective_from"' in res.text
+    assert 'data-error-for="copy_from_scope_id"' in res.text
     # a draft copying the tree: the new scope has the same number of nodes
     good = {
         "effective_from": "2027-01-01T00:00",

@@ -395,6 +395,14 @@
     return { box: el("div", { class: "tree-value" }, [field(label, input, hint), options, others]), input: input };
   }
 
+  // Keys already shown one level below ``owner`` (the top level for null): the pickers leave
+  // them out; the server refuses a duplicate all the same.
+  function shownKeys(owner) {
+    var depth = owner ? depthOf(owner) + 1 : 0;
+    var rows = owner ? below(owner) : Array.prototype.slice.call(tbody.querySelectorAll("tr.tree-row"));
+    return rows.filter(function (r) { return r.node && depthOf(r) === depth; }).map(function (r) { return r.node.key; });
+  }
+
   function openAdd(owner) {
     loadCatalogue().then(function () {
       var ctx = owner ? childContext(owner) : rootCtx;
@@ -404,13 +412,15 @@
       var read = function () { return {}; };
       var first = null;
       if (kind === "domain") {
-        var domains = select("key", Object.keys(catalogue).map(function (k) { return [k, catalogue[k].name]; }));
+        var present = shownKeys(null);
+        var domains = select("key", Object.keys(catalogue).filter(function (k) { return present.indexOf(k) < 0; }).map(function (k) { return [k, catalogue[k].name]; }));
         tr.form.append(field("Domain", domains));
         first = domains;
         read = function () { return { key: domains.value }; };
       } else if (kind === "resource") {
         var domain = catalogue[ctx.domain];
-        var resources = select("key", (domain ? domain.list : []).map(function (r) { return [r.key, r.name]; }));
+        var taken = shownKeys(owner);
+        var resources = select("key", (domain ? domain.list : []).filter(function (r) { return taken.indexOf(r.key) < 0; }).map(function (r) { return [r.key, r.name]; }));
         var billing = ruleSelect("billing_rule", billingRules, null, null);
         var quantity = ruleSelect("quantity_rule", quantityRules, null, null);
         tr.form.append(field("Resource", resources), field("Billing rule", billing), field("Quantity rule", quantity));
