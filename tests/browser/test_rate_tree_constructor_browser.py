@@ -242,3 +242,53 @@ async def test_a_rate_manager_builds_the_sms_tree_and_tries_a_rate(
     await _shot(page, "try-scale", width)
     assert await _overflow(page) <= 0
     assert failures == []
+
+
+async def test_a_5000_value_level_opens_a_page_at_a_time(bo_factory, live_server, browser_page):
+    """Only opened levels are in the page, 200 rows at a time; Escape closes an editor."""
+    import httpx
+    from playwright.async_api import expect
+
+    owner = await bo_factory.owner()
+    reseller = await bo_factory.company(owner, "reseller")
+    user = await user_with_role(
+        bo_factory, reseller, "backoffice", await role_id("backoffice", "Rate manager")
+    )
+    headers = {"Authorization": f"Bearer {await bo_factory.token(user)}"}
+    values = [
+        {"value": f"S{i:05d}", "rate": {"type": "flat", "price": "0.01"}} for i in range(5000)
+    ]
+    rate = {"depends_on": "sender_id", "children": values}
+    doc = {
+        "format": 1,
+        "domains": [{"domain": "sms", "resources": [{"resource": "sms_message", "rate": rate}]}],
+    }
+    async with httpx.AsyncClient(base_url=live_server + "/api/v1", headers=headers) as api:
+        body = {"name": "Wide", "type": "pay_as_you_go", "currency": "EUR"}
+        sid = (await api.post("/services", json=body)).json()["id"]
+        scope = {"effective_from": "2026-01-01T00:00:00"}
+        scope_id = (await api.post(f"/services/{sid}/scopes", json=scope)).json()["id"]
+        res = await api.put(f"/scopes/{scope_id}/tree", json=doc, timeout=60)
+        assert res.status_code == 200, res.text
+
+    page = browser_page
+    await sign_in(page, live_server, user["email"], user["password"])
+    failures: list[str] = []
+    page.on("pageerror", lambda exc: failures.append(str(exc)))
+    await page.goto(f"{live_server}/scopes/{scope_id}")
+    await _row(page, "sms", 0).locator("[data-action=toggle]").click()
+    message = _row(page, "sms_message", 1)
+    await message.locator("[data-action=toggle]").click()
+    rows = page.locator("tr.tree-row[data-depth='2']")
+    await expect(rows).to_have_count(200)
+    await page.get_by_role("button", name="Show more").click()
+    await expect(rows).to_have_count(400)
+    await expect(_row(page, "S00399", 2)).to_be_visible()
+    assert await page.locator("tr.tree-row").count() == 402  # nothing else is in the page
+    await message.locator("[data-action=add]").click()
+    await expect(page.locator("tr.tree-editor")).to_have_count(1)
+    await page.keyboard.press("Escape")
+    await expect(page.locator("tr.tree-editor")).to_have_count(0)
+    await message.locator("[data-action=toggle]").click()
+    await expect(rows).to_have_count(0)
+    assert failures == []

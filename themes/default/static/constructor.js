@@ -210,7 +210,7 @@
           el("td", { colspan: "6" }, [button("Show more", "more")])
         ]);
         more.parentRow = parent;
-        more.after = page.next_after;
+        more.afterPosition = page.next_after;
         frag.append(more);
       }
       if (!page.items.length && parent) {
@@ -573,7 +573,7 @@
     var lastRow = Array.prototype.slice.call(tbody.querySelectorAll("tr.tree-row")).pop();
     var moreRow = el("tr", { class: "tree-more", "data-depth": 0 }, [el("td", { colspan: "6" }, [button("Show more", "more")])]);
     moreRow.parentRow = null;
-    moreRow.after = lastRow ? lastRow.node.position : null;
+    moreRow.afterPosition = lastRow ? lastRow.node.position : null;
     nojsMore.replaceWith(moreRow);
   }
   var foot = document.querySelector("[data-tree-foot]");
@@ -587,7 +587,7 @@
     var tr = target.closest("tr");
     var action = target.getAttribute("data-action");
     if (action === "more") {
-      showChildren(tr.parentRow, tr.after, tr).then(function () { tr.remove(); });
+      showChildren(tr.parentRow, tr.afterPosition, tr).then(function () { tr.remove(); });
       return;
     }
     if (action === "toggle") {
