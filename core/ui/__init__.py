@@ -39,7 +39,10 @@ def ui_handlers() -> list:
     from core.accounts.legal_entities import ui as legal_entities
     from core.accounts.reselling import ui as reselling
     from core.catalogue.enabled import ui as enabled
+    from core.catalogue.scopes import ui as scopes
     from core.catalogue.services import ui as services
+    from core.catalogue.trees import try_ui
+    from core.catalogue.trees import ui as trees
     from core.ui import (
         account,
         agreement_ledger,
@@ -75,6 +78,9 @@ def ui_handlers() -> list:
             *banks.HANDLERS,
             *bank_accounts.HANDLERS,
             *services.HANDLERS,
+            *scopes.HANDLERS,
+            *trees.HANDLERS,
+            *try_ui.HANDLERS,
             *audit.HANDLERS,
             *portals.HANDLERS,
             *payment_systems.HANDLERS,

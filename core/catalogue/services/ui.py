@@ -92,15 +92,29 @@ async def service_list(request: Request) -> Response:
     )
 
 
+async def view_context(request: Request, found: ServiceOut) -> dict:
+    """What the service page shows besides the panel: the service and its scopes."""
+    from core.catalogue.scopes.ui import describe, scopes_of
+
+    scopes = await scopes_of(principal_of(request).scope, found.id)
+    return {
+        "service": found,
+        "can_manage": await _can_manage(request),
+        "scopes": [(s, describe(s)) for s in scopes],
+    }
+
+
 @get("/services/{service_id:int}", include_in_schema=False, guards=VIEW)
 async def service_view(request: Request, service_id: FromPath[int]) -> Response:
+    from core.catalogue.trees.try_ui import panel
+
     found = await service.get_service(principal_of(request).scope, service_id)
     return await page(
         request,
         "services/view.html",
         active="services",
-        service=found,
-        can_manage=await _can_manage(request),
+        **await view_context(request, found),
+        **await panel(request, service_id, run=False),
     )
 
 
