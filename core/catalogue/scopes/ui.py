@@ -10,12 +10,12 @@ from litestar.params import FromPath
 
 from core import periods
 from core.access.guards import requires
+from core.accounts.agreements.ui import local_input
 from core.catalogue.scopes import service
 from core.catalogue.scopes.models import ServiceScope
 from core.catalogue.scopes.schemas import ScopeCreate, ScopeOut, ScopeUpdate
 from core.catalogue.services import service as services
 from core.errors import Conflict, Invalid
-from core.ui.agreements import local_input
 from core.ui.forms import by_field, domain_errors, parse, read_form
 from core.ui.render import page, redirect
 from core.web.context import audit_context, principal_of

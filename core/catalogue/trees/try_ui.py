@@ -15,12 +15,12 @@ from litestar.params import FromPath
 
 from core import periods
 from core.access.guards import requires
+from core.accounts.agreements.ui import local_input
 from core.catalogue.domains.service import available
 from core.catalogue.services import service as services
 from core.catalogue.trees import evaluation, store
 from core.catalogue.trees.schemas import EvaluateIn, EvaluationOut
 from core.errors import Invalid
-from core.ui.agreements import local_input
 from core.ui.forms import by_field
 from core.ui.render import page
 from core.validation import Problems
