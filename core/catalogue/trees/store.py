@@ -240,5 +240,13 @@ async def domains_of(service_ids: list[int]) -> dict[int, set[str]]:
     return found
 
 
+async def scope_domains(scope_id: int) -> set[str]:
+    """The domain keys of one scope's tree (its parentless rows)."""
+    rows = await RateNode.select(RateNode.key).where(
+        RateNode.scope == scope_id, RateNode.parent.is_null()
+    )
+    return {r["key"] for r in rows}
+
+
 async def count_rows(scope_id: int) -> int:
     return await RateNode.count().where(RateNode.scope == scope_id)
