@@ -373,6 +373,7 @@ async def _new_resource(
     ):
         rules.check_rule(problems, name, value, choices, place.where)
     rate = _check_rate(problems, data.rate, place) if data.rate is not None else None
+    rules.refuse_rules_on_top_rate(problems, "rate", rate, place.where)
     return data.key, rate
 
 
@@ -435,6 +436,8 @@ async def update_node(ctx: AuditContext, scope: Scope, node_id: int, data: NodeU
                 values |= _row_values(None)
             else:
                 rate = _check_rate(problems, given["rate"], place, children)
+                if row["kind"] == RESOURCE:
+                    rules.refuse_rules_on_top_rate(problems, "rate", rate, place.where)
                 if (
                     rate is not None
                     and children

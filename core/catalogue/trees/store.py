@@ -82,10 +82,10 @@ def _rows(scope_id: int, tree: nodes.Tree, ids: Iterator[int]) -> Iterator[tuple
         for r_position, resource in enumerate(domain.resources):
             resource_id = next(ids)
             columns = list(rate_columns(resource.rate))
-            # The resource's rules and its rate's both hold for everything below the resource,
-            # so one pair of columns keeps them; the rate's, nearer the leaves, wins.
-            columns[6] = columns[6] or resource.billing_rule
-            columns[7] = columns[7] or resource.quantity_rule
+            # One pair of columns keeps the resource's rules: its top-level rate has none of
+            # its own (``rules.refuse_rules_on_top_rate``), so a tree reads back as written.
+            columns[6] = resource.billing_rule
+            columns[7] = resource.quantity_rule
             yield (
                 resource_id,
                 scope_id,
