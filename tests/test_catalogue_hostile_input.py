@@ -423,3 +423,74 @@ async def test_another_tenants_ids_answer_404_and_lower_roles_are_refused(
         await RateNode.count(),
         await EnabledService.count(),
     )
+
+
+EDGES = [
+    ("9999-12-31T23:59:59", "Pacific/Kiritimati"),
+    ("0001-01-01T00:00:00", "Pacific/Kiritimati"),
+    ("0001-01-01T00:00:00", "America/Adak"),
+    ("9999-12-31T23:59:59", "Etc/GMT+12"),
+    ("9999-12-31T23:59:59+14:00", "UTC"),
+    ("0001-01-01T00:00:00-12:00", "UTC"),
+    ("2030-01-01T00:00:00", "../../etc/passwd"),
+    ("2030-01-01T00:00:00", "Europe/Berlin\x00"),
+]
+
+
+async def test_instants_at_the_ends_of_the_calendar_are_a_4xx_or_kept(world):
+    """Wall times that fall off the calendar once moved to UTC, zones that are paths."""
+    failures = []
+    body = {"name": "Bare", "type": "pay_as_you_go", "currency": "EUR"}
+    bare = (await world.api.post("/api/v1/services", json=body)).json()["id"]
+    enabled = {"agreement_id": world.agreement, "service_id": bare}
+    for start, zone in EDGES:
+        for path, body in (
+            (f"/api/v1/services/{world.service}/scopes", {"draft": True}),
+            ("/api/v1/enabled-services", enabled),
+        ):
+            for field in ("effective_from", "effective_till"):
+                sent = {**body, "effective_from": "2029-01-01T00:00:00", field: start}
+                res = await world.api.post(path, json={**sent, "timezone": zone})
+                if res.status_code < 300:
+                    created = res.json()["id"]
+                    show = path.split("/api/v1/")[1].split("/")[0]
+                    show = "scopes" if show == "services" else show
+                    shown = await world.api.get(f"/api/v1/{show}/{created}")
+                    if shown.status_code != 200:
+                        failures.append(("shown", path, start, zone, shown.status_code))
+                if res.status_code >= 500:
+                    failures.append((path, field, start, zone, res.status_code))
+        event = {"at": start, "domain": "sms", "resource": "sms_message", "attributes": {}}
+        res = await world.api.post(f"/api/v1/services/{world.service}/evaluate", json=event)
+        if res.status_code >= 500:
+            failures.append(("evaluate", start, res.status_code))
+        for path in (
+            "/api/v1/enabled-services",
+            f"/api/v1/services/{world.service}/scopes",
+            f"/api/v1/services/{bare}/scopes",
+        ):
+            for params in ({"in_force_at": start, "format": "csv"}, {"sort": "-effective_till"}):
+                res = await world.api.get(path, params=params)
+                if res.status_code >= 500:
+                    failures.append((path, start, res.status_code))
+    # the rows kept at the ends of the calendar list, sort and export
+    for path in ("/api/v1/enabled-services", f"/api/v1/services/{bare}/scopes"):
+        res = await world.api.get(path, params={"format": "csv"})
+        if res.status_code != 200:
+            failures.append(("csv", path, res.status_code))
+        for sort in ("effective_from", "effective_till"):
+            for order in ("asc", "desc"):
+                params = {"sort": sort, "order": order, "page_size": 1}
+                seen: list[int] = []
+                while len(seen) < 30:
+                    res = await world.api.get(path, params=params)
+                    if res.status_code != 200:
+                        failures.append(("list", path, params, res.status_code))
+                        break
+                    seen += [item["id"] for item in res.json()["items"]]
+                    if not res.json()["next"]:
+                        break
+                    params = {**params, "cursor": res.json()["next"]}
+                if len(seen) != len(set(seen)) or len(seen) != res.json()["total"]:
+                    failures.append(("paging", path, sort, order, seen))
+    assert failures == []
