@@ -300,6 +300,9 @@ async def test_bad_ids_in_paths_and_queries_are_a_4xx(world):
         "format",
         "q",
         "offset",
+        "parent",
+        "after",
+        "page_size",
         "page",
     ]
     for path in queries:
@@ -494,3 +497,55 @@ async def test_instants_at_the_ends_of_the_calendar_are_a_4xx_or_kept(world):
                 if len(seen) != len(set(seen)) or len(seen) != res.json()["total"]:
                     failures.append(("paging", path, sort, order, seen))
     assert failures == []
+
+
+async def test_another_tenants_ids_inside_a_request_reveal_nothing(world, bo_factory, bo_api):
+    """Their node as a parent, their scope as a copy source, their service and agreement in an
+    enabled row: each answers as an id that does not exist, and nothing is written."""
+    sibling = await bo_factory.company(await bo_factory.owner(), "reseller", name="Sibling")
+    theirs = await bo_api(await bo_factory.user(sibling))
+    body = {"name": "Theirs", "type": "pay_as_you_go", "currency": "EUR"}
+    their_service = (await theirs.post("/api/v1/services", json=body)).json()["id"]
+    res = await theirs.post(
+        f"/api/v1/services/{their_service}/scopes", json={"effective_from": FROM}
+    )
+    their_scope = res.json()["id"]
+    res = await theirs.post(f"/api/v1/scopes/{their_scope}/nodes", json={"key": "viber"})
+    their_node = res.json()["id"]
+    other_client = await bo_factory.company(sibling, "client", name="Their client")
+    their_agreement = await _agreement(other_client, sibling, "T-1")
+    counts = (await ServiceScope.count(), await RateNode.count(), await EnabledService.count())
+
+    res = await world.api.get(f"/api/v1/scopes/{world.scope}/nodes", params={"parent": their_node})
+    assert res.status_code == 404, res.text
+    res = await world.api.post(
+        f"/api/v1/scopes/{world.scope}/nodes",
+        json={"parent_id": their_node, "key": "viber_message"},
+    )
+    assert res.status_code == 404, res.text
+    assert "viber" not in res.text
+    res = await world.api.post(
+        f"/api/v1/services/{world.service}/scopes",
+        json={"effective_from": FROM, "draft": True, "copy_from_scope_id": their_scope},
+    )
+    assert res.status_code == 422
+    assert res.json()["errors"] == [
+        {"field": "copy_from_scope_id", "message": f"no scope {their_scope} among your services"}
+    ]
+    for field, value in (("service_id", their_service), ("agreement_id", their_agreement)):
+        res = await world.api.post(
+            "/api/v1/enabled-services",
+            json={
+                "agreement_id": world.agreement,
+                "service_id": world.service,
+                "effective_from": "2031-01-01T00:00:00",
+                "timezone": "UTC",
+                field: value,
+            },
+        )
+        assert res.status_code == 422 and res.json()["errors"][0]["field"] == field
+    assert counts == (
+        await ServiceScope.count(),
+        await RateNode.count(),
+        await EnabledService.count(),
+    )
