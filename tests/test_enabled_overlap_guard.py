@@ -8,6 +8,7 @@ and "SMS promo" (prices viber) from 1 May 2030 on; they overlap in May 2030."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import pytest
@@ -253,3 +254,49 @@ async def test_the_guarded_writes_stay_the_owners(world, bo_factory, bo_api):
     res = await client.put(f"/api/v1/scopes/{world.promo_scope}/tree", json=_doc("sms"))
     assert res.status_code in (403, 404)
     assert await store.scope_domains(world.promo_scope) == {"viber"}
+
+
+async def test_an_enable_and_a_tree_write_racing_never_both_pass(world):
+    """On PostgreSQL each side locks the service row, then the agreement rows: whichever
+    commits first, the other sees it and is refused (SQLite lets one writer in at a time)."""
+    for round_ in range(4):
+        # the same service: enabled while its tree gains sms
+        same, same_scope = await world.service(f"Same {round_}")
+        enable = world.api.post(
+            "/api/v1/enabled-services",
+            json={
+                "agreement_id": world.agreement,
+                "service_id": same,
+                "effective_from": "2030-04-01T00:00:00",
+                "timezone": "UTC",
+            },
+        )
+        put = world.api.put(f"/api/v1/scopes/{same_scope}/tree", json=_doc("sms"))
+        answers = await asyncio.gather(enable, put)
+        assert sorted(a.status_code for a in answers) in ([200, 409], [201, 409]), [
+            a.text for a in answers
+        ]
+        # two services: one gains sms while the other, pricing sms, is enabled
+        gaining, gaining_scope = await world.service(f"Gaining {round_}", "email")
+        row = await world.enable(gaining, "2032-01-01T00:00:00", "2032-02-01T00:00:00")
+        pricing, _ = await world.service(f"Pricing {round_}", "sms", "tts")
+        enable = world.api.post(
+            "/api/v1/enabled-services",
+            json={
+                "agreement_id": world.agreement,
+                "service_id": pricing,
+                "effective_from": "2032-01-15T00:00:00",
+                "effective_till": "2032-01-16T00:00:00",
+                "timezone": "UTC",
+            },
+        )
+        put = world.api.put(f"/api/v1/scopes/{gaining_scope}/tree", json=_doc("email", "sms"))
+        answers = await asyncio.gather(enable, put)
+        assert sorted(a.status_code for a in answers) in ([200, 409], [201, 409]), [
+            a.text for a in answers
+        ]
+        # leave 2032 free for the next round
+        await world.api.delete(f"/api/v1/enabled-services/{row['id']}")
+        for answer in answers:
+            if answer.status_code == 201:
+                await world.api.delete(f"/api/v1/enabled-services/{answer.json()['id']}")
