@@ -111,7 +111,8 @@ async def refuse_new_domains(service_id: int, domains: Iterable[str], field: str
     """Refuses (409) a write that would make ``service_id`` price ``domains`` when, on an
     agreement where the service is enabled, another enabled pay-as-you-go row overlapping it
     prices one of the domains it does not price yet. Call it inside the write's transaction,
-    before writing. A service enabled nowhere costs one indexed query (``service``)."""
+    before writing. A service enabled nowhere costs one indexed query (``service``), after
+    the service-row lock on PostgreSQL."""
     from core.accounts.agreements.versions import lock_agreement
     from core.catalogue.enabled.models import EnabledService as E
 
