@@ -74,6 +74,37 @@ async def test_each_worked_example_reads_back_as_its_canonical_document(bo_facto
     assert (await api.get(f"/api/v1/scopes/{scope_id}")).json()["tree_version"] == 2
 
 
+async def test_rules_on_a_resource_and_below_it_read_back_exactly_as_put(bo_factory, bo_api):
+    """GET after PUT is the canonical dump of what was PUT, rules included; rules on the
+    resource's top-level rate are refused (the resource holds them) and change nothing."""
+    _, api = await _api(bo_factory, bo_api)
+    _, scope_id = await _service_with_scope(api)
+    leaf = {"type": "flat", "price": "0.05", "billing_rule": "delivered"}
+    top = {"depends_on": "country", "children": [{"value": "ES", "rate": leaf}]}
+    resource = {"resource": "sms_message", "billing_rule": "submitted", "quantity_rule": "segments"}
+    doc = {"format": 1, "domains": [{"domain": "sms", "resources": [{**resource, "rate": top}]}]}
+    await _put(api, scope_id, doc)
+    read = (await api.get(f"/api/v1/scopes/{scope_id}/tree")).json()
+    assert read == document.dump(document.parse(doc, "pay_as_you_go", registered())) == doc
+    both = {**top, "quantity_rule": "messages"}
+    res = await api.put(
+        f"/api/v1/scopes/{scope_id}/tree",
+        json={
+            "format": 1,
+            "domains": [{"domain": "sms", "resources": [{**resource, "rate": both}]}],
+        },
+    )
+    assert res.status_code == 422
+    assert res.json()["errors"] == [
+        {
+            "field": "domains[0].resources[0].rate.quantity_rule",
+            "message": "set the rules on the resource, not on its top-level rate, at "
+            "sms / sms_message",
+        }
+    ]
+    assert (await api.get(f"/api/v1/scopes/{scope_id}/tree")).json() == doc
+
+
 async def test_sms_example_evaluated_with_the_guides_prices(bo_factory, bo_api):
     _, api = await _api(bo_factory, bo_api)
     sid, scope_id = await _service_with_scope(api)

@@ -5,6 +5,7 @@ hostile documents are refused without a crash."""
 from __future__ import annotations
 
 import copy
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from core.catalogue.domains.service import registered
 from core.catalogue.services import service_types
-from core.catalogue.trees import nodes, rules
+from core.catalogue.trees import nodes, rules, store
 from core.catalogue.trees.document import dump, incomplete, parse
 from core.errors import Invalid
 from tests import rate_tree_examples as examples
@@ -548,7 +549,11 @@ def rates(draw, depth: int = 0) -> nodes.Rate | None:
 
 @st.composite
 def trees(draw) -> nodes.Tree:
-    resource = nodes.ResourceTree("sms_message", draw(rates()), draw(rule_of), draw(quantity_of))
+    """Rules anywhere but on the resource's top-level rate (the resource holds those)."""
+    top = draw(rates())
+    if top is not None:
+        top.billing_rule = top.quantity_rule = None
+    resource = nodes.ResourceTree("sms_message", top, draw(rule_of), draw(quantity_of))
     return nodes.Tree([nodes.DomainTree("sms", [resource, nodes.ResourceTree("platform_fee")])])
 
 
@@ -558,6 +563,37 @@ def test_round_trip(tree):
     document = dump(tree)
     assert parse(document, "pay_as_you_go", DOMAINS) == tree
     assert dump(parse(document, "pay_as_you_go", DOMAINS)) == document
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(trees())
+def test_round_trip_through_the_stores_rows(tree):
+    """What ``store.write_tree`` sends and ``store.read_tree`` rebuilds (no database: the
+    rows as the bulk insert gets them, read back in any order) is the tree written."""
+    rows = [
+        dict(zip(store.COLUMNS, row, strict=True))
+        for row in store._rows(1, tree, itertools.count(1))
+    ]
+    assert store.tree_of(rows[::-1]) == tree
+    assert dump(store.tree_of(rows)) == dump(tree)
+
+
+def test_rules_on_a_resources_top_level_rate_are_refused_at_their_path():
+    top = {"depends_on": "direction", "billing_rule": "delivered", "quantity_rule": "segments"}
+    found = _errors(_doc(top, billing_rule="submitted"))
+    where = "sms / sms_message"
+    message = f"set the rules on the resource, not on its top-level rate, at {where}"
+    assert found == {f"{R}.billing_rule": message, f"{R}.quantity_rule": message}
+    leaf = {"type": "flat", "price": "0.05", "quantity_rule": "segments"}
+    assert _errors(_doc(leaf)) == {f"{R}.quantity_rule": message}
+    # on the resource, and below the top-level rate, they are the document's own
+    below = {"depends_on": "direction", "children": [{"value": "MT", "rate": leaf}]}
+    tree = parse(_doc(below, billing_rule="delivered"), "pay_as_you_go", DOMAINS)
+    resource = tree.domains[0].resources[0]
+    assert (resource.billing_rule, resource.rate.children[0].rate.quantity_rule) == (
+        "delivered",
+        "segments",
+    )
 
 
 def test_documented_examples_are_the_canonical_documents():

@@ -178,7 +178,6 @@ def _sms(rate: dict, **resource) -> dict:
 def test_rules_are_inherited_from_the_nearest_node():
     rate = {
         "depends_on": "direction",
-        "quantity_rule": "segments",
         "children": [
             {
                 "value": "MT",
@@ -197,7 +196,7 @@ def test_rules_are_inherited_from_the_nearest_node():
             {"value": "MO", "rate": {"type": "free", "quantity_rule": "messages"}},
         ],
     }
-    tree = _compiled(_sms(rate, billing_rule="submitted", quantity_rule="full_period"))
+    tree = _compiled(_sms(rate, billing_rule="submitted", quantity_rule="segments"))
 
     def rules_of(**attributes):
         found = tree.evaluate("sms", "sms_message", attributes)

@@ -348,3 +348,38 @@ async def test_nodes_answer_404_to_a_sibling_and_403_to_a_client(bo_factory, bo_
     assert (await finance.get(f"/api/v1/scopes/{scope_id}/nodes")).status_code == 200
     assert (await finance.delete(f"/api/v1/nodes/{sms['id']}")).status_code == 403
     assert await RateNode.count().where(RateNode.scope == scope_id) == 1
+
+
+async def test_a_resources_rate_takes_no_rules_of_its_own(bo_factory, bo_api):
+    """The resource holds the rules for everything below it; its rate giving others would not
+    read back as sent (docs/rate-trees.md)."""
+    _, api = await _api(bo_factory, bo_api)
+    _, scope_id = await _scope(api)
+    sms = await _add(api, scope_id, None, "sms")
+    message = "set the rules on the resource, not on its top-level rate, at sms / sms_message"
+    body = {
+        "parent_id": sms["id"],
+        "key": "sms_message",
+        "rate": {"type": "flat", "price": "0.05", "billing_rule": "delivered"},
+    }
+    res = await api.post(f"/api/v1/scopes/{scope_id}/nodes", json=body)
+    assert res.status_code == 422
+    assert res.json()["errors"] == [{"field": "rate.billing_rule", "message": message}]
+    assert await RateNode.count().where(RateNode.scope == scope_id) == 1
+    resource = await _add(
+        api, scope_id, sms["id"], "sms_message", rate={"type": "flat", "price": "0.05"}
+    )
+    res = await api.patch(
+        f"/api/v1/nodes/{resource['id']}",
+        json={"rate": {"type": "flat", "price": "0.06", "quantity_rule": "segments"}},
+    )
+    assert res.status_code == 422
+    assert res.json()["errors"] == [{"field": "rate.quantity_rule", "message": message}]
+    res = await api.patch(f"/api/v1/nodes/{resource['id']}", json={"quantity_rule": "segments"})
+    assert res.status_code == 200 and res.json()["quantity_rule_shown"] == "segments"
+    tree = (await api.get(f"/api/v1/scopes/{scope_id}/tree")).json()
+    assert tree["domains"][0]["resources"][0] == {
+        "resource": "sms_message",
+        "quantity_rule": "segments",
+        "rate": {"type": "flat", "price": "0.05"},
+    }

@@ -307,6 +307,8 @@ async def create_enabled(
         service = await _service(scope, kind, data.service_id, problems)
         _same_currency(service, agreement, problems)
         problems.raise_if_any()
+        if kind is SERVICE:
+            await overlap.lock_service(data.service_id)
         await versions.lock_agreement(data.agreement_id)
         values = {
             "seller": scope.company_id,
@@ -339,6 +341,8 @@ async def update_enabled(
     refuse_client_writes(scope, "enabled services")
     async with transaction():
         old = await _row(scope, kind, enabled_id, *AUDITED)
+        if kind is SERVICE:
+            await overlap.lock_service(old["service"])
         await versions.lock_agreement(old["agreement"])
         sent = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         merged = {**old, **sent}

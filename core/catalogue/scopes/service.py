@@ -21,6 +21,7 @@ from piccolo.columns.combination import Where
 from core import periods
 from core.access.guards import refuse_client_writes
 from core.audit.recorder import AuditContext, Change, diff, record_event, snapshot
+from core.catalogue.enabled import overlap
 from core.catalogue.scopes.models import ServiceScope
 from core.catalogue.scopes.schemas import ScopeCreate, ScopeOut, ScopeUpdate
 from core.catalogue.services.models import Service
@@ -250,6 +251,9 @@ async def create_scope(
             for error in exc.errors:
                 problems.add(error["field"], error["message"])
         problems.raise_if_any()
+        if source is not None and not period["draft"]:
+            copied_domains = await store.scope_domains(source)
+            await overlap.refuse_new_domains(service_id, copied_domains, "copy_from_scope_id")
         row = ServiceScope(service=service_id, **period)
         await row.save()
         copied = await store.copy_tree(source, row.id) if source is not None else 0
@@ -285,6 +289,9 @@ async def update_scope(ctx: AuditContext, scope: Scope, scope_id: int, data: Sco
             if value is not msgspec.UNSET:
                 merged[key] = value
         values = clean_period(merged)
+        if old["draft"] and not values["draft"]:
+            live = await store.scope_domains(scope_id)
+            await overlap.refuse_new_domains(old["service"], live, "draft")
         before, after = diff(audit_view(old), audit_view({**old, **values}))
         if after:
             await ServiceScope.update(

@@ -55,6 +55,12 @@ async def replace_tree(request: Request, scope_id: FromPath[int]) -> TreeReplace
         raw = msgspec.json.decode(body) if body.strip() else None
     except msgspec.DecodeError as exc:
         raise ClientException(f"the body is not valid JSON: {exc}") from None
+    except UnicodeDecodeError:
+        raise ClientException("the body is not valid JSON: a string is not valid UTF-8") from None
+    except RecursionError:
+        # A tree is never deeper than its resource's attributes (each used once on a path),
+        # so a document nested past the decoder's limit cannot be a tree.
+        raise ClientException("the body is not a rate tree: its JSON nests too deeply") from None
     if raw is None:
         raise ClientException("Required: send the rate tree document as a JSON object")
     return await service.replace_tree(

@@ -182,6 +182,7 @@ def _resources(
         )
         if raw.get("rate") is not None:
             entry.rate = _subtree(problems, f"{at}.rate", raw["rate"], place, budget)
+            rules.refuse_rules_on_top_rate(problems, f"{at}.rate", entry.rate, place)
         found.append(entry)
     return found
 

@@ -26,6 +26,7 @@ from core.access.guards import refuse_client_writes
 from core.audit.recorder import AuditContext, Change, record_event
 from core.catalogue.dictionaries.service.registry import index_for, visible
 from core.catalogue.domains.service import Domain, available, registered
+from core.catalogue.enabled import overlap
 from core.catalogue.scopes import service as scopes
 from core.catalogue.trees import document, nodes, rules, store
 from core.catalogue.trees.models import RateNode
@@ -298,6 +299,8 @@ async def add_node(ctx: AuditContext, scope: Scope, scope_id: int, data: NodeCre
         if data.parent_id is None:
             chain: list[dict] = []
             kind, key, rate, values = DOMAIN, await _new_domain(scope, scope_id, data), None, {}
+            if not scope_row["draft"]:
+                await overlap.refuse_new_domains(scope_row["service"], [key], "key")
         else:
             parent = await owned_node(scope, data.parent_id)
             if parent["scope"] != scope_id:
@@ -370,6 +373,7 @@ async def _new_resource(
     ):
         rules.check_rule(problems, name, value, choices, place.where)
     rate = _check_rate(problems, data.rate, place) if data.rate is not None else None
+    rules.refuse_rules_on_top_rate(problems, "rate", rate, place.where)
     return data.key, rate
 
 
@@ -432,6 +436,8 @@ async def update_node(ctx: AuditContext, scope: Scope, node_id: int, data: NodeU
                 values |= _row_values(None)
             else:
                 rate = _check_rate(problems, given["rate"], place, children)
+                if row["kind"] == RESOURCE:
+                    rules.refuse_rules_on_top_rate(problems, "rate", rate, place.where)
                 if (
                     rate is not None
                     and children

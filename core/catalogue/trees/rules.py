@@ -241,6 +241,22 @@ def check_rule(
     return value
 
 
+def refuse_rules_on_top_rate(
+    problems: Problems, path: str, rate: nodes.Rate | None, where: object
+) -> None:
+    """A resource's top-level rate holds no rules of its own: the resource's rules are the
+    same place in the tree (everything below the resource), and the store keeps one pair of
+    columns for both, so a document setting both would not read back as it was written."""
+    if rate is None:
+        return
+    for name in ("billing_rule", "quantity_rule"):
+        if getattr(rate, name) is not None:
+            problems.add(
+                f"{path}.{name}",
+                f"set the rules on the resource, not on its top-level rate, at {where}",
+            )
+
+
 def check_price(problems: Problems, path: str, value: object, where: object) -> Decimal | None:
     """A price: a decimal string (or a whole JSON number), not negative, at most six
     decimals; a float is refused as everywhere money is taken (``core.money``)."""

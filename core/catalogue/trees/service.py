@@ -14,6 +14,7 @@ from __future__ import annotations
 from core.access.guards import refuse_client_writes
 from core.audit.recorder import AuditContext, Change, record_event
 from core.catalogue.domains.service import available
+from core.catalogue.enabled import overlap
 from core.catalogue.scopes import service as scopes
 from core.catalogue.trees import document, store
 from core.catalogue.trees.schemas import IncompleteOut, TreeReplaced
@@ -32,6 +33,9 @@ async def replace_tree(ctx: AuditContext, scope: Scope, scope_id: int, raw: obje
     tree = document.parse(raw, row["service_type"], await available(scope))
     async with transaction():
         row = await scopes.owned_scope(scope, scope_id, lock=True)
+        if not row["draft"]:
+            domains = [d.domain for d in tree.domains]
+            await overlap.refuse_new_domains(row["service"], domains, "domains")
         before = await store.count_rows(scope_id)
         after = await store.write_tree(scope_id, tree)
         await scopes.bump_tree_version(scope_id)

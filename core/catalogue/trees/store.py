@@ -82,10 +82,10 @@ def _rows(scope_id: int, tree: nodes.Tree, ids: Iterator[int]) -> Iterator[tuple
         for r_position, resource in enumerate(domain.resources):
             resource_id = next(ids)
             columns = list(rate_columns(resource.rate))
-            # The resource's rules and its rate's both hold for everything below the resource,
-            # so one pair of columns keeps them; the rate's, nearer the leaves, wins.
-            columns[6] = columns[6] or resource.billing_rule
-            columns[7] = columns[7] or resource.quantity_rule
+            # One pair of columns keeps the resource's rules: its top-level rate has none of
+            # its own (``rules.refuse_rules_on_top_rate``), so a tree reads back as written.
+            columns[6] = resource.billing_rule
+            columns[7] = resource.quantity_rule
             yield (
                 resource_id,
                 scope_id,
@@ -238,6 +238,14 @@ async def domains_of(service_ids: list[int]) -> dict[int, set[str]]:
     for row in rows:
         found[service_of[row["scope"]]].add(row["key"])
     return found
+
+
+async def scope_domains(scope_id: int) -> set[str]:
+    """The domain keys of one scope's tree (its parentless rows)."""
+    rows = await RateNode.select(RateNode.key).where(
+        RateNode.scope == scope_id, RateNode.parent.is_null()
+    )
+    return {r["key"] for r in rows}
 
 
 async def count_rows(scope_id: int) -> int:
