@@ -280,7 +280,7 @@ async def _sibling_values(parent_id: int, attribute, skip: int | None = None) ->
     return {rules.normalise(attribute, r["key"]) for r in rows if r["id"] != skip}
 
 
-async def _subtree_size(node_id: int) -> int:
+async def subtree_size(node_id: int) -> int:
     return (await RateNode.raw(SUBTREE, node_id))[0]["count"]
 
 
@@ -487,7 +487,7 @@ async def delete_node(ctx: AuditContext, scope: Scope, node_id: int) -> None:
         row = await owned_node(scope, node_id)
         await scopes.owned_scope(scope, row["scope"], lock=True)
         chain = await chain_of(row)
-        size = await _subtree_size(node_id)
+        size = await subtree_size(node_id)
         await RateNode.delete().where(RateNode.id == node_id)
         await scopes.bump_tree_version(row["scope"])
         old = {"path": path_of(chain), "nodes": size, **_view(row)}

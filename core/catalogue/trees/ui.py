@@ -157,7 +157,7 @@ async def one(request: Request, node_id: FromPath[int]) -> Response:
     scope = principal_of(request).scope
     try:
         node = await node_edits.get_node(scope, node_id)
-        size = await node_edits._subtree_size(node_id)
+        size = await node_edits.subtree_size(node_id)
     except DomainError as exc:
         return _problem(request, exc)
     return Response(content=msgspec.to_builtins(node) | {"subtree_nodes": size})
