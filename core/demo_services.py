@@ -2,21 +2,37 @@
 
 Both price with their own services (a reseller sells to its clients with its own plans), so
 each gets the same set: two pay-as-you-go plans, a unit pack, a bundle initiator and a bundle
-pack, and one retired plan to show the archived filter. They are created through the service
-layer the API uses (rules, audit). A second run adds only a name the company no longer holds,
-so it never duplicates and never overwrites what a user changed in the demo.
+pack, and one retired plan to show the archived filter. "SMS retail EUR" gets a scope in force
+since 2026-01-01 holding the guide's §7.3.3 SMS tree and is enabled on the EUR agreements the
+company sells on, so the constructor, "Try a rate" and the enabled services open on real data.
+Everything goes through the service layer the API uses (rules, audit). A second run adds only
+a name the company no longer holds, so it never duplicates and never overwrites what a user
+changed in the demo.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from core.accounts.agreements.models import Agreement
 from core.audit.recorder import AuditContext
+from core.catalogue.enabled import service as enabled
+from core.catalogue.enabled.kinds import SERVICE
+from core.catalogue.enabled.schemas import EnabledCreate
+from core.catalogue.scopes import service as scopes
+from core.catalogue.scopes.schemas import ScopeCreate
 from core.catalogue.services import service
 from core.catalogue.services.models import Service
 from core.catalogue.services.schemas import ServiceCreate
+from core.catalogue.trees import examples
+from core.catalogue.trees import service as trees
 from core.db.engine import transaction
 from tenants.models import Company
 from tenants.scope import Scope
 
+PRICED = "SMS retail EUR"
+SINCE = datetime(2026, 1, 1)
+ZONE = "Europe/Madrid"
 # (name, type, currency, size, description, archived)
 DEMO_SERVICES = (
     ("SMS retail EUR", "pay_as_you_go", "EUR", None, "SMS to every country, retail prices", False),
@@ -51,5 +67,23 @@ async def _seed(scope: Scope) -> int:
         made = await service.create_service(ctx, scope, data)
         if archived:
             await service.set_archived(ctx, scope, made.id, True)
+        if name == PRICED:
+            await _price_and_enable(ctx, scope, made.id)
         created += 1
     return created
+
+
+async def _price_and_enable(ctx: AuditContext, scope: Scope, service_id: int) -> None:
+    made = await scopes.create_scope(
+        ctx, scope, service_id, ScopeCreate(effective_from=SINCE, timezone=ZONE)
+    )
+    await trees.replace_tree(ctx, scope, made.id, examples.sms())
+    sold = await Agreement.raw(
+        "SELECT id FROM agreements WHERE seller_id = {} AND currency = 'EUR' ORDER BY id",
+        scope.company_id,
+    )
+    for row in sold:
+        data = EnabledCreate(
+            agreement_id=row["id"], service_id=service_id, effective_from=SINCE, timezone=ZONE
+        )
+        await enabled.create_enabled(ctx, scope, SERVICE, data)

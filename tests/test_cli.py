@@ -74,7 +74,22 @@ async def test_demo_seeds_a_tree_and_prints_working_credentials(bo_app, monkeypa
         params = {"sort": "name", "page_size": 50}
         services = await client.get("/api/v1/services", headers=auth, params=params)
         packs = await client.get("/api/v1/dictionaries/packs", headers=auth)
+        sms = next(s for s in services.json()["items"] if s["name"] == "SMS retail EUR")
+        event = {"domain": "sms", "resource": "sms_message"}
+        priced = await client.post(
+            f"/api/v1/services/{sms['id']}/evaluate",
+            headers=auth,
+            json={**event, "attributes": {"direction": "MT", "country": "ES", "network": "21401"}},
+        )
+        on_sold = await client.get(
+            "/api/v1/enabled-services", headers=auth, params={"service_id": sms["id"]}
+        )
     assert [c["name"] for c in listed.json()["items"]] == ["Demo Client"]
+    # the guide's SMS tree is in force on the demo's retail plan, enabled where the company sells
+    assert (priced.json()["result"], priced.json()["price"]) == ("price", "0.04")
+    assert [e["agreement_id"] for e in on_sold.json()["items"]] == [
+        a["id"] for a in sold.json()["items"]
+    ]
     # the money side comes once: the reseller sells under DEMO-CL-1 and buys under DEMO-RS-1
     assert "agreements: unchanged" in result.output
     assert [a["code"] for a in sold.json()["items"]] == ["DEMO-CL-1"]

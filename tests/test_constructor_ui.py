@@ -13,8 +13,8 @@ from test_ui_helpers import post_form, sign_in, token_for
 from core.access.testing import role_id, user_with_role
 from core.audit.models import AuditEvent
 from core.catalogue.scopes.models import ServiceScope
+from core.catalogue.trees import examples
 from core.catalogue.trees.models import RateNode
-from tests import rate_tree_examples as examples
 
 PAYG = {"name": "Retail", "type": "pay_as_you_go", "currency": "EUR"}
 

@@ -14,9 +14,8 @@ import pytest
 from core.audit.models import AuditChange, AuditEvent
 from core.catalogue.domains.service import registered
 from core.catalogue.scopes import service as scopes
-from core.catalogue.trees import document, evaluation, store
+from core.catalogue.trees import document, evaluation, examples, store
 from core.catalogue.trees.models import RateNode
-from tests import rate_tree_examples as examples
 
 PAYG = {"name": "Retail", "type": "pay_as_you_go", "currency": "EUR"}
 FROM = "2026-01-01T00:00:00"

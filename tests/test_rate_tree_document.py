@@ -14,10 +14,9 @@ from hypothesis import strategies as st
 
 from core.catalogue.domains.service import registered
 from core.catalogue.services import service_types
-from core.catalogue.trees import nodes, rules, store
+from core.catalogue.trees import examples, nodes, rules, store
 from core.catalogue.trees.document import dump, incomplete, parse
 from core.errors import Invalid
-from tests import rate_tree_examples as examples
 
 DOMAINS = registered()
 

@@ -11,9 +11,8 @@ import pytest
 
 from core.audit.models import AuditChange, AuditEvent
 from core.catalogue.domains.service import registered
-from core.catalogue.trees import document
+from core.catalogue.trees import document, examples
 from core.catalogue.trees.models import RateNode
-from tests import rate_tree_examples as examples
 
 PAYG = {"name": "Retail", "type": "pay_as_you_go", "currency": "EUR"}
 

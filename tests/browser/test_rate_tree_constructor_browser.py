@@ -12,9 +12,8 @@ import pytest
 from browser_helpers import sign_in
 
 from core.access.testing import role_id, user_with_role
-from core.catalogue.trees import document
+from core.catalogue.trees import document, examples
 from core.catalogue.trees.store import read_tree
-from tests import rate_tree_examples as examples
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots")

@@ -1,6 +1,7 @@
 """The guide's worked examples (§7.3.3 SMS, §7.3.4 WhatsApp, §7.3.5 RCS) as rate-tree
-documents, shared by the document, evaluation and API tests so every layer is checked
-against the same prices.
+documents: the demo seeds the SMS one (``core/demo_services.py``) so a new installation opens
+on a real tree, and the document, evaluation and API tests share all three so every layer is
+checked against the same prices.
 
 Networks are MCC-MNC keys of the networks dictionary: 21401 is Vodafone Spain, 21422 DIGI
 mobil (Best Spain Telecom).
