@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_rate_tree_document import SMS_ATTRIBUTES, VALUES, trees
 
 from core.catalogue.domains.service import registered
 from core.catalogue.trees import examples, nodes
 from core.catalogue.trees.compiled import compile_tree
 from core.catalogue.trees.document import dump_evaluation, parse
-from tests.test_rate_tree_document import SMS_ATTRIBUTES, VALUES, trees
 
 DOMAINS = registered()
 
