@@ -5,9 +5,8 @@ cost a 500: each answers a 4xx that says what is wrong, and nothing is written."
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
+from agreement_helpers import agreement_between
 
 from core.catalogue.enabled.models import EnabledService
 from core.catalogue.scopes.models import ServiceScope
@@ -45,32 +44,12 @@ HOSTILE = [
 BAD_IDS = ["0", "-1", "2147483648", str(2**63), "99999999999999999999999", "abc", "1.5", "%00"]
 
 
-async def _agreement(buyer: dict, seller: dict, code: str = "A-1") -> int:
-    from core.accounts.agreements.models import Agreement
-    from core.accounts.legal_entities.models import LegalEntity
-
-    theirs = LegalEntity(company=buyer["id"], name=f"{code} b", legal_name="B", country="DE")
-    ours = LegalEntity(company=seller["id"], name=f"{code} s", legal_name="S", country="DE")
-    await theirs.save()
-    await ours.save()
-    agreement = Agreement(
-        company=buyer["id"],
-        legal_entity=theirs.id,
-        own_legal_entity=ours.id,
-        code=code,
-        agreement_date=date(2026, 1, 1),
-        currency="EUR",
-    )
-    await agreement.save()
-    return agreement.id
-
-
 class World:
     async def build(self, bo_factory, bo_api):
         owner = await bo_factory.owner()
         self.reseller = await bo_factory.company(owner, "reseller", name="Reseller")
         self.client = await bo_factory.company(self.reseller, "client", name="Client Ltd")
-        self.agreement = await _agreement(self.client, self.reseller)
+        self.agreement = await agreement_between(self.client, self.reseller)
         self.api = await bo_api(await bo_factory.user(self.reseller))
         body = {"name": "Retail", "type": "pay_as_you_go", "currency": "EUR"}
         self.service = (await self.api.post("/api/v1/services", json=body)).json()["id"]
@@ -513,7 +492,7 @@ async def test_another_tenants_ids_inside_a_request_reveal_nothing(world, bo_fac
     res = await theirs.post(f"/api/v1/scopes/{their_scope}/nodes", json={"key": "viber"})
     their_node = res.json()["id"]
     other_client = await bo_factory.company(sibling, "client", name="Their client")
-    their_agreement = await _agreement(other_client, sibling, "T-1")
+    their_agreement = await agreement_between(other_client, sibling, "T-1")
     counts = (await ServiceScope.count(), await RateNode.count(), await EnabledService.count())
 
     res = await world.api.get(f"/api/v1/scopes/{world.scope}/nodes", params={"parent": their_node})

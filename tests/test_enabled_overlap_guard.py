@@ -9,9 +9,9 @@ and "SMS promo" (prices viber) from 1 May 2030 on; they overlap in May 2030."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 import pytest
+from agreement_helpers import agreement_between
 
 from core.audit.models import AuditEvent
 from core.catalogue.scopes.models import ServiceScope
@@ -26,32 +26,12 @@ def _doc(*domains: str) -> dict:
     return {"format": 1, "domains": [{"domain": d} for d in domains]}
 
 
-async def _agreement(buyer: dict, seller: dict, code: str) -> int:
-    from core.accounts.agreements.models import Agreement
-    from core.accounts.legal_entities.models import LegalEntity
-
-    theirs = LegalEntity(company=buyer["id"], name=f"{code} b", legal_name="B", country="DE")
-    ours = LegalEntity(company=seller["id"], name=f"{code} s", legal_name="S", country="DE")
-    await theirs.save()
-    await ours.save()
-    agreement = Agreement(
-        company=buyer["id"],
-        legal_entity=theirs.id,
-        own_legal_entity=ours.id,
-        code=code,
-        agreement_date=date(2026, 1, 1),
-        currency="EUR",
-    )
-    await agreement.save()
-    return agreement.id
-
-
 class World:
     async def build(self, bo_factory, bo_api):
         owner = await bo_factory.owner()
         self.reseller = await bo_factory.company(owner, "reseller", name="Reseller")
         self.client = await bo_factory.company(self.reseller, "client", name="Client Ltd")
-        self.agreement = await _agreement(self.client, self.reseller, "A-1")
+        self.agreement = await agreement_between(self.client, self.reseller, "A-1")
         self.api = await bo_api(await bo_factory.user(self.reseller))
         self.retail, self.retail_scope = await self.service("SMS retail", "sms")
         self.promo, self.promo_scope = await self.service("SMS promo", "viber")
@@ -211,7 +191,7 @@ async def test_periods_that_do_not_overlap_and_services_enabled_nowhere_pass(wor
 
 
 async def test_the_conflict_on_another_agreement_is_named(world, bo_factory):
-    other = await _agreement(world.client, world.reseller, "B-2")
+    other = await agreement_between(world.client, world.reseller, "B-2")
     # on A-1 promo starts after retail ends; on B-2 they overlap from 1 July 2030
     await world.api.patch(
         f"/api/v1/enabled-services/{world.promo_row['id']}",

@@ -6,10 +6,11 @@ seller-only scope and the roles."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from agreement_helpers import agreement_between
 
 from core.audit.models import AuditChange, AuditEvent
 from core.catalogue.enabled import overlap, pricing
@@ -34,26 +35,6 @@ SERVICES = {
 }
 
 
-async def _agreement(buyer: dict, seller: dict, code: str = "A-1", currency: str = "EUR") -> int:
-    from core.accounts.agreements.models import Agreement
-    from core.accounts.legal_entities.models import LegalEntity
-
-    theirs = LegalEntity(company=buyer["id"], name=f"{code} b", legal_name="B", country="DE")
-    ours = LegalEntity(company=seller["id"], name=f"{code} s", legal_name="S", country="DE")
-    await theirs.save()
-    await ours.save()
-    agreement = Agreement(
-        company=buyer["id"],
-        legal_entity=theirs.id,
-        own_legal_entity=ours.id,
-        code=code,
-        agreement_date=date(2026, 1, 1),
-        currency=currency,
-    )
-    await agreement.save()
-    return agreement.id
-
-
 class World:
     """A reseller selling to a client under an EUR agreement, with one service of each type."""
 
@@ -61,7 +42,7 @@ class World:
         self.owner = await bo_factory.owner()
         self.reseller = await bo_factory.company(self.owner, "reseller", name="Reseller")
         self.client = await bo_factory.company(self.reseller, "client", name="Client Ltd")
-        self.agreement = await _agreement(self.client, self.reseller)
+        self.agreement = await agreement_between(self.client, self.reseller)
         self.api = await bo_api(await bo_factory.user(self.reseller))
         self.services = {}
         for key, body in SERVICES.items():
@@ -193,7 +174,7 @@ async def test_a_broken_rule_is_a_422_naming_the_field(world, kind, service, ext
 
 
 async def test_a_unit_pack_has_no_currency_and_fits_a_usd_agreement(world):
-    usd = await _agreement(world.client, world.reseller, "A-USD", "USD")
+    usd = await agreement_between(world.client, world.reseller, "A-USD", "USD")
     made = await world.enable("pack", "unit", billing="free", agreement_id=usd)
     assert made["currency"] == "USD" and made["cost_note"] == pricing.FREE
     res = await world.api.post(
@@ -210,7 +191,7 @@ async def test_archived_other_companys_and_missing_ids_are_refused(world, bo_fac
     theirs = await bo_api(await bo_factory.user(sibling))
     their_service = (await theirs.post("/api/v1/services", json=SERVICES["payg2"])).json()["id"]
     their_client = await bo_factory.company(sibling, "client")
-    their_agreement = await _agreement(their_client, sibling, "THEIRS")
+    their_agreement = await agreement_between(their_client, sibling, "THEIRS")
     body = world.body("payg2", service_id=their_service, agreement_id=their_agreement)
     res = await world.api.post(PATHS["service"], json=body)
     assert res.status_code == 422, res.text
@@ -306,7 +287,7 @@ async def test_started_rows_keep_their_start_end_no_earlier_than_now_and_stay(wo
 
 
 async def test_the_list_filters_sorts_pages_and_exports(world):
-    other = await _agreement(world.client, world.reseller, "A-2")
+    other = await agreement_between(world.client, world.reseller, "A-2")
     now = datetime.now(UTC)
     past = (now - timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%S")
     a = await world.enable("service", "payg", effective_from=past, timezone="UTC")

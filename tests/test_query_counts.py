@@ -4,6 +4,7 @@ The numbers are pinned exactly, so a change in either direction is noticed and t
 on purpose (with the reason in the commit)."""
 
 import pytest
+from agreement_helpers import agreement_between
 
 from core.db.engine import engine
 
@@ -47,33 +48,11 @@ def count_queries(monkeypatch):
     return seen
 
 
-async def _agreement(buyer: dict, seller: dict) -> int:
-    from datetime import date
-
-    from core.accounts.agreements.models import Agreement
-    from core.accounts.legal_entities.models import LegalEntity
-
-    theirs = LegalEntity(company=buyer["id"], name="B", legal_name="B", country="DE")
-    ours = LegalEntity(company=seller["id"], name="S", legal_name="S", country="DE")
-    await theirs.save()
-    await ours.save()
-    agreement = Agreement(
-        company=buyer["id"],
-        legal_entity=theirs.id,
-        own_legal_entity=ours.id,
-        code="Q-1",
-        agreement_date=date(2026, 1, 1),
-        currency="EUR",
-    )
-    await agreement.save()
-    return agreement.id
-
-
 async def test_queries_per_request_are_pinned(bo_factory, bo_api, count_queries):
     owner = await bo_factory.owner()
     reseller = await bo_factory.company(owner, "reseller")
     clients = [await bo_factory.company(reseller, "client") for _ in range(3)]
-    agreement = await _agreement(clients[0], reseller)
+    agreement = await agreement_between(clients[0], reseller)
     api = await bo_api(await bo_factory.user(reseller))
     await api.get("/api/v1/me")  # first use of the token records its last use once
     counts = {}
