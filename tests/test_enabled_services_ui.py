@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from test_enabled_services_api import _agreement
+from agreement_helpers import agreement_between
 from test_ui_helpers import post_form, sign_in
 
 from core.access.testing import role_id, user_with_role
@@ -19,7 +19,7 @@ async def _world(bo_factory, bo_client):
     owner = await bo_factory.owner()
     reseller = await bo_factory.company(owner, "reseller", name="Reseller")
     client = await bo_factory.company(reseller, "client", name="Client Ltd")
-    agreement = await _agreement(client, reseller)
+    agreement = await agreement_between(client, reseller)
     services = {}
     for name, kind, currency, size in [
         ("SMS retail", "pay_as_you_go", "EUR", None),
